@@ -1,0 +1,54 @@
+package dev.baton.plan;
+
+import dev.baton.Unsupported;
+import java.util.List;
+
+/**
+ * The result of {@code plan(spec)}: what a deploy would do, every field the target cannot honour, and warnings
+ * (with a best-effort translation, one per dropped field). Planning never changes anything.
+ *
+ * @since 0.1
+ */
+public record Plan(String platform, String jobId, List<Change> changes, List<Unsupported> unsupported, List<String> warnings) {
+    public Plan {
+        changes = List.copyOf(changes);
+        unsupported = unsupported == null ? List.of() : List.copyOf(unsupported);
+        warnings = warnings == null ? List.of() : List.copyOf(warnings);
+    }
+
+    /** Whether a deploy would change nothing. */
+    public boolean isNoOp() {
+        return changes.stream().allMatch(c -> c.action() == Change.Action.NONE);
+    }
+
+    public Plan withUnsupported(List<Unsupported> more, List<String> moreWarnings) {
+        var u = new java.util.ArrayList<>(unsupported);
+        u.addAll(more);
+        var w = new java.util.ArrayList<>(warnings);
+        w.addAll(moreWarnings);
+        return new Plan(platform, jobId, changes, u, w);
+    }
+
+    /** A readable multi-line summary. */
+    public String describe() {
+        StringBuilder sb = new StringBuilder();
+        for (Change c : changes) {
+            sb.append(switch (c.action()) {
+                case CREATE -> "+ ";
+                case UPDATE -> "~ ";
+                case DESTROY -> "- ";
+                case NONE -> "  ";
+            }).append(c.kind()).append(' ').append(c.name()).append('\n');
+            for (FieldChange f : c.fields()) {
+                sb.append("    ").append(f).append('\n');
+            }
+        }
+        for (Unsupported u : unsupported) {
+            sb.append("! ").append(u).append('\n');
+        }
+        for (String w : warnings) {
+            sb.append("warning: ").append(w).append('\n');
+        }
+        return sb.toString();
+    }
+}

@@ -36,7 +36,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.yaml.snakeyaml.LoaderOptions;
 
 /**
  * Reads {@code baton/v1} documents (YAML or JSON) with limits against hostile input, and writes models back in a
@@ -50,7 +49,6 @@ public final class SpecCodec {
     /** YAML aliases to collections beyond this are refused (alias bombs). */
     public static final int MAX_ALIASES = 20;
 
-    private static final ObjectMapper YAML;
     private static final ObjectMapper JSON;
     private static final ObjectMapper YAML_WRITER;
     private static final ObjectMapper JSON_WRITER;
@@ -61,14 +59,6 @@ public final class SpecCodec {
                 .maxDocumentLength(MAX_DOCUMENT_BYTES)
                 .maxStringLength(MAX_DOCUMENT_BYTES)
                 .build();
-        LoaderOptions loader = new LoaderOptions();
-        loader.setMaxAliasesForCollections(MAX_ALIASES);
-        loader.setAllowDuplicateKeys(false);
-        loader.setNestingDepthLimit(MAX_DEPTH);
-        loader.setCodePointLimit(MAX_DOCUMENT_BYTES);
-        loader.setAllowRecursiveKeys(false);
-        YAMLFactory yaml = YAMLFactory.builder().loaderOptions(loader).streamReadConstraints(limits).build();
-        YAML = new ObjectMapper(yaml).enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
         JsonFactory json = JsonFactory.builder().streamReadConstraints(limits).build();
         JSON = new ObjectMapper(json).enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
         YAML_WRITER = new ObjectMapper(YAMLFactory.builder()
@@ -124,7 +114,7 @@ public final class SpecCodec {
         }
         boolean json = trimmed.startsWith("{");
         try {
-            JsonNode root = (json ? JSON : YAML).readTree(text);
+            JsonNode root = json ? JSON.readTree(text) : YamlTree.parse(text);
             if (root == null || root.isMissingNode()) {
                 throw InvalidSpecException.of("", "the document is empty");
             }

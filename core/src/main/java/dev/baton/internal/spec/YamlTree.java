@@ -1,93 +1,211 @@
 package dev.baton.internal.spec;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.InvalidSpecException;
-import java.util.regex.Pattern;
+import java.io.StringReader;
+import java.math.BigInteger;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
-import org.yaml.snakeyaml.nodes.Tag;
+import org.yaml.snakeyaml.events.AliasEvent;
+import org.yaml.snakeyaml.events.CollectionStartEvent;
+import org.yaml.snakeyaml.events.Event;
+import org.yaml.snakeyaml.events.MappingStartEvent;
+import org.yaml.snakeyaml.events.NodeEvent;
+import org.yaml.snakeyaml.events.ScalarEvent;
+import org.yaml.snakeyaml.events.SequenceStartEvent;
 import org.yaml.snakeyaml.representer.Representer;
-import org.yaml.snakeyaml.resolver.Resolver;
-import org.yaml.snakeyaml.DumperOptions;
 
 /**
- * Parses YAML into a JSON tree with SnakeYAML's safe loader, which resolves anchors and aliases for real (Jackson's
- * YAML parser would turn an alias into its anchor's name) while limiting alias expansion, nesting depth and size.
- * Scalars follow the YAML 1.2 core schema: only {@code true}/{@code false} are booleans, so {@code yes}, {@code on}
- * and {@code no} stay strings, and timestamps stay strings.
+ * Builds a JSON tree straight from SnakeYAML's event stream. Anchors and aliases are resolved for real (Jackson's
+ * YAML parser would turn an alias into its anchor's name), with at most {@link SpecCodec#MAX_ALIASES} aliases to
+ * collections (alias bombs), at most {@link SpecCodec#MAX_DEPTH} levels, no duplicate keys and one document.
+ * Plain scalars follow the YAML 1.2 core schema: only {@code true}/{@code false} are booleans (so {@code yes},
+ * {@code on} and {@code no} stay strings), and timestamps stay strings. Merge keys ({@code <<}) are not supported
+ * and end up as an unknown field.
  */
 final class YamlTree {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+    /** A parser per thread: {@link Yaml} is not thread-safe, and building one costs more than a small parse. */
+    private static final ThreadLocal<Yaml> PARSER = ThreadLocal.withInitial(() -> {
+        LoaderOptions loader = new LoaderOptions();
+        loader.setMaxAliasesForCollections(SpecCodec.MAX_ALIASES);
+        loader.setNestingDepthLimit(SpecCodec.MAX_DEPTH);
+        loader.setCodePointLimit(SpecCodec.MAX_DOCUMENT_BYTES);
+        DumperOptions dumper = new DumperOptions();
+        return new Yaml(new SafeConstructor(loader), new Representer(dumper), dumper, loader);
+    });
+
+    private final Map<String, JsonNode> anchors = new HashMap<>();
+    private int collectionAliases;
 
     private YamlTree() {
     }
 
-    /** A resolver for the YAML 1.2 core schema (no YAML 1.1 yes/no/on/off booleans, no timestamps). */
-    private static final class CoreSchemaResolver extends Resolver {
-        @Override
-        protected void addImplicitResolvers() {
-            addImplicitResolver(Tag.BOOL, Pattern.compile("^(?:true|True|TRUE|false|False|FALSE)$"), "tTfF");
-            addImplicitResolver(Tag.INT, Pattern.compile("^[-+]?[0-9]+$"), "-+0123456789");
-            addImplicitResolver(Tag.FLOAT, Pattern.compile("^[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?$"), "-+0123456789.");
-            addImplicitResolver(Tag.NULL, Pattern.compile("^(?:~|null|Null|NULL| )$"), "~nN\0");
-            addImplicitResolver(Tag.NULL, Pattern.compile("^$"), null);
-            addImplicitResolver(Tag.MERGE, Pattern.compile("^(?:<<)$"), "<");
-        }
-    }
-
     static JsonNode parse(String text) {
-        LoaderOptions loader = new LoaderOptions();
-        loader.setMaxAliasesForCollections(SpecCodec.MAX_ALIASES);
-        loader.setAllowDuplicateKeys(false);
-        loader.setNestingDepthLimit(SpecCodec.MAX_DEPTH);
-        loader.setCodePointLimit(SpecCodec.MAX_DOCUMENT_BYTES);
-        loader.setAllowRecursiveKeys(false);
-        Yaml yaml = new Yaml(new SafeConstructor(loader), new Representer(new DumperOptions()), new DumperOptions(), loader,
-                new CoreSchemaResolver());
-        Object value;
         try {
-            value = yaml.load(text);
+            return new YamlTree().document(PARSER.get().parse(new StringReader(text)).iterator());
         } catch (MarkedYAMLException e) {
-            throw InvalidSpecException.of("", "malformed YAML" + where(e) + ": " + describe(e));
+            throw InvalidSpecException.of("", "malformed YAML" + where(e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark())
+                    + ": " + describe(e));
         } catch (YAMLException e) {
             throw InvalidSpecException.of("", "malformed YAML: " + describe(e));
         }
-        if (value == null) {
-            throw InvalidSpecException.of("", "the document is empty");
-        }
-        try {
-            return MAPPER.valueToTree(value);
-        } catch (IllegalArgumentException e) {
-            throw InvalidSpecException.of("", "unsupported YAML value: " + e.getMessage());
-        }
     }
 
-    private static String where(MarkedYAMLException e) {
-        Mark m = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
+    private JsonNode document(Iterator<Event> events) {
+        JsonNode root = null;
+        int documents = 0;
+        while (events.hasNext()) {
+            Event e = events.next();
+            if (e.is(Event.ID.DocumentStart)) {
+                if (++documents > 1) {
+                    throw fail(e.getStartMark(), "a spec file holds one document; found a second one");
+                }
+            } else if (e instanceof NodeEvent) {
+                root = node(e, events, 1);
+            }
+        }
+        if (root == null || root.isNull()) {
+            throw InvalidSpecException.of("", "the document is empty");
+        }
+        return root;
+    }
+
+    private JsonNode node(Event e, Iterator<Event> events, int depth) {
+        if (depth > SpecCodec.MAX_DEPTH) {
+            throw fail(e.getStartMark(), "nested deeper than " + SpecCodec.MAX_DEPTH + " levels");
+        }
+        if (e instanceof AliasEvent alias) {
+            JsonNode target = anchors.get(alias.getAnchor());
+            if (target == null) {
+                throw fail(e.getStartMark(), "unknown alias *" + alias.getAnchor());
+            }
+            if (target.isContainerNode() && ++collectionAliases > SpecCodec.MAX_ALIASES) {
+                throw fail(e.getStartMark(), "too many aliases (more than " + SpecCodec.MAX_ALIASES + "); alias expansion is limited to refuse alias bombs");
+            }
+            return target;
+        }
+        JsonNode result;
+        if (e instanceof ScalarEvent scalar) {
+            result = scalar(scalar);
+        } else if (e instanceof MappingStartEvent) {
+            ObjectNode o = NODES.objectNode();
+            Event next;
+            while (!(next = events.next()).is(Event.ID.MappingEnd)) {
+                if (!(next instanceof ScalarEvent key)) {
+                    throw fail(next.getStartMark(), "keys must be plain strings");
+                }
+                JsonNode value = node(events.next(), events, depth + 1);
+                if (o.has(key.getValue())) {
+                    throw fail(key.getStartMark(), "duplicate key " + key.getValue());
+                }
+                o.set(key.getValue(), value);
+            }
+            result = o;
+        } else if (e instanceof SequenceStartEvent) {
+            ArrayNode a = NODES.arrayNode();
+            Event next;
+            while (!(next = events.next()).is(Event.ID.SequenceEnd)) {
+                a.add(node(next, events, depth + 1));
+            }
+            result = a;
+        } else {
+            throw fail(e.getStartMark(), "unexpected " + e);
+        }
+        String anchor = e instanceof ScalarEvent s ? s.getAnchor() : e instanceof CollectionStartEvent c ? c.getAnchor() : null;
+        if (anchor != null) {
+            anchors.put(anchor, result);
+        }
+        return result;
+    }
+
+    private static JsonNode scalar(ScalarEvent s) {
+        String v = s.getValue();
+        String tag = s.getTag();
+        if (tag != null && tag.endsWith(":str") || !s.getImplicit().canOmitTagInPlainScalar()) {
+            return NODES.textNode(v);
+        }
+        switch (v) {
+            case "", "~", "null", "Null", "NULL":
+                return NODES.nullNode();
+            case "true", "True", "TRUE":
+                return NODES.booleanNode(true);
+            case "false", "False", "FALSE":
+                return NODES.booleanNode(false);
+            default:
+                break;
+        }
+        if (isInteger(v)) {
+            BigInteger big = new BigInteger(v.startsWith("+") ? v.substring(1) : v);
+            return big.bitLength() < 32 ? NODES.numberNode(big.intValue())
+                    : big.bitLength() < 64 ? NODES.numberNode(big.longValue()) : NODES.numberNode(big);
+        }
+        if (isFloat(v)) {
+            return NODES.numberNode(Double.parseDouble(v));
+        }
+        return NODES.textNode(v);
+    }
+
+    private static boolean isInteger(String v) {
+        int i = v.startsWith("-") || v.startsWith("+") ? 1 : 0;
+        if (i == v.length()) {
+            return false;
+        }
+        for (; i < v.length(); i++) {
+            if (v.charAt(i) < '0' || v.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isFloat(String v) {
+        int i = v.startsWith("-") || v.startsWith("+") ? 1 : 0;
+        boolean digits = false;
+        boolean dot = false;
+        for (; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if (c >= '0' && c <= '9') {
+                digits = true;
+            } else if (c == '.' && !dot) {
+                dot = true;
+            } else if ((c == 'e' || c == 'E') && digits) {
+                String exp = v.substring(i + 1);
+                return isInteger(exp);
+            } else {
+                return false;
+            }
+        }
+        return digits && dot;
+    }
+
+    private static InvalidSpecException fail(Mark m, String message) {
+        return InvalidSpecException.of("", "malformed YAML" + where(m) + ": " + message);
+    }
+
+    private static String where(Mark m) {
         return m == null ? "" : " at line " + (m.getLine() + 1) + ", column " + (m.getColumn() + 1);
     }
 
     private static String describe(YAMLException e) {
         String all = String.valueOf(e.getMessage());
-        if (all.contains("Number of aliases")) {
-            return "too many aliases (more than " + SpecCodec.MAX_ALIASES + "); alias expansion is limited to refuse alias bombs";
-        }
-        if (all.contains("Nesting Depth") || all.contains("nesting depth")) {
-            return "nested deeper than " + SpecCodec.MAX_DEPTH + " levels";
-        }
         if (all.contains("code points")) {
             return "the document is larger than the limit of " + SpecCodec.MAX_DOCUMENT_BYTES + " bytes (1 MiB)";
         }
         if (e instanceof MarkedYAMLException m) {
             String problem = m.getProblem() == null ? "" : m.getProblem();
-            if (problem.startsWith("found duplicate key")) {
-                return problem.replace("found duplicate key", "duplicate key");
-            }
             String context = m.getContext();
             return context == null ? problem : context + ": " + problem;
         }

@@ -514,7 +514,7 @@ public final class BatonCli implements Runnable {
                     .thenComparing(OrchestratorProvider::id));
             List<Map<String, Boolean>> matrices = sorted.stream().map(p -> p.capabilities().matrix()).toList();
             StringBuilder sb = new StringBuilder();
-            List<String> keys = matrices.isEmpty() ? List.of() : new ArrayList<>(matrices.get(0).keySet());
+            List<String> keys = new ArrayList<>(Capabilities.builder("none").build().matrix().keySet());
             if (markdown) {
                 sb.append("| capability |");
                 sorted.forEach(p -> sb.append(' ').append(p.id()).append(" |"));

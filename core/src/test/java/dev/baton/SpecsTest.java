@@ -320,6 +320,7 @@ class SpecsTest {
 
         assertThat(e.violations()).extracting(Violation::path).containsExactly(
                 "apiVersion", "groups[0].count", "extensions.kubernets", "name", "groups[0].tasks[0].command");
+        assertThat(e.violations()).filteredOn(v -> v.path().equals("extensions.kubernets")).hasSize(1);
         assertThat(e.getMessage()).startsWith("invalid spec, 5 problems:");
     }
 

@@ -141,6 +141,11 @@ final class SpecValidator {
         if (s.update() != null) {
             update("update", s.update());
         }
+        s.extensions().patches().keySet().forEach(platform -> {
+            if (!SpecParser.PLATFORMS.contains(platform)) {
+                add("extensions." + platform, "unknown platform (allowed: " + String.join(", ", SpecParser.PLATFORMS) + ")");
+            }
+        });
         if (s.placement() != null) {
             for (int i = 0; i < s.placement().constraints().size(); i++) {
                 constraint("placement.constraints[" + i + "]", s.placement().constraints().get(i));

@@ -52,7 +52,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "baton", mixinStandardHelpOptions = true, version = "baton 0.1.0",
         description = "Deploy one portable job spec to Kubernetes, Docker Swarm, Nomad, Marathon or this machine.",
         subcommands = {BatonCli.DeployCmd.class, BatonCli.PlanCmd.class, BatonCli.RenderCmd.class, BatonCli.StatusCmd.class,
-                BatonCli.ListCmd.class, BatonCli.ScaleCmd.class, BatonCli.RollbackCmd.class, BatonCli.UndeployCmd.class,
+                BatonCli.ListCmd.class, BatonCli.EndpointsCmd.class, BatonCli.ScaleCmd.class, BatonCli.RollbackCmd.class, BatonCli.UndeployCmd.class,
                 BatonCli.HostsCmd.class, BatonCli.DrainCmd.class, BatonCli.ActivateCmd.class, BatonCli.SecretCmd.class,
                 BatonCli.LogsCmd.class, BatonCli.CapabilitiesCmd.class})
 public final class BatonCli implements Runnable {
@@ -271,6 +271,22 @@ public final class BatonCli implements Runnable {
         public Integer call() {
             try (Orchestrator o = t.connect()) {
                 o.list(Selector.labels(labels)).forEach(j -> out().printf("%-30s %-8s %s %s%n", j.jobId(), j.type(), j.state(), j.labels()));
+                return OK;
+            }
+        }
+    }
+
+    @Command(name = "endpoints", description = "Print where a service can be reached, one address per line.")
+    static class EndpointsCmd extends Base {
+        @Parameters(paramLabel = "SERVICE")
+        String service;
+        @CommandLine.Mixin
+        TargetOptionMixin t;
+
+        @Override
+        public Integer call() {
+            try (Orchestrator o = t.connect()) {
+                o.endpoints(service).forEach(e -> out().println("http://" + e.hostAndPort() + "/"));
                 return OK;
             }
         }

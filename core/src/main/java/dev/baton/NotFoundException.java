@@ -14,6 +14,11 @@ public final class NotFoundException extends OrchestratorException {
         return new NotFoundException(platform, "job " + jobId + " not found on " + platform, null);
     }
 
+    /** A not-found answer whose message the platform already phrased. */
+    public static NotFoundException of(String platform, String message) {
+        return new NotFoundException(platform, message, null);
+    }
+
     public static NotFoundException of(String platform, String what, String name, String detail) {
         return new NotFoundException(platform, what + " " + name + " not found on " + platform
                 + (detail == null || detail.isBlank() ? "" : ": " + detail), null);

@@ -33,6 +33,7 @@ public final class TestServer {
         server.createContext("/", ex -> reply(ex, 200, "generation " + System.getenv("GENERATION") + " instance "
                 + System.getenv("BATON_INSTANCE") + "\n"));
         server.start();
+        Files.writeString(Path.of(System.getenv("BATON_ROOT"), "pid"), Long.toString(ProcessHandle.current().pid()));
         System.out.println("listening on " + port);
     }
 

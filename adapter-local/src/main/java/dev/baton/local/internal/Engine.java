@@ -505,6 +505,14 @@ public final class Engine implements Backend {
         boolean staticPorts = gs.tasks().stream().flatMap(t -> t.ports().stream()).anyMatch(p -> !p.isDynamic());
         boolean distinct = spec.placement() != null && spec.placement().distinctHosts();
         int placeable = distinct ? Math.min(desired, 1) : desired;
+        List<dev.baton.model.Constraint> unmet = spec.placement() == null ? List.of()
+                : spec.placement().constraints().stream().filter(c -> !HostInfo.satisfies(c)).toList();
+        if (!unmet.isEmpty() && desired > 0) {
+            return "no host satisfies the placement constraints: this machine (" + HostInfo.hostname() + ", " + HostInfo.os()
+                    + ", " + HostInfo.arch() + ", no labels) fails " + unmet.stream()
+                    .map(c -> c.attribute() + " " + c.operator().id() + (c.value() != null ? " " + c.value() : c.values() != null ? " " + c.values() : ""))
+                    .collect(Collectors.joining(", "));
+        }
         synchronized (this) {
             GroupRt g = job.group(gs.name());
             g.desired = desired;

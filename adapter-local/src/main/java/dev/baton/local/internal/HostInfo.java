@@ -59,9 +59,32 @@ final class HostInfo {
         return Runtime.getRuntime().maxMemory();
     }
 
+    /** The value of a portable host attribute on this machine; {@code null} for labels, which it has none of. */
+    static String attribute(String attribute) {
+        return switch (attribute) {
+            case dev.baton.model.Constraint.HOSTNAME -> HOSTNAME;
+            case dev.baton.model.Constraint.OS -> os();
+            case dev.baton.model.Constraint.ARCH -> arch();
+            default -> null;
+        };
+    }
+
+    /** Whether this machine satisfies a placement constraint. */
+    static boolean satisfies(dev.baton.model.Constraint c) {
+        String v = attribute(c.attribute());
+        return switch (c.operator()) {
+            case EQUAL -> c.value().equals(v);
+            case NOT_EQUAL -> !c.value().equals(v);
+            case IN -> v != null && c.values().contains(v);
+            case NOT_IN -> v == null || !c.values().contains(v);
+            case EXISTS -> v != null;
+            case NOT_EXISTS -> v == null;
+        };
+    }
+
     static Host thisHost(long allocatedMillicores, long allocatedBytes) {
         return new Host(HOSTNAME, HOSTNAME, "127.0.0.1", Host.HostState.READY, Host.Availability.ACTIVE,
-                Map.of("os", os(), "arch", arch()),
+                Map.of(),
                 Cpu.ofMillicores(Runtime.getRuntime().availableProcessors() * 1000L), ByteSize.ofBytes(memoryBytes()),
                 Cpu.ofMillicores(allocatedMillicores), ByteSize.ofBytes(allocatedBytes));
     }

@@ -543,7 +543,8 @@ public final class Engine implements Backend {
                     old.forEach(this::stop);
                     continue;
                 }
-                int batch = firstBatch && canary > 0 ? canary : parallelism;
+                // nothing to replace (a first deploy, or a scale up): start every missing instance at once
+                int batch = old.isEmpty() ? placeable - fresh.size() : firstBatch && canary > 0 ? canary : parallelism;
                 if (!firstBatch && u.delay() != null && !u.delay().isZero()) {
                     waitQuietly(u.delay().toMillis());
                 }

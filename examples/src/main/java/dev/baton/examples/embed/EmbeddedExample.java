@@ -3,6 +3,7 @@ package dev.baton.examples.embed;
 import dev.baton.DeploymentResult;
 import dev.baton.Orchestrator;
 import dev.baton.Orchestrators;
+import dev.baton.model.CheckTiming;
 import dev.baton.model.GroupSpec;
 import dev.baton.model.HealthCheck;
 import dev.baton.model.JobSpec;
@@ -32,7 +33,8 @@ public final class EmbeddedExample {
                                 .command("java", "-Xmx64m", "-cp", jar, "dev.baton.examples.hello.HelloServer")
                                 .env("GREETING", "hello from an embedded deploy")
                                 .port(PortSpec.dynamic("http"))
-                                .health(HealthCheck.http("http", "/healthz"))
+                                .health(new HealthCheck.Http("http", "/healthz", new CheckTiming(
+                                        Duration.ofSeconds(1), Duration.ofSeconds(1), 3, Duration.ofSeconds(20))))
                                 .build())
                         .service(ServiceSpec.internal("hello-embedded", "http"))
                         .build())

@@ -528,11 +528,12 @@ public final class Engine implements Backend {
             int parallelism = Math.max(1, u.parallelismOrDefault());
             int canary = u.canaryOrDefault();
             boolean firstBatch = true;
+            String continued = null;
             while (!r.cancelled && !closed) {
                 List<Inst> old = live(g, null).stream().filter(i -> !i.version.equals(version)).toList();
                 List<Inst> fresh = live(g, version);
                 if (fresh.size() >= placeable && old.isEmpty()) {
-                    String failure = awaitHealthy(r, fresh, deadline, minHealthy);
+                    String failure = continued != null ? continued : awaitHealthy(r, fresh, deadline, minHealthy);
                     if (failure != null) {
                         return failure;
                     }
@@ -560,9 +561,14 @@ public final class Engine implements Backend {
                 }
                 String failure = awaitHealthy(r, started, deadline, minHealthy);
                 if (failure != null) {
-                    return failure;
+                    if (u.onFailure() != OnFailure.CONTINUE) {
+                        return failure;
+                    }
+                    // onFailure: continue goes on with the next batch; the rollout still ends as failed
+                    continued = continued == null ? failure : continued;
+                    event(job, Event.Type.INSTANCE_UNHEALTHY, g.name, null, failure + "; continuing the update");
                 }
-                // the new ones are healthy: stop as many old ones as the group now has beyond what it needs
+                // the new ones are healthy (or the update goes on regardless): stop as many old ones as the group now has beyond what it needs
                 List<Inst> oldNow = live(g, null).stream().filter(i -> !i.version.equals(version)).toList();
                 int excess = live(g, version).size() + oldNow.size() - placeable;
                 oldNow.stream().limit(Math.max(0, excess)).forEach(this::stop);

@@ -1,0 +1,720 @@
+package dev.baton.kubernetes;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import dev.baton.AuthenticationException;
+import dev.baton.Capabilities;
+import dev.baton.ConflictException;
+import dev.baton.DeployOptions;
+import dev.baton.Deployment;
+import dev.baton.DeploymentResult.Outcome;
+import dev.baton.HostMaintenanceFacet;
+import dev.baton.InvalidSpecException;
+import dev.baton.Manifest;
+import dev.baton.NotFoundException;
+import dev.baton.Orchestrator;
+import dev.baton.OrchestratorException;
+import dev.baton.PlatformException;
+import dev.baton.PlatformUnavailableException;
+import dev.baton.SecretData;
+import dev.baton.SecretInfo;
+import dev.baton.SecretsFacet;
+import dev.baton.Selector;
+import dev.baton.Subscription;
+import dev.baton.UnsupportedCapabilityException;
+import dev.baton.kubernetes.internal.Translator;
+import dev.baton.model.ByteSize;
+import dev.baton.model.Cpu;
+import dev.baton.model.GroupSpec;
+import dev.baton.model.JobSpec;
+import dev.baton.model.JobType;
+import dev.baton.model.OnFailure;
+import dev.baton.plan.Change;
+import dev.baton.plan.FieldChange;
+import dev.baton.plan.Plan;
+import dev.baton.spi.DeploymentTracker;
+import dev.baton.spi.JobRef;
+import dev.baton.spi.JsonDiff;
+import dev.baton.spi.SpecVersion;
+import dev.baton.status.Endpoint;
+import dev.baton.status.Event;
+import dev.baton.status.GroupStatus;
+import dev.baton.status.Health;
+import dev.baton.status.Host;
+import dev.baton.status.InstanceState;
+import dev.baton.status.InstanceStatus;
+import dev.baton.status.JobState;
+import dev.baton.status.JobStatus;
+import dev.baton.status.JobSummary;
+import dev.baton.status.PlatformInfo;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * The orchestrator of {@code kubernetes://}: jobs as Deployments, Jobs, CronJobs and DaemonSets with their Services,
+ * Secrets and PersistentVolumeClaims, through fabric8 kubernetes-client. Writes are create, or replace guarded by
+ * the object's {@code resourceVersion}, so a concurrent writer is a {@link ConflictException}; an unchanged object
+ * is not written at all.
+ *
+ * @since 0.1
+ */
+public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet, HostMaintenanceFacet {
+    private static final String PLATFORM = Translator.PLATFORM;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
+            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES).build());
+    private static final String REVISION = "deployment.kubernetes.io/revision";
+
+    private final Supplier<KubernetesClient> clientFactory;
+    private final String configuredNamespace;
+    private KubernetesClient client;
+
+    KubernetesOrchestrator(Supplier<KubernetesClient> clientFactory, String namespace) {
+        this.clientFactory = clientFactory;
+        this.configuredNamespace = namespace;
+    }
+
+    private synchronized KubernetesClient client() {
+        if (client == null) {
+            client = clientFactory.get();
+        }
+        return client;
+    }
+
+    private String namespace(String specNamespace) {
+        if (specNamespace != null) {
+            return specNamespace;
+        }
+        if (configuredNamespace != null) {
+            return configuredNamespace;
+        }
+        String ns = client == null && configuredNamespace == null ? null : client().getNamespace();
+        return ns == null ? "default" : ns;
+    }
+
+    private String renderNamespace(JobSpec spec) {
+        return spec.namespace() != null ? spec.namespace() : configuredNamespace != null ? configuredNamespace : "default";
+    }
+
+    /** Runs a call, turning fabric8's failures into Baton's. */
+    private <T> T call(String what, Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (KubernetesClientException e) {
+            throw translate(what, e);
+        }
+    }
+
+    static OrchestratorException translate(String what, KubernetesClientException e) {
+        int code = e.getCode();
+        String message = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage();
+        if (code == 409) {
+            return ConflictException.of(PLATFORM, what + ": " + message, e);
+        }
+        if (code == 401 || code == 403) {
+            return AuthenticationException.of(PLATFORM, code, what + ": " + message);
+        }
+        if (code == 404) {
+            return NotFoundException.of(PLATFORM, what + ": " + message);
+        }
+        if (code == 422 && e.getStatus() != null && e.getStatus().getDetails() != null
+                && e.getStatus().getDetails().getCauses() != null && !e.getStatus().getDetails().getCauses().isEmpty()) {
+            List<dev.baton.Violation> vs = e.getStatus().getDetails().getCauses().stream()
+                    .map(c -> new dev.baton.Violation(Objects.toString(c.getField(), ""), Objects.toString(c.getMessage(), c.getReason())))
+                    .toList();
+            return InvalidSpecException.of(vs);
+        }
+        if (code == 0 || e.getCause() instanceof IOException) {
+            return PlatformUnavailableException.of(PLATFORM, what + ": " + message, e);
+        }
+        return PlatformException.of(PLATFORM, code, what + ": " + message);
+    }
+
+    @Override
+    public PlatformInfo platform() {
+        var v = call("version", () -> client().getKubernetesVersion());
+        return new PlatformInfo(PLATFORM, v == null ? null : v.getGitVersion(), client().getMasterUrl().toString());
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return KubernetesProvider.CAPABILITIES;
+    }
+
+    @Override
+    public Manifest render(JobSpec spec) {
+        StringBuilder sb = new StringBuilder();
+        for (ObjectNode o : Translator.translate(spec, renderNamespace(spec))) {
+            try {
+                sb.append(YAML.writeValueAsString(o));
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return new Manifest(PLATFORM, "application/yaml", sb.toString());
+    }
+
+    private static HasMetadata toFabric8(JsonNode node) {
+        return Serialization.unmarshal(node.toString(), HasMetadata.class);
+    }
+
+    private static JsonNode toJson(HasMetadata o) {
+        try {
+            return JSON.readTree(Serialization.asJson(o));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private HasMetadata live(JsonNode desired) {
+        return call("read " + desired.path("kind").asText() + " " + desired.path("metadata").path("name").asText(),
+                () -> client().resource(toFabric8(desired)).get());
+    }
+
+    /** The live object restricted to the fields Baton renders, so server defaults are not differences. */
+    private static JsonNode restrict(JsonNode live, JsonNode desired) {
+        if (live == null || !desired.isObject() || !live.isObject()) {
+            return live;
+        }
+        ObjectNode out = JSON.createObjectNode();
+        desired.fieldNames().forEachRemaining(f -> {
+            if (live.has(f)) {
+                out.set(f, restrict(live.get(f), desired.get(f)));
+            }
+        });
+        return out;
+    }
+
+    private List<FieldChange> differences(JsonNode live, ObjectNode desired) {
+        ObjectNode d = desired.deepCopy();
+        JsonNode l = restrict(live, d);
+        return JsonDiff.diff(l, d);
+    }
+
+    @Override
+    public Plan plan(JobSpec spec) {
+        String ns = namespace(spec.namespace());
+        List<Change> changes = new ArrayList<>();
+        List<ObjectNode> desired = Translator.translate(spec, ns);
+        for (ObjectNode d : desired) {
+            HasMetadata live = live(d);
+            String kind = d.path("kind").asText();
+            String name = d.path("metadata").path("name").asText();
+            if (live == null) {
+                changes.add(new Change(Change.Action.CREATE, kind, name, List.of()));
+            } else {
+                List<FieldChange> diff = differences(toJson(live), d);
+                changes.add(new Change(diff.isEmpty() ? Change.Action.NONE : Change.Action.UPDATE, kind, name, diff));
+            }
+        }
+        for (HasMetadata stale : stale(spec, ns, desired)) {
+            changes.add(new Change(Change.Action.DESTROY, stale.getKind(), stale.getMetadata().getName(), List.of()));
+        }
+        return new Plan(PLATFORM, spec.name(), changes, List.of(),
+                List.of("planned against the live objects (a field diff of what Baton sets); no server-side dry run"));
+    }
+
+    /** Objects labelled with the job that the new spec no longer renders. */
+    private List<HasMetadata> stale(JobSpec spec, String ns, List<ObjectNode> desired) {
+        List<String> keep = desired.stream().map(d -> d.path("kind").asText() + "/" + d.path("metadata").path("name").asText()).toList();
+        List<HasMetadata> out = new ArrayList<>();
+        owned(ns, spec.name()).stream().filter(o -> !keep.contains(o.getKind() + "/" + o.getMetadata().getName())).forEach(out::add);
+        return out;
+    }
+
+    private List<HasMetadata> owned(String ns, String job) {
+        List<HasMetadata> out = new ArrayList<>();
+        call("list objects of " + job, () -> {
+            var c = client();
+            out.addAll(c.apps().deployments().inNamespace(ns).withLabel(SpecVersion.JOB_LABEL, job).list().getItems());
+            out.addAll(c.apps().daemonSets().inNamespace(ns).withLabel(SpecVersion.JOB_LABEL, job).list().getItems());
+            out.addAll(c.batch().v1().jobs().inNamespace(ns).withLabel(SpecVersion.JOB_LABEL, job).list().getItems());
+            out.addAll(c.batch().v1().cronjobs().inNamespace(ns).withLabel(SpecVersion.JOB_LABEL, job).list().getItems());
+            out.addAll(c.services().inNamespace(ns).withLabel(SpecVersion.JOB_LABEL, job).list().getItems());
+            out.addAll(c.persistentVolumeClaims().inNamespace(ns).withLabel(SpecVersion.JOB_LABEL, job).list().getItems());
+            return null;
+        });
+        return out;
+    }
+
+    @Override
+    public Deployment deploy(JobSpec spec, DeployOptions options) {
+        String ns = namespace(spec.namespace());
+        List<ObjectNode> desired = Translator.translate(spec, ns);
+        boolean changed = false;
+        for (ObjectNode d : desired) {
+            String what = d.path("kind").asText() + " " + d.path("metadata").path("name").asText();
+            HasMetadata live = live(d);
+            if (live == null) {
+                call("create " + what, () -> client().resource(toFabric8(d)).create());
+                changed = true;
+            } else if (!differences(toJson(live), d).isEmpty()) {
+                d.with("metadata").put("resourceVersion", live.getMetadata().getResourceVersion());
+                call("replace " + what, () -> client().resource(toFabric8(d)).update());
+                changed = true;
+            }
+        }
+        for (HasMetadata stale : stale(spec, ns, desired)) {
+            call("delete " + stale.getKind() + " " + stale.getMetadata().getName(), () -> client().resource(stale).delete());
+            changed = true;
+        }
+        return track(ns, spec, changed, true);
+    }
+
+    private Deployment track(String ns, JobSpec spec, boolean changed, boolean mayRevert) {
+        String version = SpecVersion.of(spec);
+        Duration deadlineLimit = spec.update() != null && spec.update().healthyDeadline() != null ? spec.update().healthyDeadline() : null;
+        Instant started = Instant.now();
+        return DeploymentTracker.started(PLATFORM, spec.name(), version, changed, (tracker, deadline) -> {
+            Object signal = new Object();
+            Watch[] watch = {null};
+            Runnable rewatch = new Runnable() {
+                @Override
+                public void run() {
+                    watch[0] = client().pods().inNamespace(ns).withLabel(SpecVersion.JOB_LABEL, spec.name()).watch(new Watcher<Pod>() {
+                        @Override
+                        public void eventReceived(Action action, Pod pod) {
+                            synchronized (signal) {
+                                signal.notifyAll();
+                            }
+                        }
+
+                        @Override
+                        public void onClose(WatcherException cause) {
+                            // the watch dropped: re-list (the loop reads status afresh) and watch again
+                            synchronized (signal) {
+                                signal.notifyAll();
+                            }
+                            if (!tracker.isDone()) {
+                                run();
+                            }
+                        }
+                    });
+                }
+            };
+            rewatch.run();
+            try {
+                while (!tracker.isDone()) {
+                    JobStatus status = statusOf(ns, spec.name());
+                    if (settled(status, spec, version)) {
+                        tracker.completeIfHealthy(status, false);
+                        tracker.complete(spec.type() == JobType.BATCH ? Outcome.COMPLETED : Outcome.HEALTHY, status, "healthy");
+                        return;
+                    }
+                    tracker.progress(status);
+                    Instant now = Instant.now();
+                    if (deadlineLimit != null && now.isAfter(started.plus(deadlineLimit))) {
+                        OnFailure onFailure = spec.update().onFailure();
+                        String why = "not healthy within " + dev.baton.model.Durations.format(deadlineLimit);
+                        if (onFailure == OnFailure.ROLLBACK && mayRevert && spec.type() == JobType.SERVICE) {
+                            JobSpec previous = previousSpec(ns, spec);
+                            if (previous != null) {
+                                tracker.event(Event.of(spec.name(), Event.Type.DEPLOYMENT_FAILED, why + "; rolling back"));
+                                undo(ns, spec);
+                                var back = track(ns, previous, true, false).await(Duration.between(Instant.now(), deadline));
+                                tracker.complete(back.isSuccess() ? Outcome.ROLLED_BACK : Outcome.FAILED, back.status(),
+                                        back.isSuccess() ? "rolled back to version " + SpecVersion.of(previous) + " after: " + why
+                                                : "rollback failed: " + back.message());
+                                return;
+                            }
+                        }
+                        tracker.complete(Outcome.FAILED, status, why);
+                        return;
+                    }
+                    if (!now.isBefore(deadline)) {
+                        return;
+                    }
+                    Instant wake = deadlineLimit == null ? deadline : min(deadline, started.plus(deadlineLimit));
+                    synchronized (signal) {
+                        signal.wait(Math.max(1, Math.min(Duration.between(now, wake).toMillis(), 30_000)));
+                    }
+                }
+            } finally {
+                if (watch[0] != null) {
+                    watch[0].close();
+                }
+            }
+        });
+    }
+
+    private static Instant min(Instant a, Instant b) {
+        return a.isBefore(b) ? a : b;
+    }
+
+    private static boolean settled(JobStatus status, JobSpec spec, String version) {
+        if (spec.type() == JobType.CRON) {
+            return true;
+        }
+        if (spec.type() == JobType.BATCH) {
+            return status.groups().stream().allMatch(g -> g.instances().stream()
+                    .filter(i -> i.state() == InstanceState.COMPLETED).count() >= g.desired());
+        }
+        return status.groups().stream().allMatch(g -> g.instances().stream().filter(i -> i.isHealthy() && version.equals(i.version()))
+                .count() >= g.desired() && g.instances().stream().noneMatch(i -> !version.equals(i.version()) && !i.state().isTerminal()));
+    }
+
+    private JobSpec workloadSpec(String ns, String job) {
+        List<HasMetadata> workloads = owned(ns, job).stream().filter(o -> !o.getKind().equals("Service")
+                && !o.getKind().equals("PersistentVolumeClaim")).toList();
+        if (workloads.isEmpty()) {
+            throw NotFoundException.job(PLATFORM, job);
+        }
+        JobSpec spec = Translator.specOf(toJson(workloads.get(0)));
+        if (spec == null) {
+            throw NotFoundException.of(PLATFORM, "job " + job + " was not deployed by Baton (no " + Translator.SPEC_ANNOTATION + " annotation)");
+        }
+        return spec;
+    }
+
+    @Override
+    public JobStatus status(String jobId) {
+        JobRef ref = JobRef.parse(jobId, null);
+        return statusOf(namespace(ref.namespace()), ref.name());
+    }
+
+    private JobStatus statusOf(String ns, String job) {
+        JobSpec spec = workloadSpec(ns, job);
+        List<Pod> pods = call("list pods of " + job, () -> client().pods().inNamespace(ns).withLabel(SpecVersion.JOB_LABEL, job).list().getItems());
+        List<GroupStatus> groups = new ArrayList<>();
+        for (GroupSpec g : spec.groups()) {
+            int desired = desired(ns, spec, g);
+            List<InstanceStatus> instances = pods.stream()
+                    .filter(p -> g.name().equals(p.getMetadata().getLabels().get(SpecVersion.GROUP_LABEL)))
+                    .map(p -> instance(p, g)).toList();
+            groups.add(new GroupStatus(g.name(), desired, instances));
+        }
+        String version = SpecVersion.of(spec);
+        boolean healthy = settled(new JobStatus(job, ns, PLATFORM, null, null, version, groups, null), spec, version);
+        JobState state = spec.type() == JobType.BATCH ? (healthy ? JobState.COMPLETED : JobState.RUNNING)
+                : healthy ? JobState.RUNNING : JobState.DEPLOYING;
+        return new JobStatus(job, ns, PLATFORM, state, healthy ? Health.HEALTHY : Health.UNHEALTHY, version, groups, null);
+    }
+
+    private int desired(String ns, JobSpec spec, GroupSpec g) {
+        if (spec.type() == JobType.SERVICE) {
+            var d = call("read deployment", () -> client().apps().deployments().inNamespace(ns).withName(Translator.workloadName(spec, g)).get());
+            return d == null || d.getSpec().getReplicas() == null ? g.countOrDefault() : d.getSpec().getReplicas();
+        }
+        if (spec.type() == JobType.SYSTEM) {
+            var d = call("read daemon set", () -> client().apps().daemonSets().inNamespace(ns).withName(Translator.workloadName(spec, g)).get());
+            return d == null || d.getStatus() == null || d.getStatus().getDesiredNumberScheduled() == null ? 1
+                    : d.getStatus().getDesiredNumberScheduled();
+        }
+        return g.countOrDefault();
+    }
+
+    private static InstanceStatus instance(Pod p, GroupSpec g) {
+        var st = p.getStatus();
+        String phase = st == null ? null : st.getPhase();
+        InstanceState state = phase == null ? InstanceState.PENDING : switch (phase) {
+            case "Running" -> InstanceState.RUNNING;
+            case "Succeeded" -> InstanceState.COMPLETED;
+            case "Failed" -> InstanceState.FAILED;
+            case "Pending" -> InstanceState.PENDING;
+            default -> InstanceState.UNKNOWN;
+        };
+        if (p.getMetadata().getDeletionTimestamp() != null) {
+            state = InstanceState.STOPPED;
+        }
+        boolean ready = st != null && st.getConditions() != null && st.getConditions().stream()
+                .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+        Health health = state != InstanceState.RUNNING ? Health.UNKNOWN : ready ? Health.HEALTHY : Health.UNHEALTHY;
+        int restarts = 0;
+        Integer exit = null;
+        String reason = null;
+        if (st != null && st.getContainerStatuses() != null) {
+            for (var cs : st.getContainerStatuses()) {
+                restarts += cs.getRestartCount() == null ? 0 : cs.getRestartCount();
+                var term = cs.getState() != null && cs.getState().getTerminated() != null ? cs.getState().getTerminated()
+                        : cs.getLastState() != null ? cs.getLastState().getTerminated() : null;
+                if (term != null) {
+                    exit = term.getExitCode();
+                    reason = term.getReason();
+                }
+            }
+        }
+        Map<String, Integer> ports = new LinkedHashMap<>(Translator.ports(g));
+        Instant startedAt = st == null || st.getStartTime() == null ? null : Instant.parse(st.getStartTime());
+        return new InstanceStatus(p.getMetadata().getName(), g.name(), state, health, p.getSpec() == null ? null : p.getSpec().getNodeName(),
+                st == null ? null : st.getPodIP(), ports, startedAt, exit, reason, p.getMetadata().getLabels().get(SpecVersion.LABEL), restarts);
+    }
+
+    @Override
+    public List<JobSummary> list(Selector selector) {
+        String ns = namespace(selector.namespace());
+        var deployments = call("list workloads", () -> {
+            List<HasMetadata> all = new ArrayList<>();
+            var c = client();
+            all.addAll(c.apps().deployments().inNamespace(ns).withLabel(SpecVersion.JOB_LABEL).list().getItems());
+            all.addAll(c.apps().daemonSets().inNamespace(ns).withLabel(SpecVersion.JOB_LABEL).list().getItems());
+            all.addAll(c.batch().v1().jobs().inNamespace(ns).withLabel(SpecVersion.JOB_LABEL).list().getItems());
+            all.addAll(c.batch().v1().cronjobs().inNamespace(ns).withLabel(SpecVersion.JOB_LABEL).list().getItems());
+            return all;
+        });
+        Map<String, JobSummary> out = new LinkedHashMap<>();
+        for (HasMetadata d : deployments) {
+            JobSpec spec = Translator.specOf(toJson(d));
+            if (spec == null || !selector.matches(spec.labels()) || out.containsKey(spec.name())) {
+                continue;
+            }
+            out.put(spec.name(), new JobSummary(spec.name(), ns, spec.type().id(), spec.labels(), statusOf(ns, spec.name()).state()));
+        }
+        return List.copyOf(out.values());
+    }
+
+    @Override
+    public Deployment scale(String jobId, String group, int count) {
+        JobRef ref = JobRef.parse(jobId, null);
+        String ns = namespace(ref.namespace());
+        JobSpec spec = workloadSpec(ns, ref.name());
+        GroupSpec g = spec.group(group).orElseThrow(() -> NotFoundException.of(PLATFORM, "group", group, "job " + ref.name()
+                + " has groups " + spec.groups().stream().map(GroupSpec::name).toList()));
+        if (spec.type() != JobType.SERVICE) {
+            throw UnsupportedCapabilityException.operation(PLATFORM, "scaling a " + spec.type().id() + " job",
+                    "only Deployments (service jobs) have a replica count");
+        }
+        call("scale " + Translator.workloadName(spec, g), () -> client().apps().deployments().inNamespace(ns)
+                .withName(Translator.workloadName(spec, g)).scale(count));
+        return track(ns, spec.withCount(group, count), true, false);
+    }
+
+    @Override
+    public Deployment rollback(String jobId) {
+        JobRef ref = JobRef.parse(jobId, null);
+        String ns = namespace(ref.namespace());
+        JobSpec spec = workloadSpec(ns, ref.name());
+        if (spec.type() != JobType.SERVICE) {
+            throw UnsupportedCapabilityException.operation(PLATFORM, "rollback of a " + spec.type().id() + " job",
+                    "only Deployments keep ReplicaSet revisions to return to");
+        }
+        JobSpec previous = previousSpec(ns, spec);
+        if (previous == null) {
+            throw ConflictException.of(PLATFORM, "job " + ref.name() + " has no previous revision to roll back to");
+        }
+        undo(ns, spec);
+        return track(ns, previous, true, false);
+    }
+
+    /** The spec of the previous ReplicaSet revision of the job's first group, like {@code kubectl rollout undo}. */
+    private JobSpec previousSpec(String ns, JobSpec spec) {
+        Optional<ReplicaSet> prev = previousReplicaSet(ns, spec, spec.groups().get(0));
+        return prev.map(rs -> Translator.specOf(toJson(rs))).orElse(null);
+    }
+
+    private Optional<ReplicaSet> previousReplicaSet(String ns, JobSpec spec, GroupSpec g) {
+        String version = SpecVersion.of(spec);
+        List<ReplicaSet> sets = call("list replica sets", () -> client().apps().replicaSets().inNamespace(ns)
+                .withLabel(SpecVersion.JOB_LABEL, spec.name()).withLabel(SpecVersion.GROUP_LABEL, g.name()).list().getItems());
+        return sets.stream()
+                .filter(rs -> !version.equals(rs.getSpec().getTemplate().getMetadata().getLabels().get(SpecVersion.LABEL)))
+                .max(Comparator.comparingLong(rs -> Long.parseLong(rs.getMetadata().getAnnotations().getOrDefault(REVISION, "0"))));
+    }
+
+    /** Puts each group's previous ReplicaSet template (and Baton's annotations) back on its Deployment. */
+    private void undo(String ns, JobSpec spec) {
+        for (GroupSpec g : spec.groups()) {
+            ReplicaSet rs = previousReplicaSet(ns, spec, g).orElse(null);
+            if (rs == null) {
+                continue;
+            }
+            String name = Translator.workloadName(spec, g);
+            call("roll back " + name, () -> client().apps().deployments().inNamespace(ns).withName(name).edit(d -> {
+                var template = rs.getSpec().getTemplate();
+                template.getMetadata().getLabels().remove("pod-template-hash");
+                d.getSpec().setTemplate(template);
+                var ann = rs.getMetadata().getAnnotations();
+                d.getMetadata().getAnnotations().put(SpecVersion.LABEL, ann.get(SpecVersion.LABEL));
+                d.getMetadata().getAnnotations().put(Translator.SPEC_ANNOTATION, ann.get(Translator.SPEC_ANNOTATION));
+                d.getMetadata().getLabels().put(SpecVersion.LABEL, ann.get(SpecVersion.LABEL));
+                return d;
+            }));
+        }
+    }
+
+    @Override
+    public void undeploy(String jobId) {
+        JobRef ref = JobRef.parse(jobId, null);
+        String ns = namespace(ref.namespace());
+        List<HasMetadata> objects = owned(ns, ref.name());
+        if (objects.isEmpty()) {
+            throw NotFoundException.job(PLATFORM, ref.name());
+        }
+        for (HasMetadata o : objects) {
+            call("delete " + o.getKind() + " " + o.getMetadata().getName(), () -> client().resource(o).delete());
+        }
+        call("delete pods of " + ref.name(), () -> {
+            client().apps().replicaSets().inNamespace(ns).withLabel(SpecVersion.JOB_LABEL, ref.name()).delete();
+            return client().pods().inNamespace(ns).withLabel(SpecVersion.JOB_LABEL, ref.name()).delete();
+        });
+    }
+
+    @Override
+    public List<Host> hosts() {
+        List<Node> nodes = call("list nodes", () -> client().nodes().list().getItems());
+        List<Host> out = new ArrayList<>();
+        for (Node n : nodes) {
+            var st = n.getStatus();
+            boolean ready = st != null && st.getConditions() != null && st.getConditions().stream()
+                    .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+            String address = st == null || st.getAddresses() == null ? null : st.getAddresses().stream()
+                    .filter(a -> "InternalIP".equals(a.getType())).map(a -> a.getAddress()).findFirst().orElse(null);
+            boolean cordoned = n.getSpec() != null && Boolean.TRUE.equals(n.getSpec().getUnschedulable());
+            var cap = st == null ? null : st.getCapacity();
+            var alloc = st == null ? null : st.getAllocatable();
+            out.add(new Host(n.getMetadata().getName(), n.getMetadata().getName(), address,
+                    ready ? Host.HostState.READY : Host.HostState.DOWN, cordoned ? Host.Availability.PAUSED : Host.Availability.ACTIVE,
+                    n.getMetadata().getLabels(),
+                    cap == null || cap.get("cpu") == null ? null : Cpu.parse(cap.get("cpu").toString()),
+                    cap == null || cap.get("memory") == null ? null : ByteSize.parse(cap.get("memory").toString()),
+                    alloc == null || alloc.get("cpu") == null || cap.get("cpu") == null ? null
+                            : Cpu.ofMillicores(Cpu.parse(cap.get("cpu").toString()).millicores() - Cpu.parse(alloc.get("cpu").toString()).millicores()),
+                    null));
+        }
+        return out;
+    }
+
+    @Override
+    public List<Endpoint> endpoints(String serviceName) {
+        String ns = namespace(null);
+        var svc = call("read service " + serviceName, () -> client().services().inNamespace(ns).withName(serviceName).get());
+        if (svc == null || svc.getSpec() == null || svc.getSpec().getSelector() == null) {
+            return List.of();
+        }
+        var port = svc.getSpec().getPorts().get(0);
+        List<Pod> pods = call("list pods of " + serviceName, () -> client().pods().inNamespace(ns).withLabels(svc.getSpec().getSelector()).list().getItems());
+        List<Endpoint> out = new ArrayList<>();
+        for (Pod p : pods) {
+            var st = p.getStatus();
+            boolean ready = st != null && st.getConditions() != null && st.getConditions().stream()
+                    .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+            if (ready && st.getPodIP() != null) {
+                int target = p.getSpec().getContainers().stream().flatMap(c -> c.getPorts() == null ? java.util.stream.Stream.empty() : c.getPorts().stream())
+                        .filter(cp -> port.getName() != null && port.getName().equals(cp.getName())).map(cp -> cp.getContainerPort())
+                        .findFirst().orElse(port.getPort());
+                out.add(new Endpoint(serviceName, p.getMetadata().getName(), st.getPodIP(), target));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public Subscription watch(String jobId, Consumer<Event> listener) {
+        JobRef ref = JobRef.parse(jobId, null);
+        String ns = namespace(ref.namespace());
+        Watch w = call("watch " + ref.name(), () -> client().pods().inNamespace(ns).withLabel(SpecVersion.JOB_LABEL, ref.name())
+                .watch(new Watcher<Pod>() {
+                    @Override
+                    public void eventReceived(Action action, Pod pod) {
+                        listener.accept(Event.instance(ref.name(), Event.Type.PLATFORM,
+                                pod.getMetadata().getLabels().get(SpecVersion.GROUP_LABEL), pod.getMetadata().getName(),
+                                "pod " + action.name().toLowerCase() + (pod.getStatus() == null ? "" : ", phase " + pod.getStatus().getPhase())));
+                    }
+
+                    @Override
+                    public void onClose(WatcherException cause) {
+                        listener.accept(Event.of(ref.name(), Event.Type.PLATFORM, "watch closed: " + cause.getMessage()));
+                    }
+                }));
+        return w::close;
+    }
+
+    @Override
+    public <F> Optional<F> facet(Class<F> type) {
+        return type == SecretsFacet.class || type == HostMaintenanceFacet.class ? Optional.of(type.cast(this)) : Optional.empty();
+    }
+
+    @Override
+    public void put(String name, SecretData data) {
+        String ns = namespace(null);
+        Map<String, String> encoded = new LinkedHashMap<>();
+        data.keys().forEach(k -> encoded.put(k, Base64.getEncoder().encodeToString(data.bytes(k))));
+        Secret secret = new SecretBuilder().withNewMetadata().withName(name).withNamespace(ns)
+                .addToLabels("baton.dev/secret", "true").endMetadata().withType("Opaque").withData(encoded).build();
+        Secret live = call("read secret " + name, () -> client().secrets().inNamespace(ns).withName(name).get());
+        if (live == null) {
+            call("create secret " + name, () -> client().secrets().inNamespace(ns).resource(secret).create());
+        } else {
+            secret.getMetadata().setResourceVersion(live.getMetadata().getResourceVersion());
+            call("replace secret " + name, () -> client().secrets().inNamespace(ns).resource(secret).update());
+        }
+    }
+
+    @Override
+    public List<SecretInfo> list() {
+        String ns = namespace(null);
+        return call("list secrets", () -> client().secrets().inNamespace(ns).withLabel("baton.dev/secret").list().getItems()).stream()
+                .map(s -> new SecretInfo(s.getMetadata().getName(), s.getData() == null ? java.util.Set.of() : s.getData().keySet(),
+                        s.getMetadata().getResourceVersion()))
+                .toList();
+    }
+
+    @Override
+    public void delete(String name) {
+        String ns = namespace(null);
+        var deleted = call("delete secret " + name, () -> client().secrets().inNamespace(ns).withName(name).delete());
+        if (deleted == null || deleted.isEmpty()) {
+            throw NotFoundException.of(PLATFORM, "secret", name, null);
+        }
+    }
+
+    /** Cordons the node and evicts its pods through the Eviction API (which respects PodDisruptionBudgets), skipping DaemonSet pods. */
+    @Override
+    public void drain(String hostId, Duration deadline, boolean ignoreSystemJobs) {
+        call("cordon " + hostId, () -> client().nodes().withName(hostId).edit(n -> {
+            n.getSpec().setUnschedulable(true);
+            return n;
+        }));
+        List<Pod> pods = call("list pods on " + hostId, () -> client().pods().inAnyNamespace()
+                .withField("spec.nodeName", hostId).list().getItems());
+        for (Pod p : pods) {
+            boolean daemon = p.getMetadata().getOwnerReferences() != null && p.getMetadata().getOwnerReferences().stream()
+                    .anyMatch(o -> "DaemonSet".equals(o.getKind()));
+            if (daemon) {
+                continue;
+            }
+            call("evict " + p.getMetadata().getName(), () -> client().pods().inNamespace(p.getMetadata().getNamespace())
+                    .withName(p.getMetadata().getName()).evict());
+        }
+    }
+
+    @Override
+    public void activate(String hostId) {
+        call("uncordon " + hostId, () -> client().nodes().withName(hostId).edit(n -> {
+            n.getSpec().setUnschedulable(false);
+            return n;
+        }));
+    }
+
+    @Override
+    public synchronized void close() {
+        if (client != null) {
+            client.close();
+        }
+    }
+}

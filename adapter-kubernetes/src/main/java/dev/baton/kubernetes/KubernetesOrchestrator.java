@@ -88,7 +88,7 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
     private static final String PLATFORM = Translator.PLATFORM;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
-            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES).build());
+            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES).enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS).build());
     private static final String REVISION = "deployment.kubernetes.io/revision";
 
     private final Supplier<KubernetesClient> clientFactory;

@@ -90,6 +90,9 @@ public final class KubernetesProvider implements OrchestratorProvider {
             }
             c.setConnectionTimeout((int) config.connectTimeout().toMillis());
             c.setRequestTimeout((int) config.requestTimeout().toMillis());
+            // fabric8 retries connection failures and server errors itself; bound it by Baton's retry policy
+            c.setRequestRetryBackoffLimit(config.retryPolicy().maxAttempts() - 1);
+            c.setRequestRetryBackoffInterval((int) Math.max(1, config.retryPolicy().initialBackoff().toMillis()));
             if (config.namespace() != null) {
                 c.setNamespace(config.namespace());
             }

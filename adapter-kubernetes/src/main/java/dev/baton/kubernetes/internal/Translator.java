@@ -147,7 +147,7 @@ public final class Translator {
         ((ObjectNode) meta.get("labels")).put(SpecVersion.LABEL, version);
         ObjectNode ann = meta.putObject("annotations");
         ann.put(SpecVersion.LABEL, version);
-        ann.put(SPEC_ANNOTATION, Specs.toJson(spec).replaceAll("\\s*\\n\\s*", ""));
+        ann.put(SPEC_ANNOTATION, compact(Specs.toJson(spec)));
         ObjectNode podTemplate = podTemplate(spec, g, version);
         ObjectNode selector = JSON.createObjectNode();
         selector.putObject("matchLabels").put(SpecVersion.JOB_LABEL, spec.name()).put(SpecVersion.GROUP_LABEL, g.name());
@@ -442,6 +442,14 @@ public final class Translator {
             p.put("nodePort", svc.publishedPort());
         }
         return s;
+    }
+
+    private static String compact(String json) {
+        try {
+            return JSON.readTree(json).toString();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The spec stored on a workload, if Baton deployed it. */

@@ -1,0 +1,164 @@
+package dev.baton.kubernetes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.baton.AuthenticationException;
+import dev.baton.ConflictException;
+import dev.baton.InvalidSpecException;
+import dev.baton.Orchestrator;
+import dev.baton.OrchestratorConfig;
+import dev.baton.Orchestrators;
+import dev.baton.PlatformException;
+import dev.baton.PlatformUnavailableException;
+import dev.baton.Target;
+import dev.baton.UnsupportedCapabilityException;
+import dev.baton.model.JobSpec;
+import dev.baton.model.ServiceSpec;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The exact requests a deploy sends, and how the API server's failures reach the caller. */
+class KubernetesRequestsTest {
+    private KubernetesMockServer server;
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.destroy();
+        }
+    }
+
+    private Orchestrator connect(KubernetesMockServer s) {
+        return Orchestrators.connect(Target.parse("kubernetes://http://127.0.0.1:" + s.getPort()),
+                OrchestratorConfig.builder().namespace("default").requestTimeout(Duration.ofSeconds(5)).build());
+    }
+
+    private List<RecordedRequest> drain() throws InterruptedException {
+        List<RecordedRequest> out = new ArrayList<>();
+        RecordedRequest r;
+        while ((r = server.takeRequest(100, TimeUnit.MILLISECONDS)) != null) {
+            out.add(r);
+        }
+        return out;
+    }
+
+    private static List<String> writes(List<RecordedRequest> requests) {
+        return requests.stream().filter(r -> !r.getMethod().equals("GET")).map(r -> r.getMethod() + " " + r.getPath()).toList();
+    }
+
+    private static JobSpec service() {
+        return new KubernetesWorkloads(null).healthyService("app", 2, 1);
+    }
+
+    @Test
+    void aFirstDeployOfOneGroupAndOneServiceIsTwoWritesAndARedeployIsNone() throws Exception {
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
+        server.init(InetAddress.getLoopbackAddress(), 0);
+        try (Orchestrator o = connect(server)) {
+            var first = o.deploy(service());
+            List<String> firstWrites = writes(drain());
+            var again = o.deploy(service());
+            List<String> secondWrites = writes(drain());
+
+            assertThat(first.changed()).isTrue();
+            assertThat(firstWrites).containsExactly(
+                    "POST /apis/apps/v1/namespaces/default/deployments",
+                    "POST /api/v1/namespaces/default/services");
+            assertThat(again.changed()).isFalse();
+            assertThat(secondWrites).isEmpty();
+
+            var scaled = o.deploy(service().withCount("web", 3));
+            assertThat(scaled.changed()).isTrue();
+            assertThat(writes(drain())).containsExactly("PUT /apis/apps/v1/namespaces/default/deployments/app-web");
+        }
+    }
+
+    private void failingCreate(int code, io.fabric8.kubernetes.api.model.Status status) {
+        server = new KubernetesMockServer(false);
+        server.init(InetAddress.getLoopbackAddress(), 0);
+        server.expect().post().withPath("/apis/apps/v1/namespaces/default/deployments").andReturn(code, status).always();
+    }
+
+    @Test
+    void aConflictIsAConflictException() {
+        failingCreate(409, new StatusBuilder().withCode(409).withReason("AlreadyExists")
+                .withMessage("deployments.apps \"app-web\" already exists").build());
+        try (Orchestrator o = connect(server)) {
+            assertThatThrownBy(() -> o.deploy(service())).isInstanceOf(ConflictException.class)
+                    .hasMessageContaining("deployments.apps \"app-web\" already exists");
+        }
+    }
+
+    @Test
+    void anInvalidObjectNamesEachFieldTheServerRejected() {
+        failingCreate(422, new StatusBuilder().withCode(422).withReason("Invalid").withMessage("Deployment.apps \"app-web\" is invalid")
+                .withNewDetails().addNewCause().withField("spec.template.spec.containers[0].image").withMessage("Required value")
+                .withReason("FieldValueRequired").endCause().endDetails().build());
+        try (Orchestrator o = connect(server)) {
+            assertThatThrownBy(() -> o.deploy(service())).isInstanceOfSatisfying(InvalidSpecException.class, e ->
+                    assertThat(e.violations()).extracting(Object::toString)
+                            .containsExactly("spec.template.spec.containers[0].image: Required value"));
+        }
+    }
+
+    @Test
+    void aForbiddenRequestIsAnAuthenticationException() {
+        failingCreate(403, new StatusBuilder().withCode(403).withReason("Forbidden")
+                .withMessage("deployments.apps is forbidden: User \"ci\" cannot create resource").build());
+        try (Orchestrator o = connect(server)) {
+            assertThatThrownBy(() -> o.deploy(service())).isInstanceOf(AuthenticationException.class)
+                    .hasMessageContaining("cannot create resource");
+        }
+    }
+
+    @Test
+    void aServerErrorKeepsTheStatusAndMessage() {
+        failingCreate(500, new StatusBuilder().withCode(500).withMessage("etcdserver: request timed out").build());
+        try (Orchestrator o = connect(server)) {
+            assertThatThrownBy(() -> o.deploy(service())).isInstanceOfSatisfying(PlatformException.class, e -> {
+                assertThat(e.status()).hasValue(500);
+                assertThat(e.getMessage()).contains("etcdserver: request timed out");
+            });
+        }
+    }
+
+    @Test
+    void anUnreachableServerIsPlatformUnavailable() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        try (Orchestrator o = Orchestrators.connect(Target.parse("kubernetes://http://127.0.0.1:" + port),
+                OrchestratorConfig.builder().namespace("default").connectTimeout(Duration.ofSeconds(2))
+                        .requestTimeout(Duration.ofSeconds(2)).build())) {
+            assertThatThrownBy(() -> o.status("app")).isInstanceOf(PlatformUnavailableException.class);
+        }
+    }
+
+    @Test
+    void aPublishedPortOutsideTheNodePortRangeIsRefusedBeforeAnythingIsSent() throws Exception {
+        server = new KubernetesMockServer(false);
+        server.init(InetAddress.getLoopbackAddress(), 0);
+        JobSpec spec = service().withGroup("web", g -> g.toBuilder().services(List.of(ServiceSpec.published("app", "http", 8080))).build());
+        try (Orchestrator o = connect(server)) {
+            assertThatThrownBy(() -> o.deploy(spec)).isInstanceOf(UnsupportedCapabilityException.class)
+                    .hasMessageContaining("groups[0].services[0].publishedPort")
+                    .hasMessageContaining("node port range 30000-32767");
+        }
+        assertThat(drain()).isEmpty();
+    }
+}

@@ -1,0 +1,95 @@
+package dev.baton.nomad;
+
+import dev.baton.Capabilities;
+import dev.baton.Feature;
+import dev.baton.Orchestrator;
+import dev.baton.OrchestratorConfig;
+import dev.baton.Target;
+import dev.baton.model.CheckKind;
+import dev.baton.model.Exposure;
+import dev.baton.model.JobType;
+import dev.baton.model.OnFailure;
+import dev.baton.model.Operator;
+import dev.baton.model.RestartMode;
+import dev.baton.model.TaskKind;
+import dev.baton.model.UpdateStrategy;
+import dev.baton.nomad.internal.NomadClient;
+import dev.baton.spi.OrchestratorProvider;
+import java.util.Arrays;
+import java.util.List;
+import okhttp3.HttpUrl;
+
+/**
+ * Provides {@code nomad://host:4646} (several servers as {@code nomad://a:4646,b:4646}); with no address,
+ * {@code NOMAD_ADDR} (default {@code http://127.0.0.1:4646}). {@code NOMAD_TOKEN}, {@code NOMAD_NAMESPACE} (or the
+ * config's namespace) and {@code NOMAD_REGION} are honoured as the Nomad CLI honours them.
+ *
+ * @since 0.1
+ */
+public final class NomadProvider implements OrchestratorProvider {
+
+    static final Capabilities CAPABILITIES = Capabilities.builder("nomad")
+            .jobTypes(JobType.values())
+            .taskKinds(TaskKind.values())
+            .checkKinds(CheckKind.values())
+            .exposures(Exposure.values())
+            .restartModes(RestartMode.values())
+            .updateStrategies(UpdateStrategy.values())
+            .onFailure(OnFailure.ROLLBACK, OnFailure.PAUSE)
+            .constraintOperators(Operator.values())
+            .features(Feature.NAMESPACES, Feature.CRON_TIME_ZONE, Feature.LABELS, Feature.MULTI_TASK_GROUPS, Feature.SCALE_TO_ZERO,
+                    Feature.WORKING_DIR, Feature.CONTAINER_COMMAND, Feature.CPU_RESOURCES, Feature.MEMORY_RESOURCES,
+                    Feature.STATIC_PORTS, Feature.DYNAMIC_PORTS, Feature.CHECK_GRACE_PERIOD, Feature.SECRETS_AS_ENV,
+                    Feature.SECRETS_AS_FILES, Feature.VOLUMES, Feature.READ_ONLY_MOUNTS, Feature.FIXED_PUBLISHED_PORT,
+                    Feature.RESTART_ATTEMPTS, Feature.RESTART_DELAY, Feature.UPDATE_PARALLELISM, Feature.UPDATE_DELAY,
+                    Feature.UPDATE_MIN_HEALTHY_TIME, Feature.UPDATE_HEALTHY_DEADLINE, Feature.UPDATE_CANARY,
+                    Feature.PLACEMENT_SPREAD, Feature.PLACEMENT_DISTINCT_HOSTS, Feature.SCALE, Feature.ROLLBACK, Feature.DRAIN,
+                    Feature.SECRET_STORE, Feature.EVENTS)
+            .reason("feature.UDP_PORTS", "a Nomad port label carries no protocol; the task decides")
+            .reason("feature.MULTI_HOST_VOLUMES", "baton-nomad requests host volumes; CSI volumes are not mapped yet")
+            .reason("feature.VOLUME_SIZE", "a host volume is the client's directory and has no size")
+            .reason("onFailure.continue", "a failed Nomad deployment stops placing the new version")
+            .reason("feature.LOGS", "not implemented yet in baton-nomad")
+            .build();
+
+    @Override
+    public String id() {
+        return "nomad";
+    }
+
+    @Override
+    public boolean supports(Target target) {
+        return target.scheme().equals("nomad");
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return CAPABILITIES;
+    }
+
+    @Override
+    public String artifact() {
+        return "dev.baton:baton-nomad";
+    }
+
+    static List<HttpUrl> servers(Target target, OrchestratorConfig config) {
+        String spec = target.isDefault() ? config.env("NOMAD_ADDR").orElse("http://127.0.0.1:4646") : target.address();
+        return Arrays.stream(spec.split(",")).map(String::trim).filter(s -> !s.isEmpty())
+                .map(s -> s.contains("://") ? s : "http://" + s)
+                .map(s -> {
+                    HttpUrl u = HttpUrl.parse(s);
+                    if (u == null) {
+                        throw new IllegalArgumentException("\"" + s + "\" is not a Nomad address");
+                    }
+                    return u;
+                }).toList();
+    }
+
+    @Override
+    public Orchestrator create(Target target, OrchestratorConfig config) {
+        String namespace = config.namespace() != null ? config.namespace() : config.env("NOMAD_NAMESPACE").orElse(null);
+        NomadClient client = new NomadClient(servers(target, config), config.env("NOMAD_TOKEN").orElse(null), namespace,
+                config.env("NOMAD_REGION").orElse(null), config.retryPolicy(), config.connectTimeout(), config.requestTimeout());
+        return new NomadOrchestrator(client);
+    }
+}

@@ -1,0 +1,221 @@
+package dev.baton.nomad;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+import com.github.tomakehurst.wiremock.http.Fault;
+import dev.baton.AuthenticationException;
+import dev.baton.DeploymentResult.Outcome;
+import dev.baton.NotFoundException;
+import dev.baton.Orchestrator;
+import dev.baton.OrchestratorConfig;
+import dev.baton.Orchestrators;
+import dev.baton.PlatformException;
+import dev.baton.PlatformUnavailableException;
+import dev.baton.Target;
+import dev.baton.model.GroupSpec;
+import dev.baton.model.JobSpec;
+import dev.baton.model.PortSpec;
+import dev.baton.model.TaskSpec;
+import dev.baton.spi.RetryPolicy;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The requests the adapter sends, and how Nomad's failures and network faults reach the caller. */
+class NomadRequestsTest {
+    private NomadDouble nomad;
+    private WireMockServer wire;
+
+    @AfterEach
+    void stop() {
+        if (nomad != null) {
+            nomad.shutdown();
+        }
+        if (wire != null) {
+            wire.stop();
+        }
+    }
+
+    static JobSpec job() {
+        return JobSpec.builder("web").group(GroupSpec.builder("g").count(2)
+                .task(TaskSpec.builder("t").image("localhost/x:1").port(PortSpec.dynamic("http")).build()).build()).build();
+    }
+
+    static Orchestrator connect(String addresses, Duration timeout) {
+        return Orchestrators.connect(Target.parse("nomad://" + addresses), OrchestratorConfig.builder().environment(Map.of())
+                .requestTimeout(timeout).connectTimeout(Duration.ofSeconds(1))
+                .retryPolicy(new RetryPolicy(3, Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofSeconds(5))).build());
+    }
+
+    private long writes() {
+        return nomad.requests.stream().filter(e -> !e.getRequest().getMethod().getName().equals("GET")).count();
+    }
+
+    @Test
+    void aFirstDeployIsOneWriteAndAnUnchangedRedeployNone() {
+        nomad = new NomadDouble();
+        try (Orchestrator o = connect(nomad.address(), Duration.ofSeconds(10))) {
+            assertThat(o.deploy(job()).await(Duration.ofSeconds(10)).outcome()).isEqualTo(Outcome.HEALTHY);
+            assertThat(writes()).isEqualTo(1);
+            assertThat(nomad.requests.stream().filter(e -> !e.getRequest().getMethod().getName().equals("GET"))
+                    .map(e -> e.getRequest().getMethod().getName() + " " + e.getRequest().getUrl())).containsExactly("POST /v1/jobs");
+            assertThat(nomad.bodies().get(0).path("EnforceIndex").asBoolean()).isTrue();
+            assertThat(nomad.bodies().get(0).path("JobModifyIndex").asLong()).isZero();
+
+            int before = nomad.requests.size();
+            var again = o.deploy(job());
+            assertThat(again.changed()).isFalse();
+            assertThat(again.await(Duration.ofSeconds(10)).outcome()).isEqualTo(Outcome.HEALTHY);
+            assertThat(writes()).isEqualTo(1);
+            // awaiting a job that is already healthy costs no blocking query
+            assertThat(nomad.requests.subList(before, nomad.requests.size()))
+                    .noneMatch(e -> e.getRequest().getUrl().contains("index="));
+        }
+    }
+
+    @Test
+    void anUnreachableServerFailsOverToTheNextWithoutRegisteringTwice() throws Exception {
+        nomad = new NomadDouble();
+        int dead;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            dead = s.getLocalPort();
+        }
+        try (Orchestrator o = connect("127.0.0.1:" + dead + "," + nomad.address(), Duration.ofSeconds(10))) {
+            assertThat(o.deploy(job()).await(Duration.ofSeconds(10)).outcome()).isEqualTo(Outcome.HEALTHY);
+        }
+        assertThat(writes()).isEqualTo(1);
+    }
+
+    @Test
+    void aServerErrorOnRegistrationIsNotRetriedAndKeepsNomadsMessage() {
+        wire = new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1").dynamicPort());
+        wire.start();
+        wire.stubFor(get(urlPathEqualTo("/v1/job/web")).willReturn(aResponse().withStatus(404).withBody("job not found")));
+        wire.stubFor(post(urlPathEqualTo("/v1/jobs")).willReturn(aResponse().withStatus(500).withBody("No cluster leader")));
+        try (Orchestrator o = connect("127.0.0.1:" + wire.port(), Duration.ofSeconds(5))) {
+            assertThatThrownBy(() -> o.deploy(job())).isInstanceOfSatisfying(PlatformException.class, e -> {
+                assertThat(e.status()).hasValue(500);
+                assertThat(e.getMessage()).contains("No cluster leader");
+            });
+        }
+        assertThat(wire.findAll(com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor(urlPathEqualTo("/v1/jobs")))).hasSize(1);
+    }
+
+    @Test
+    void aStaleJobModifyIndexIsAConflict() {
+        nomad = new NomadDouble();
+        try (Orchestrator a = connect(nomad.address(), Duration.ofSeconds(10))) {
+            a.deploy(job()).await(Duration.ofSeconds(10));
+            wire = new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1").dynamicPort());
+            wire.start();
+            // a proxy that answers the read with a stale index, as if someone registered in between
+            wire.stubFor(get(urlPathEqualTo("/v1/job/web")).willReturn(aResponse().withStatus(200)
+                    .withBody("{\"ID\":\"web\",\"JobModifyIndex\":1,\"Meta\":{},\"TaskGroups\":[]}")));
+            wire.stubFor(post(urlPathEqualTo("/v1/jobs")).willReturn(aResponse().proxiedFrom("http://" + nomad.address())));
+            try (Orchestrator b = connect("127.0.0.1:" + wire.port(), Duration.ofSeconds(10))) {
+                assertThatThrownBy(() -> b.deploy(job().withCount("g", 3))).isInstanceOf(dev.baton.ConflictException.class)
+                        .hasMessageContaining("conflicting job modify index");
+            }
+        }
+    }
+
+    @Test
+    void faultsEndInClearExceptionsNotHangs() {
+        wire = new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1").dynamicPort());
+        wire.start();
+        wire.stubFor(get(urlPathEqualTo("/v1/job/reset")).willReturn(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER)));
+        wire.stubFor(get(urlPathEqualTo("/v1/job/slow")).willReturn(aResponse().withFixedDelay(3000).withBody("{}")));
+        wire.stubFor(get(urlPathEqualTo("/v1/job/garbled")).willReturn(aResponse().withStatus(200).withBody("{not json")));
+        wire.stubFor(get(urlPathEqualTo("/v1/job/secret")).willReturn(aResponse().withStatus(403).withBody("Permission denied")));
+        wire.stubFor(get(urlPathEqualTo("/v1/job/gone")).willReturn(aResponse().withStatus(404).withBody("job not found")));
+        try (Orchestrator o = connect("127.0.0.1:" + wire.port(), Duration.ofSeconds(1))) {
+            assertThatThrownBy(() -> o.status("reset")).isInstanceOf(PlatformUnavailableException.class);
+            assertThatThrownBy(() -> o.status("slow")).isInstanceOf(PlatformUnavailableException.class).hasMessageContaining("timed out");
+            assertThatThrownBy(() -> o.status("garbled")).isInstanceOf(PlatformException.class).hasMessageContaining("malformed JSON");
+            assertThatThrownBy(() -> o.status("secret")).isInstanceOf(AuthenticationException.class).hasMessageContaining("Permission denied");
+            assertThatThrownBy(() -> o.status("gone")).isInstanceOf(NotFoundException.class);
+        }
+        // reads are retried by the retry policy (3 attempts), and only reads
+        assertThat(wire.findAll(com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor(urlPathEqualTo("/v1/job/reset")))).hasSize(3);
+    }
+
+    @Test
+    void renderNeedsNoServerAndWrapsTheJob() {
+        try (Orchestrator o = connect("127.0.0.1:1", Duration.ofSeconds(1))) {
+            String json = o.render(job()).content();
+            assertThat(json).contains("\"Job\" : {").contains("\"Driver\" : \"docker\"").contains("\"DynamicPorts\"")
+                    .contains("\"PORT_HTTP\" : \"${NOMAD_PORT_http}\"");
+        }
+    }
+
+    @Test
+    void theSpecExampleRendersCompletelyWithOnlyFieldsNomadKnows() throws Exception {
+        JobSpec spec = dev.baton.Specs.read("""
+                apiVersion: baton/v1
+                name: shop-web
+                namespace: default
+                labels: {team: shop}
+                groups:
+                  - name: web
+                    count: 3
+                    tasks:
+                      - name: server
+                        image: nginx:1.27
+                        command: [nginx]
+                        args: ["-g", "daemon off;"]
+                        env: {LOG_LEVEL: info}
+                        workingDir: /srv
+                        resources: {cpu: 250m, memory: 128Mi}
+                        ports: [{name: http, port: 8080}]
+                        health:
+                          - {http: {port: http, path: /healthz}, interval: 10s, timeout: 2s, retries: 3, gracePeriod: 15s}
+                          - tcp: {port: http}
+                          - exec: {command: [cat, /srv/ready]}
+                        secrets:
+                          - {secret: db, key: password, env: DB_PASSWORD}
+                          - {secret: tls, key: cert, file: /etc/tls/cert.pem}
+                        volumes: [{volume: data, mountPath: /var/lib/data}]
+                    services: [{name: shop-web, port: http, expose: published, publishedPort: 8080}]
+                    restart: {policy: on-failure, attempts: 3, delay: 5s}
+                secrets: [{name: db}, {name: tls}]
+                volumes: [{name: data, access: single-host}]
+                update: {strategy: rolling, parallelism: 1, delay: 10s, minHealthyTime: 10s, healthyDeadline: 5m, onFailure: rollback, canary: 1}
+                placement:
+                  constraints:
+                    - {attribute: node.labels.zone, operator: "==", value: eu-1a}
+                    - {attribute: node.os, operator: "!=", value: windows}
+                    - {attribute: node.labels.disk, operator: in, values: [ssd, nvme]}
+                    - {attribute: node.labels.gpu, operator: exists}
+                  spread: node.labels.zone
+                  distinctHosts: true
+                """);
+        var fields = NomadFields.load();
+        org.junit.jupiter.api.Assumptions.assumeTrue(fields != null, "../shared/upstream/nomad is absent");
+        try (Orchestrator o = connect("127.0.0.1:1", Duration.ofSeconds(1))) {
+            var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(o.render(spec).content());
+            java.util.List<String> problems = new java.util.ArrayList<>();
+            NomadFields.check("JobRegisterRequest", json, fields, problems);
+
+            assertThat(problems).isEmpty();
+            var job = json.path("Job");
+            assertThat(job.path("Constraints")).hasSize(5);
+            assertThat(job.path("Update").path("Canary").asInt()).isEqualTo(1);
+            var group = job.path("TaskGroups").get(0);
+            assertThat(group.path("Services").get(0).path("Checks")).hasSize(3);
+            assertThat(group.path("Tasks").get(0).path("Templates")).hasSize(2);
+            assertThat(group.path("Tasks").get(0).path("Resources").path("CPU").asInt()).isEqualTo(250);
+            assertThat(group.path("Tasks").get(0).path("Resources").path("MemoryMB").asInt()).isEqualTo(128);
+        }
+    }
+}

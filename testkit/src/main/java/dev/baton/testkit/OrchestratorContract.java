@@ -348,7 +348,11 @@ public abstract class OrchestratorContract {
     }
 
     @Test
-    void hostsAreListed() {
+    void hostsAreListedIncludingWhereInstancesRun() {
+        String name = jobName("hosts");
+        deployAndAwait(workloads().healthyService(name, 1, 1));
+        String where = orchestrator().status(name).instances().get(0).host();
+
         List<Host> hosts = orchestrator().hosts();
 
         assertThat(hosts).isNotEmpty().allSatisfy(h -> {
@@ -356,6 +360,7 @@ public abstract class OrchestratorContract {
             assertThat(h.name()).isNotBlank();
             assertThat(h.state()).isNotNull();
         });
+        assertThat(hosts).anyMatch(h -> where.equals(h.name()) || where.equals(h.id()));
     }
 
     @Test

@@ -1,0 +1,464 @@
+package dev.baton.marathon;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.Capabilities;
+import dev.baton.ConflictException;
+import dev.baton.DeployOptions;
+import dev.baton.Deployment;
+import dev.baton.DeploymentResult.Outcome;
+import dev.baton.Manifest;
+import dev.baton.NotFoundException;
+import dev.baton.Orchestrator;
+import dev.baton.Selector;
+import dev.baton.Specs;
+import dev.baton.Subscription;
+import dev.baton.marathon.internal.AppTranslator;
+import dev.baton.marathon.internal.EventStream;
+import dev.baton.marathon.internal.MarathonClient;
+import dev.baton.model.GroupSpec;
+import dev.baton.model.JobSpec;
+import dev.baton.model.OnFailure;
+import dev.baton.model.ServiceSpec;
+import dev.baton.plan.Change;
+import dev.baton.plan.FieldChange;
+import dev.baton.plan.Plan;
+import dev.baton.spi.DeploymentTracker;
+import dev.baton.spi.JobRef;
+import dev.baton.spi.JsonDiff;
+import dev.baton.spi.SpecVersion;
+import dev.baton.status.Endpoint;
+import dev.baton.status.Event;
+import dev.baton.status.GroupStatus;
+import dev.baton.status.Health;
+import dev.baton.status.Host;
+import dev.baton.status.InstanceState;
+import dev.baton.status.InstanceStatus;
+import dev.baton.status.JobState;
+import dev.baton.status.JobStatus;
+import dev.baton.status.JobSummary;
+import dev.baton.status.PlatformInfo;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The orchestrator of {@code marathon://}: services as Marathon apps, one per group, under a Marathon group named
+ * after the job; waits on the event stream.
+ *
+ * @since 0.1
+ */
+public final class MarathonOrchestrator implements Orchestrator {
+    private static final String PLATFORM = AppTranslator.PLATFORM;
+    private static final ObjectMapper PRETTY = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final List<String> EVENTS = List.of("deployment_success", "deployment_failed", "deployment_step_success",
+            "status_update_event", "health_status_changed_event", "instance_health_changed_event", "instance_changed_event");
+    private static final String SERVICE_LABEL = "baton.dev/service.";
+
+    private final MarathonClient client;
+    private final String namespace;
+
+    MarathonOrchestrator(MarathonClient client, String namespace) {
+        this.client = client;
+        this.namespace = namespace;
+    }
+
+    private String ns(JobSpec spec) {
+        return spec.namespace() != null ? spec.namespace() : namespace;
+    }
+
+    private static Map<String, List<String>> q(String... kv) {
+        Map<String, List<String>> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.computeIfAbsent(kv[i], k -> new ArrayList<>()).add(kv[i + 1]);
+        }
+        return m;
+    }
+
+    private List<ObjectNode> apps(JobSpec spec) {
+        List<ObjectNode> apps = AppTranslator.apps(spec, ns(spec));
+        for (int i = 0; i < spec.groups().size(); i++) {
+            for (ServiceSpec s : spec.groups().get(i).services()) {
+                apps.get(i).with("labels").put(SERVICE_LABEL + s.name(), s.port());
+            }
+        }
+        return apps;
+    }
+
+    @Override
+    public PlatformInfo platform() {
+        JsonNode info = client.get("/v2/info", Map.of());
+        return new PlatformInfo(PLATFORM, info.path("version").asText(null), info.path("leader").asText(null));
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return MarathonProvider.CAPABILITIES;
+    }
+
+    @Override
+    public Manifest render(JobSpec spec) {
+        ArrayNode out = MarathonClient.JSON.createArrayNode();
+        apps(spec).forEach(out::add);
+        try {
+            return new Manifest(PLATFORM, "application/json", PRETTY.writeValueAsString(out.size() == 1 ? out.get(0) : out));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private Optional<JsonNode> app(String id, String... embeds) {
+        try {
+            Map<String, List<String>> query = new LinkedHashMap<>();
+            for (String e : embeds) {
+                query.computeIfAbsent("embed", k -> new ArrayList<>()).add(e);
+            }
+            return Optional.of(client.get("/v2/apps" + id, query).path("app"));
+        } catch (NotFoundException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static ObjectNode comparable(JsonNode app, JsonNode desired) {
+        ObjectNode out = MarathonClient.JSON.createObjectNode();
+        desired.fieldNames().forEachRemaining(f -> {
+            if (app.has(f)) {
+                out.set(f, app.get(f));
+            }
+        });
+        return out;
+    }
+
+    @Override
+    public Plan plan(JobSpec spec) {
+        List<Change> changes = new ArrayList<>();
+        for (ObjectNode a : apps(spec)) {
+            String id = a.path("id").asText();
+            Optional<JsonNode> live = app(id);
+            if (live.isEmpty()) {
+                changes.add(new Change(Change.Action.CREATE, "app", id, List.of()));
+            } else {
+                List<FieldChange> diff = JsonDiff.diff(comparable(live.get(), a), a);
+                changes.add(new Change(diff.isEmpty() ? Change.Action.NONE : Change.Action.UPDATE, "app", id, diff));
+            }
+        }
+        return new Plan(PLATFORM, spec.name(), changes, List.of(), List.of());
+    }
+
+    @Override
+    public Deployment deploy(JobSpec spec, DeployOptions options) {
+        boolean changed = false;
+        for (ObjectNode a : apps(spec)) {
+            String id = a.path("id").asText();
+            Optional<JsonNode> live = app(id);
+            boolean same = live.isPresent() && live.get().path("labels").path(SpecVersion.LABEL).asText().equals(a.path("labels").path(SpecVersion.LABEL).asText())
+                    && live.get().path("instances").asInt() == a.path("instances").asInt();
+            if (!same) {
+                client.write("PUT", "/v2/apps" + id, options.force() ? q("force", "true") : Map.of(), a);
+                changed = true;
+            }
+        }
+        return track(spec, changed, true);
+    }
+
+    private Deployment track(JobSpec spec, boolean changed, boolean mayRevert) {
+        String version = SpecVersion.of(spec);
+        Duration limit = spec.update() != null ? spec.update().healthyDeadline() : null;
+        Instant started = Instant.now();
+        return DeploymentTracker.started(PLATFORM, spec.name(), version, changed, (tracker, deadline) -> {
+            try (EventStream events = new EventStream(client, EVENTS)) {
+                String target = version;
+                boolean reverting = false;
+                long seen = events.count();
+                while (!tracker.isDone()) {
+                    JobStatus status = statusOf(ns(spec), spec.name());
+                    if (settled(status, target) && noDeployments(spec)) {
+                        tracker.complete(reverting ? Outcome.ROLLED_BACK : Outcome.HEALTHY, status,
+                                reverting ? "rolled back to version " + target : "healthy");
+                        return;
+                    }
+                    tracker.progress(status);
+                    Instant now = Instant.now();
+                    if (!reverting && limit != null && now.isAfter(started.plus(limit))) {
+                        String why = "not healthy within " + dev.baton.model.Durations.format(limit);
+                        OnFailure onFailure = spec.update().onFailure();
+                        JobSpec previous = mayRevert && onFailure == OnFailure.ROLLBACK ? previousSpec(spec) : null;
+                        if (previous != null && cancelDeployments(spec)) {
+                            tracker.event(Event.of(spec.name(), Event.Type.DEPLOYMENT_FAILED, why + "; cancelling the deployment, which rolls back"));
+                            target = SpecVersion.of(previous);
+                            reverting = true;
+                        } else {
+                            tracker.complete(Outcome.FAILED, status, why);
+                            return;
+                        }
+                    }
+                    if (!now.isBefore(deadline)) {
+                        return;
+                    }
+                    Instant wake = limit == null || reverting ? deadline : min(deadline, started.plus(limit));
+                    seen = events.await(seen, Math.max(1, Math.min(Duration.between(now, wake).toMillis(), 30_000)));
+                }
+            }
+        });
+    }
+
+    private static Instant min(Instant a, Instant b) {
+        return a.isBefore(b) ? a : b;
+    }
+
+    private boolean noDeployments(JobSpec spec) {
+        for (GroupSpec g : spec.groups()) {
+            JsonNode a = app(AppTranslator.appId(ns(spec), spec.name(), g.name()), "app.deployments").orElse(null);
+            if (a != null && a.path("deployments").size() > 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Deletes the job's running deployments; Marathon answers with a deployment that rolls each one back. */
+    private boolean cancelDeployments(JobSpec spec) {
+        boolean any = false;
+        for (GroupSpec g : spec.groups()) {
+            JsonNode a = app(AppTranslator.appId(ns(spec), spec.name(), g.name()), "app.deployments").orElse(null);
+            if (a == null) {
+                continue;
+            }
+            for (JsonNode d : a.path("deployments")) {
+                client.write("DELETE", "/v2/deployments/" + d.path("id").asText(), Map.of(), null);
+                any = true;
+            }
+        }
+        return any;
+    }
+
+    private static boolean settled(JobStatus s, String version) {
+        return s.groups().stream().allMatch(g -> g.instances().stream().filter(i -> i.isHealthy() && version.equals(i.version())).count() >= g.desired()
+                && g.instances().stream().noneMatch(i -> !version.equals(i.version()) && !i.state().isTerminal()));
+    }
+
+    @Override
+    public JobStatus status(String jobId) {
+        JobRef ref = JobRef.parse(jobId, namespace);
+        return statusOf(ref.namespace(), ref.name());
+    }
+
+    private JobSpec specOf(JsonNode app) {
+        return Specs.read(app.path("labels").path(AppTranslator.SPEC_LABEL).asText());
+    }
+
+    private JobStatus statusOf(String ns, String job) {
+        JsonNode apps = client.get("/v2/apps", q("id", AppTranslator.groupId(ns, job) + "/", "embed", "apps.tasks", "embed", "apps.deployments",
+                "embed", "apps.lastTaskFailure", "label", SpecVersion.JOB_LABEL + "==" + job)).path("apps");
+        if (apps.isEmpty()) {
+            throw NotFoundException.job(PLATFORM, job);
+        }
+        JobSpec spec = specOf(apps.get(0));
+        Map<String, String> versions = new HashMap<>();
+        List<GroupStatus> groups = new ArrayList<>();
+        boolean deploying = false;
+        for (JsonNode a : apps) {
+            String id = a.path("id").asText();
+            String appVersion = a.path("version").asText();
+            versions.put(id + "@" + appVersion, a.path("labels").path(SpecVersion.LABEL).asText());
+            deploying |= a.path("deployments").size() > 0;
+            List<InstanceStatus> instances = new ArrayList<>();
+            for (JsonNode t : a.path("tasks")) {
+                instances.add(instance(id, a, t, versions));
+            }
+            groups.add(new GroupStatus(a.path("labels").path(SpecVersion.GROUP_LABEL).asText(), a.path("instances").asInt(), instances));
+        }
+        String version = apps.get(0).path("labels").path(SpecVersion.LABEL).asText();
+        boolean healthy = settled(new JobStatus(job, ns, PLATFORM, null, null, version, groups, null), version);
+        JsonNode failure = apps.get(0).path("lastTaskFailure");
+        return new JobStatus(job, ns, PLATFORM, deploying ? JobState.DEPLOYING : healthy ? JobState.RUNNING : JobState.DEPLOYING,
+                healthy ? Health.HEALTHY : Health.UNHEALTHY, version, groups, failure.isMissingNode() ? null : failure.path("message").asText(null));
+    }
+
+    private InstanceStatus instance(String appId, JsonNode app, JsonNode t, Map<String, String> versions) {
+        InstanceState state = switch (t.path("state").asText("TASK_RUNNING")) {
+            case "TASK_RUNNING" -> InstanceState.RUNNING;
+            case "TASK_STAGING", "TASK_STARTING" -> InstanceState.STARTING;
+            case "TASK_FINISHED" -> InstanceState.COMPLETED;
+            case "TASK_FAILED", "TASK_LOST", "TASK_ERROR" -> InstanceState.FAILED;
+            case "TASK_KILLED", "TASK_KILLING" -> InstanceState.STOPPED;
+            default -> InstanceState.UNKNOWN;
+        };
+        JsonNode results = t.path("healthCheckResults");
+        boolean checks = app.path("healthChecks").size() > 0;
+        Health health = state != InstanceState.RUNNING ? Health.UNKNOWN : !checks ? Health.HEALTHY
+                : results.size() == 0 ? Health.UNKNOWN
+                : allAlive(results) ? Health.HEALTHY : Health.UNHEALTHY;
+        Map<String, Integer> ports = new LinkedHashMap<>();
+        JsonNode defs = app.path("portDefinitions");
+        for (int i = 0; i < t.path("ports").size(); i++) {
+            ports.put(i < defs.size() ? defs.get(i).path("name").asText("port" + i) : "port" + i, t.path("ports").get(i).asInt());
+        }
+        String taskVersion = t.path("version").asText();
+        String v = versions.computeIfAbsent(appId + "@" + taskVersion, k -> {
+            try {
+                return client.get("/v2/apps" + appId + "/versions/" + taskVersion, Map.of()).path("labels").path(SpecVersion.LABEL).asText(null);
+            } catch (NotFoundException e) {
+                return null;
+            }
+        });
+        return new InstanceStatus(t.path("id").asText(), app.path("labels").path(SpecVersion.GROUP_LABEL).asText(), state, health,
+                t.path("host").asText(null), t.path("host").asText(null), ports,
+                t.hasNonNull("startedAt") ? Instant.parse(t.path("startedAt").asText()) : null, null, null, v, 0);
+    }
+
+    private static boolean allAlive(JsonNode results) {
+        for (JsonNode r : results) {
+            if (!r.path("alive").asBoolean()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public List<JobSummary> list(Selector selector) {
+        Map<String, JobSummary> out = new LinkedHashMap<>();
+        for (JsonNode a : client.get("/v2/apps", q("label", SpecVersion.JOB_LABEL)).path("apps")) {
+            JobSpec spec = specOf(a);
+            if (selector.matches(spec.labels()) && !out.containsKey(spec.name())) {
+                out.put(spec.name(), new JobSummary(spec.name(), spec.namespace(), spec.type().id(), spec.labels(), JobState.RUNNING));
+            }
+        }
+        return List.copyOf(out.values());
+    }
+
+    @Override
+    public Deployment scale(String jobId, String group, int count) {
+        JobRef ref = JobRef.parse(jobId, namespace);
+        String id = AppTranslator.appId(ref.namespace(), ref.name(), group);
+        JsonNode app = app(id).orElse(null);
+        if (app == null) {
+            JsonNode any = client.get("/v2/apps", q("label", SpecVersion.JOB_LABEL + "==" + ref.name())).path("apps");
+            throw any.isEmpty() ? NotFoundException.job(PLATFORM, ref.name()) : NotFoundException.of(PLATFORM, "group", group, "job " + ref.name());
+        }
+        ObjectNode patch = MarathonClient.JSON.createObjectNode().put("id", id).put("instances", count);
+        client.write("PATCH", "/v2/apps" + id, Map.of(), patch);
+        return track(specOf(app).withCount(group, count), true, false);
+    }
+
+    /** The newest earlier app version of another spec, as a spec. */
+    private JobSpec previousSpec(JobSpec spec) {
+        JsonNode prev = previousApp(AppTranslator.appId(ns(spec), spec.name(), spec.groups().get(0).name()), SpecVersion.of(spec));
+        return prev == null ? null : specOf(prev);
+    }
+
+    private JsonNode previousApp(String id, String currentVersion) {
+        for (JsonNode v : client.get("/v2/apps" + id + "/versions", Map.of()).path("versions")) {
+            JsonNode app = client.get("/v2/apps" + id + "/versions/" + v.asText(), Map.of());
+            if (!currentVersion.equals(app.path("labels").path(SpecVersion.LABEL).asText())) {
+                return app;
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public Deployment rollback(String jobId) {
+        JobRef ref = JobRef.parse(jobId, namespace);
+        JobStatus now = statusOf(ref.namespace(), ref.name());
+        JobSpec previous = null;
+        for (GroupStatus g : now.groups()) {
+            String id = AppTranslator.appId(ref.namespace(), ref.name(), g.name());
+            JsonNode prev = previousApp(id, now.version());
+            if (prev == null) {
+                throw ConflictException.of(PLATFORM, "job " + ref.name() + " has no previous version to roll back to");
+            }
+            ObjectNode body = ((ObjectNode) prev.deepCopy());
+            body.remove(List.of("version", "versionInfo", "tasks", "deployments", "tasksRunning", "tasksStaged", "tasksHealthy", "tasksUnhealthy"));
+            body.put("instances", g.desired());
+            client.write("PUT", "/v2/apps" + id, Map.of(), body);
+            previous = specOf(prev);
+        }
+        return track(previous.withCount(previous.groups().get(0).name(), now.groups().get(0).desired()), true, false);
+    }
+
+    @Override
+    public void undeploy(String jobId) {
+        JobRef ref = JobRef.parse(jobId, namespace);
+        client.write("DELETE", "/v2/groups" + AppTranslator.groupId(ref.namespace(), ref.name()), q("force", "true"), null);
+    }
+
+    @Override
+    public List<Host> hosts() {
+        Map<String, Host> out = new LinkedHashMap<>();
+        for (JsonNode t : client.get("/v2/tasks", Map.of()).path("tasks")) {
+            String agent = t.path("slaveId").asText(t.path("host").asText());
+            // Marathon tells which agents run tasks and their host names, nothing about their resources or state
+            out.putIfAbsent(agent, new Host(agent, t.path("host").asText(), t.path("host").asText(), Host.HostState.READY,
+                    Host.Availability.ACTIVE, Map.of(), null, null, null, null));
+        }
+        return List.copyOf(out.values());
+    }
+
+    @Override
+    public List<Endpoint> endpoints(String serviceName) {
+        List<Endpoint> out = new ArrayList<>();
+        for (JsonNode a : client.get("/v2/apps", q("label", SERVICE_LABEL + serviceName, "embed", "apps.tasks")).path("apps")) {
+            String port = a.path("labels").path(SERVICE_LABEL + serviceName).asText();
+            JsonNode defs = a.path("portDefinitions");
+            int index = 0;
+            for (int i = 0; i < defs.size(); i++) {
+                if (port.equals(defs.get(i).path("name").asText())) {
+                    index = i;
+                }
+            }
+            for (JsonNode t : a.path("tasks")) {
+                if ("TASK_RUNNING".equals(t.path("state").asText("TASK_RUNNING")) && t.path("ports").size() > index) {
+                    out.add(new Endpoint(serviceName, t.path("id").asText(), t.path("host").asText(), t.path("ports").get(index).asInt()));
+                }
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public Subscription watch(String jobId, Consumer<Event> listener) {
+        EventStream events = new EventStream(client, EVENTS);
+        String name = JobRef.parse(jobId, namespace).name();
+        Thread t = new Thread(() -> {
+            long seen = events.count();
+            try {
+                while (!Thread.currentThread().isInterrupted()) {
+                    long now = events.await(seen, 60_000);
+                    if (now != seen) {
+                        listener.accept(Event.of(name, Event.Type.PLATFORM, "marathon event"));
+                    }
+                    seen = now;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "baton-marathon-watch");
+        t.setDaemon(true);
+        t.start();
+        return () -> {
+            t.interrupt();
+            events.close();
+        };
+    }
+
+    @Override
+    public <F> Optional<F> facet(Class<F> type) {
+        return Optional.empty();
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+}

@@ -1,0 +1,216 @@
+package dev.baton.marathon.internal;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.Specs;
+import dev.baton.Unsupported;
+import dev.baton.UnsupportedCapabilityException;
+import dev.baton.model.Constraint;
+import dev.baton.model.GroupSpec;
+import dev.baton.model.HealthCheck;
+import dev.baton.model.JobSpec;
+import dev.baton.model.PortSpec;
+import dev.baton.model.RestartMode;
+import dev.baton.model.TaskKind;
+import dev.baton.model.TaskSpec;
+import dev.baton.model.UpdatePolicy;
+import dev.baton.spi.JsonMergePatch;
+import dev.baton.spi.SpecVersion;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns a portable service into Marathon app definitions: one app per group, with the id
+ * {@code /[namespace/]<job>/<group>}, so a job is a Marathon group named after it.
+ */
+public final class AppTranslator {
+    public static final String PLATFORM = "marathon";
+    public static final String SPEC_LABEL = "baton.dev/spec";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private AppTranslator() {
+    }
+
+    /** The Marathon group of a job. */
+    public static String groupId(String namespace, String job) {
+        return (namespace == null ? "" : "/" + namespace) + "/" + job;
+    }
+
+    public static String appId(String namespace, String job, String group) {
+        return groupId(namespace, job) + "/" + group;
+    }
+
+    public static List<ObjectNode> apps(JobSpec spec, String namespace) {
+        refuse(spec);
+        String version = SpecVersion.of(spec);
+        List<ObjectNode> out = new ArrayList<>();
+        String specJson;
+        try {
+            specJson = JSON.readTree(Specs.toJson(spec)).toString();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+        for (GroupSpec g : spec.groups()) {
+            ObjectNode app = app(spec, namespace, g, version, specJson);
+            out.add(spec.extensions().forPlatform(PLATFORM).map(p -> (ObjectNode) JsonMergePatch.apply(app, p)).orElse(app));
+        }
+        return out;
+    }
+
+    static void refuse(JobSpec spec) {
+        List<Unsupported> out = new ArrayList<>();
+        for (int gi = 0; gi < spec.groups().size(); gi++) {
+            GroupSpec g = spec.groups().get(gi);
+            if (g.restart() != null && g.restart().policy() != RestartMode.ALWAYS) {
+                out.add(new Unsupported("groups[" + gi + "].restart.policy", "restart policy " + g.restart().policy().id(), PLATFORM,
+                        "Marathon keeps every app instance running and restarts it whenever it ends", false));
+            }
+        }
+        if (spec.placement() != null) {
+            for (int i = 0; i < spec.placement().constraints().size(); i++) {
+                if (spec.placement().constraints().get(i).operator() == dev.baton.model.Operator.NOT_EXISTS) {
+                    out.add(new Unsupported("placement.constraints[" + i + "].operator", "constraint operator not-exists", PLATFORM,
+                            "Marathon constraints can only match attributes an agent has", false));
+                }
+            }
+        }
+        if (!out.isEmpty()) {
+            throw UnsupportedCapabilityException.of(PLATFORM, out);
+        }
+    }
+
+    static String attribute(String portable) {
+        return switch (portable) {
+            case Constraint.HOSTNAME -> "hostname";
+            case Constraint.OS -> "os";
+            case Constraint.ARCH -> "arch";
+            default -> portable.substring(Constraint.LABEL_PREFIX.length());
+        };
+    }
+
+    private static ObjectNode app(JobSpec spec, String namespace, GroupSpec g, String version, String specJson) {
+        TaskSpec t = g.tasks().get(0);
+        ObjectNode a = JSON.createObjectNode();
+        a.put("id", appId(namespace, spec.name(), g.name()));
+        a.put("instances", g.countOrDefault());
+        if (t.resources() != null && t.resources().cpu() != null) {
+            a.put("cpus", t.resources().cpu().cores());
+        }
+        if (t.resources() != null && t.resources().memory() != null) {
+            a.put("mem", (double) t.resources().memory().mebibytesCeil());
+        }
+        List<String> args = new ArrayList<>(t.command());
+        args.addAll(t.args());
+        if (t.kind() == TaskKind.CONTAINER) {
+            ObjectNode c = a.putObject("container");
+            c.put("type", "MESOS");
+            c.putObject("docker").put("image", t.image());
+            if (!t.args().isEmpty()) {
+                ArrayNode av = a.putArray("args");
+                t.args().forEach(av::add);
+            }
+        } else {
+            ArrayNode av = a.putArray("args");
+            args.forEach(av::add);
+        }
+        ObjectNode env = a.putObject("env");
+        t.env().forEach(env::put);
+        if (env.isEmpty()) {
+            a.remove("env");
+        }
+        ObjectNode labels = a.putObject("labels");
+        spec.labels().forEach(labels::put);
+        labels.put(SpecVersion.JOB_LABEL, spec.name());
+        labels.put(SpecVersion.GROUP_LABEL, g.name());
+        labels.put(SpecVersion.LABEL, version);
+        labels.put(SPEC_LABEL, specJson);
+        if (!t.ports().isEmpty()) {
+            ArrayNode pd = a.putArray("portDefinitions");
+            boolean fixed = false;
+            for (PortSpec p : t.ports()) {
+                pd.addObject().put("port", p.isDynamic() ? 0 : p.port()).put("name", p.name()).put("protocol", p.protocol().id());
+                fixed |= !p.isDynamic();
+            }
+            if (fixed) {
+                a.put("requirePorts", true);
+            }
+        }
+        if (!t.health().isEmpty()) {
+            ArrayNode hcs = a.putArray("healthChecks");
+            for (HealthCheck h : t.health()) {
+                ObjectNode hc = hcs.addObject();
+                if (h instanceof HealthCheck.Http http) {
+                    hc.put("protocol", "MESOS_HTTP").put("path", http.path()).put("portIndex", portIndex(t, http.port()));
+                } else if (h instanceof HealthCheck.Tcp tcp) {
+                    hc.put("protocol", "MESOS_TCP").put("portIndex", portIndex(t, tcp.port()));
+                } else if (h instanceof HealthCheck.Exec exec) {
+                    hc.put("protocol", "COMMAND").putObject("command").put("value", shell(exec.command()));
+                }
+                hc.put("gracePeriodSeconds", seconds(h.timing().gracePeriod()));
+                hc.put("intervalSeconds", Math.max(1, seconds(h.timing().interval())));
+                hc.put("timeoutSeconds", Math.max(1, seconds(h.timing().timeout())));
+                hc.put("maxConsecutiveFailures", h.timing().retries());
+            }
+        }
+        UpdatePolicy u = spec.update();
+        if (u != null) {
+            ObjectNode us = a.putObject("upgradeStrategy");
+            int n = Math.max(1, g.countOrDefault());
+            if (u.strategy() == dev.baton.model.UpdateStrategy.RECREATE) {
+                us.put("minimumHealthCapacity", 0.0).put("maximumOverCapacity", 0.0);
+            } else {
+                // start-first: up to parallelism new instances above the count, none of the old ones stopped early
+                us.put("minimumHealthCapacity", 1.0).put("maximumOverCapacity", Math.min(1.0, (double) u.parallelismOrDefault() / n));
+            }
+        }
+        if (g.restart() != null && g.restart().delay() != null) {
+            a.put("backoffSeconds", Math.max(1, seconds(g.restart().delay())));
+        }
+        if (spec.placement() != null) {
+            ArrayNode cs = JSON.createArrayNode();
+            if (spec.placement().distinctHosts()) {
+                cs.addArray().add("hostname").add("UNIQUE");
+            }
+            if (spec.placement().spread() != null) {
+                cs.addArray().add(attribute(spec.placement().spread())).add("GROUP_BY");
+            }
+            for (Constraint c : spec.placement().constraints()) {
+                String attr = attribute(c.attribute());
+                switch (c.operator()) {
+                    case EQUAL -> cs.addArray().add(attr).add("CLUSTER").add(c.value());
+                    case NOT_EQUAL -> cs.addArray().add(attr).add("UNLIKE").add(regex(List.of(c.value())));
+                    case IN -> cs.addArray().add(attr).add("LIKE").add(regex(c.values()));
+                    case NOT_IN -> cs.addArray().add(attr).add("UNLIKE").add(regex(c.values()));
+                    case EXISTS -> cs.addArray().add(attr).add("LIKE").add(".*");
+                    default -> throw new IllegalStateException();
+                }
+            }
+            if (!cs.isEmpty()) {
+                a.set("constraints", cs);
+            }
+        }
+        return a;
+    }
+
+    private static String regex(List<String> values) {
+        return String.join("|", values.stream().map(v -> v.replaceAll("([\\\\.\\[\\]{}()*+?^$|])", "\\\\$1")).toList());
+    }
+
+    private static int portIndex(TaskSpec t, String port) {
+        for (int i = 0; i < t.ports().size(); i++) {
+            if (t.ports().get(i).name().equals(port)) {
+                return i;
+            }
+        }
+        return 0;
+    }
+
+    private static String shell(List<String> command) {
+        return String.join(" ", command.stream().map(s -> s.matches("[A-Za-z0-9_./:=@%+-]+") ? s : "'" + s.replace("'", "'\\''") + "'").toList());
+    }
+
+    private static int seconds(java.time.Duration d) {
+        return (int) ((d.toMillis() + 999) / 1000);
+    }
+}

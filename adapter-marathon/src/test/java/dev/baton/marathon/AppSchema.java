@@ -1,0 +1,48 @@
+package dev.baton.marathon;
+
+import com.networknt.schema.InputFormat;
+import com.networknt.schema.Schema;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SpecificationVersion;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Marathon's app JSON Schema (v1.7, the last release that shipped it) from {@code ../shared/upstream/marathon/},
+ * validated with networknt's validator (draft 4). Absent folder: {@link #load()} is null and callers skip.
+ */
+final class AppSchema {
+    private final Schema schema;
+
+    private AppSchema(Schema schema) {
+        this.schema = schema;
+    }
+
+    static Path upstream() {
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            if (Files.isDirectory(p.resolve("shared/upstream/marathon"))) {
+                return p.resolve("shared/upstream/marathon");
+            }
+        }
+        return null;
+    }
+
+    static AppSchema load() throws IOException {
+        Path dir = upstream();
+        if (dir == null) {
+            System.err.println("../shared/upstream/marathon is absent: app definitions are not validated against Marathon's schema");
+            return null;
+        }
+        // the file names the generic meta-schema "http://json-schema.org/schema#"; its keywords are draft 4's
+        String text = Files.readString(dir.resolve("schema/AppDefinition.json"))
+                .replace("\"http://json-schema.org/schema#\"", "\"http://json-schema.org/draft-04/schema#\"");
+        return new AppSchema(SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_4).getSchema(text, InputFormat.JSON));
+    }
+
+    /** The schema's complaints about an app definition, empty when it is valid. */
+    List<String> validate(String appJson) {
+        return schema.validate(appJson, InputFormat.JSON).stream().map(Object::toString).toList();
+    }
+}

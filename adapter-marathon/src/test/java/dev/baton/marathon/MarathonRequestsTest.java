@@ -1,0 +1,182 @@
+package dev.baton.marathon;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.put;
+import static com.github.tomakehurst.wiremock.client.WireMock.putRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+import dev.baton.ConflictException;
+import dev.baton.DeployOptions;
+import dev.baton.DeploymentResult.Outcome;
+import dev.baton.InvalidSpecException;
+import dev.baton.Orchestrator;
+import dev.baton.OrchestratorConfig;
+import dev.baton.Orchestrators;
+import dev.baton.PlatformUnavailableException;
+import dev.baton.Target;
+import dev.baton.UnsupportedCapabilityException;
+import dev.baton.model.GroupSpec;
+import dev.baton.model.JobSpec;
+import dev.baton.model.JobType;
+import dev.baton.model.PortSpec;
+import dev.baton.model.TaskSpec;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The requests the adapter sends, and how Marathon's failures reach the caller. */
+class MarathonRequestsTest {
+    private MarathonDouble marathon;
+    private WireMockServer wire;
+
+    @AfterEach
+    void stop() {
+        if (marathon != null) {
+            marathon.shutdown();
+        }
+        if (wire != null) {
+            wire.stop();
+        }
+    }
+
+    static JobSpec job() {
+        return JobSpec.builder("web").group(GroupSpec.builder("g").count(2)
+                .task(TaskSpec.builder("t").command("/srv/run").port(PortSpec.dynamic("http")).build()).build()).build();
+    }
+
+    static Orchestrator connect(String addresses) {
+        return Orchestrators.connect(Target.parse("marathon://" + addresses),
+                OrchestratorConfig.builder().environment(Map.of("DCOS_TOKEN", "t0k3n")).requestTimeout(Duration.ofSeconds(5)).build());
+    }
+
+    private WireMockServer wire() {
+        wire = new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1").dynamicPort());
+        wire.start();
+        wire.stubFor(get(urlPathEqualTo("/v2/apps/web/g")).willReturn(aResponse().withStatus(404).withBody("{\"message\":\"App '/web/g' does not exist\"}")));
+        return wire;
+    }
+
+    @Test
+    void aFirstDeployOfOneAppIsOneWriteAndAnUnchangedRedeployNone() {
+        marathon = new MarathonDouble();
+        try (Orchestrator o = connect(marathon.address())) {
+            assertThat(o.deploy(job()).await(Duration.ofSeconds(10)).outcome()).isEqualTo(Outcome.HEALTHY);
+            var again = o.deploy(job());
+            assertThat(again.changed()).isFalse();
+        }
+        assertThat(marathon.requests.stream().filter(e -> !e.getRequest().getMethod().getName().equals("GET"))
+                .map(e -> e.getRequest().getMethod().getName() + " " + e.getRequest().getUrl())).containsExactly("PUT /v2/apps/web/g");
+        assertThat(marathon.requests.get(0).getRequest().getHeader("Authorization")).isEqualTo("token=t0k3n");
+    }
+
+    @Test
+    void anAppLockedByADeploymentIsAConflictUnlessForced() {
+        wire();
+        wire.stubFor(put(urlPathEqualTo("/v2/apps/web/g")).willReturn(aResponse().withStatus(409).withBody(
+                "{\"message\":\"App is locked by one or more deployments. Override with the option '?force=true'.\",\"deployments\":[{\"id\":\"d1\"}]}")));
+        try (Orchestrator o = connect("127.0.0.1:" + wire.port())) {
+            assertThatThrownBy(() -> o.deploy(job())).isInstanceOf(ConflictException.class).hasMessageContaining("App is locked");
+            assertThatThrownBy(() -> o.deploy(job(), DeployOptions.DEFAULT.withForce(true))).isInstanceOf(ConflictException.class);
+        }
+        assertThat(wire.findAll(putRequestedFor(urlPathEqualTo("/v2/apps/web/g"))))
+                .extracting(r -> r.getUrl()).containsExactly("/v2/apps/web/g", "/v2/apps/web/g?force=true");
+    }
+
+    @Test
+    void aValidationErrorNamesEachPath() {
+        wire();
+        wire.stubFor(put(urlPathEqualTo("/v2/apps/web/g")).willReturn(aResponse().withStatus(422).withBody(
+                "{\"message\":\"Object is not valid\",\"details\":[{\"path\":\"/instances\",\"errors\":[\"error.min\"]}]}")));
+        try (Orchestrator o = connect("127.0.0.1:" + wire.port())) {
+            assertThatThrownBy(() -> o.deploy(job())).isInstanceOfSatisfying(InvalidSpecException.class,
+                    e -> assertThat(e.violations()).extracting(Object::toString).containsExactly("/instances: error.min"));
+        }
+    }
+
+    @Test
+    void anInstanceWithoutALeaderSendsTheRequestToTheNextAndNeverCreatesTwoApps() {
+        marathon = new MarathonDouble();
+        wire = new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1").dynamicPort());
+        wire.start();
+        wire.stubFor(com.github.tomakehurst.wiremock.client.WireMock.any(com.github.tomakehurst.wiremock.client.WireMock.anyUrl())
+                .willReturn(aResponse().withStatus(503).withBody("{\"message\":\"Could not determine the current leader\"}")));
+        try (Orchestrator o = connect("127.0.0.1:" + wire.port() + "," + marathon.address())) {
+            assertThat(o.deploy(job()).await(Duration.ofSeconds(10)).outcome()).isEqualTo(Outcome.HEALTHY);
+        }
+        assertThat(marathon.appsSent()).hasSize(1);
+    }
+
+    @Test
+    void noLeaderAnywhereIsPlatformUnavailable() {
+        wire = new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1").dynamicPort());
+        wire.start();
+        wire.stubFor(com.github.tomakehurst.wiremock.client.WireMock.any(com.github.tomakehurst.wiremock.client.WireMock.anyUrl())
+                .willReturn(aResponse().withStatus(503).withBody("{\"message\":\"Could not determine the current leader\"}")));
+        try (Orchestrator o = connect("127.0.0.1:" + wire.port())) {
+            assertThatThrownBy(() -> o.status("web")).isInstanceOf(PlatformUnavailableException.class)
+                    .hasMessageContaining("no Marathon leader").hasMessageContaining("Could not determine the current leader");
+        }
+    }
+
+    @Test
+    void batchJobsAreRefusedSayingMetronomeIsAnotherSystem() {
+        try (Orchestrator o = connect("127.0.0.1:1")) {
+            assertThatThrownBy(() -> o.deploy(job().toBuilder().type(JobType.BATCH).build()))
+                    .isInstanceOf(UnsupportedCapabilityException.class).hasMessageContaining("Metronome");
+        }
+    }
+
+    @Test
+    void renderedAppsValidateAgainstTheSchema() throws Exception {
+        AppSchema schema = AppSchema.load();
+        org.junit.jupiter.api.Assumptions.assumeTrue(schema != null, "../shared/upstream/marathon is absent");
+        JobSpec spec = dev.baton.Specs.read("""
+                apiVersion: baton/v1
+                name: shop
+                namespace: prod
+                labels: {team: shop}
+                groups:
+                  - name: web
+                    count: 3
+                    tasks:
+                      - name: server
+                        image: nginx:1.27
+                        args: ["-g", "daemon off;"]
+                        env: {LOG_LEVEL: info}
+                        resources: {cpu: 250m, memory: 128Mi}
+                        ports: [{name: http, port: 8080}, {name: admin}]
+                        health:
+                          - {http: {port: http, path: /healthz}, gracePeriod: 15s}
+                          - tcp: {port: admin}
+                          - exec: {command: [cat, /srv/ready]}
+                    services: [{name: shop, port: http, expose: published}]
+                    restart: {policy: always, delay: 5s}
+                  - name: worker
+                    tasks: [{name: w, command: [/srv/worker, --queue, jobs]}]
+                update: {strategy: rolling, parallelism: 1, onFailure: rollback, healthyDeadline: 5m}
+                placement:
+                  constraints:
+                    - {attribute: node.labels.zone, operator: "==", value: eu-1a}
+                    - {attribute: node.labels.disk, operator: in, values: [ssd, nvme]}
+                    - {attribute: node.hostname, operator: "!=", value: bad-host}
+                  spread: node.labels.zone
+                  distinctHosts: true
+                """);
+        try (Orchestrator o = connect("127.0.0.1:1")) {
+            var apps = new com.fasterxml.jackson.databind.ObjectMapper().readTree(o.render(spec).content());
+            assertThat(apps).hasSize(2);
+            for (var app : apps) {
+                assertThat(schema.validate(app.toString())).as(app.path("id").asText()).isEmpty();
+            }
+            assertThat(apps.get(0).path("id").asText()).isEqualTo("/prod/shop/web");
+            assertThat(apps.get(0).path("healthChecks")).hasSize(3);
+            assertThat(apps.get(0).path("constraints")).hasSize(5);
+        }
+    }
+}

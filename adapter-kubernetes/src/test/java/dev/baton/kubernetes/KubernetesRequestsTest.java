@@ -35,6 +35,10 @@ import org.junit.jupiter.api.Test;
 class KubernetesRequestsTest {
     private KubernetesMockServer server;
 
+    static {
+        MockCluster.MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
+    }
+
     @AfterEach
     void stop() {
         if (server != null) {

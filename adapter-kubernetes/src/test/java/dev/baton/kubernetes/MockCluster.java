@@ -49,6 +49,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * progress deadlines), server-side apply and field ownership, admission and validation.
  */
 final class MockCluster implements AutoCloseable {
+    /** Held so the level sticks: the mock server logs every request at INFO through java.util.logging. */
+    static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
+    static {
+        MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
+    }
+
     final KubernetesMockServer server;
     final KubernetesClient client;
     private final ExecutorService controller = Executors.newSingleThreadExecutor(r -> {

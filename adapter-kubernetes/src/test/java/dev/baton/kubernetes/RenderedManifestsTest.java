@@ -26,22 +26,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 class RenderedManifestsTest {
     static JsonNode definitions;
 
-    static Path upstream() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            Path candidate = p.resolve("shared/upstream");
-            if (Files.isDirectory(candidate)) {
-                return candidate;
-            }
-        }
-        return null;
-    }
-
     @BeforeAll
     static void load() throws IOException {
-        Path up = upstream();
-        Path swagger = up == null ? null : up.resolve("kubernetes/swagger-v2-release-1.36.json");
-        assumeTrue(swagger != null && Files.exists(swagger),
-                "../shared/upstream/kubernetes/swagger-v2-release-1.36.json is absent: skipping the OpenAPI check of rendered manifests");
+        Path swagger = dev.baton.testkit.Upstream.dir("kubernetes").map(d -> d.resolve("swagger-v2-release-1.36.json")).orElse(null);
+        assumeTrue(swagger != null && Files.exists(swagger), dev.baton.testkit.Upstream.absent("kubernetes"));
         definitions = new ObjectMapper().readTree(swagger.toFile()).get("definitions");
     }
 

@@ -20,19 +20,10 @@ final class AppSchema {
         this.schema = schema;
     }
 
-    static Path upstream() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isDirectory(p.resolve("shared/upstream/marathon"))) {
-                return p.resolve("shared/upstream/marathon");
-            }
-        }
-        return null;
-    }
-
     static AppSchema load() throws IOException {
-        Path dir = upstream();
+        Path dir = dev.baton.testkit.Upstream.dir("marathon").orElse(null);
         if (dir == null) {
-            System.err.println("../shared/upstream/marathon is absent: app definitions are not validated against Marathon's schema");
+            System.err.println(dev.baton.testkit.Upstream.absent("marathon"));
             return null;
         }
         // the file names the generic meta-schema "http://json-schema.org/schema#"; its keywords are draft 4's

@@ -27,20 +27,11 @@ final class NomadFields {
     private NomadFields() {
     }
 
-    static Path upstream() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isDirectory(p.resolve("shared/upstream/nomad"))) {
-                return p.resolve("shared/upstream/nomad");
-            }
-        }
-        return null;
-    }
-
     /** The field list, or {@code null} (with a message) when the upstream folder is absent. */
     static JsonNode load() throws IOException {
-        Path dir = upstream();
+        Path dir = dev.baton.testkit.Upstream.dir("nomad").orElse(null);
         if (dir == null) {
-            System.err.println("../shared/upstream/nomad is absent: request bodies are not checked against Nomad's field list");
+            System.err.println(dev.baton.testkit.Upstream.absent("nomad"));
             return null;
         }
         return new ObjectMapper().readTree(dir.resolve("api-fields.json").toFile());

@@ -60,7 +60,7 @@ import java.util.function.Consumer;
  *
  * @since 0.1
  */
-public final class NomadOrchestrator implements Orchestrator, SecretsFacet, HostMaintenanceFacet {
+public final class NomadOrchestrator implements Orchestrator, SecretsFacet, HostMaintenanceFacet, dev.baton.LogsFacet {
     private static final String PLATFORM = JobTranslator.PLATFORM;
     private static final ObjectMapper PRETTY = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final Duration BLOCK = Duration.ofSeconds(30);
@@ -465,41 +465,71 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
         return out;
     }
 
+    /** Follows Nomad's event stream for the job's events, resuming from the last index after a drop. */
     @Override
     public Subscription watch(String jobId, Consumer<Event> listener) {
         String name = name(jobId);
+        Map<String, List<String>> topics = Map.of("topic", List.of("Job:" + name, "Allocation:*", "Deployment:*"));
         Thread t = new Thread(() -> {
             long index = 0;
             while (!Thread.currentThread().isInterrupted()) {
                 try {
-                    var a = client.block(jobPath(name, "allocations"), index, BLOCK);
-                    if (a.index() != index) {
-                        for (JsonNode alloc : a.body()) {
-                            listener.accept(Event.instance(name, Event.Type.PLATFORM, alloc.path("TaskGroup").asText(), alloc.path("ID").asText(),
-                                    "allocation " + alloc.path("ClientStatus").asText()));
+                    index = client.stream(topics, index, line -> {
+                        for (JsonNode e : line.path("Events")) {
+                            boolean ours = name.equals(e.path("Key").asText());
+                            for (JsonNode k : e.path("FilterKeys")) {
+                                ours |= name.equals(k.asText());
+                            }
+                            if (ours) {
+                                listener.accept(Event.instance(name, Event.Type.PLATFORM, null,
+                                        "Allocation".equals(e.path("Topic").asText()) ? e.path("Key").asText() : null,
+                                        e.path("Topic").asText() + " " + e.path("Type").asText()));
+                            }
                         }
-                    }
-                    index = a.index() < index ? 0 : a.index();
+                    });
                 } catch (RuntimeException e) {
-                    if (Thread.currentThread().isInterrupted()) {
-                        return;
-                    }
-                    try {
-                        Thread.sleep(1000);
-                    } catch (InterruptedException ie) {
-                        return;
-                    }
+                    // unreachable for now: try again after a pause
+                }
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException ie) {
+                    return;
                 }
             }
-        }, "baton-nomad-watch-" + name);
+        }, "baton-nomad-events-" + name);
         t.setDaemon(true);
         t.start();
         return t::interrupt;
     }
 
+    /** The tail of each task's stdout and stderr of each of the job's allocations, from the client's log endpoint. */
+    @Override
+    public List<LogLine> logs(String jobId, int tailLines) {
+        String name = name(jobId);
+        List<LogLine> out = new ArrayList<>();
+        for (JsonNode a : client.get(jobPath(name, "allocations"), Map.of()).body()) {
+            if ("stop".equals(a.path("DesiredStatus").asText())) {
+                continue;
+            }
+            var tasks = a.path("TaskStates").fieldNames();
+            while (tasks.hasNext()) {
+                String task = tasks.next();
+                for (String type : List.of("stdout", "stderr")) {
+                    String text = client.text("/v1/client/fs/logs/" + a.path("ID").asText(), Map.of("task", task, "type", type,
+                            "plain", "true", "origin", "end", "offset", Long.toString((long) tailLines * 256)));
+                    List<String> lines = text.lines().toList();
+                    lines.subList(Math.max(0, lines.size() - tailLines), lines.size())
+                            .forEach(l -> out.add(new LogLine(a.path("Name").asText(a.path("ID").asText()) + "." + task, type, l)));
+                }
+            }
+        }
+        return out;
+    }
+
     @Override
     public <F> Optional<F> facet(Class<F> type) {
-        return type == SecretsFacet.class || type == HostMaintenanceFacet.class ? Optional.of(type.cast(this)) : Optional.empty();
+        return type == SecretsFacet.class || type == HostMaintenanceFacet.class || type == dev.baton.LogsFacet.class
+                ? Optional.of(type.cast(this)) : Optional.empty();
     }
 
     @Override

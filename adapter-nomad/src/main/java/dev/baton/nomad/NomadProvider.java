@@ -44,12 +44,11 @@ public final class NomadProvider implements OrchestratorProvider {
                     Feature.RESTART_ATTEMPTS, Feature.RESTART_DELAY, Feature.UPDATE_PARALLELISM, Feature.UPDATE_DELAY,
                     Feature.UPDATE_MIN_HEALTHY_TIME, Feature.UPDATE_HEALTHY_DEADLINE, Feature.UPDATE_CANARY,
                     Feature.PLACEMENT_SPREAD, Feature.PLACEMENT_DISTINCT_HOSTS, Feature.SCALE, Feature.ROLLBACK, Feature.DRAIN,
-                    Feature.SECRET_STORE, Feature.EVENTS)
+                    Feature.SECRET_STORE, Feature.EVENTS, Feature.LOGS)
             .reason("feature.UDP_PORTS", "a Nomad port label carries no protocol; the task decides")
             .reason("feature.MULTI_HOST_VOLUMES", "baton-nomad requests host volumes; CSI volumes are not mapped yet")
             .reason("feature.VOLUME_SIZE", "a host volume is the client's directory and has no size")
             .reason("onFailure.continue", "a failed Nomad deployment stops placing the new version")
-            .reason("feature.LOGS", "not implemented yet in baton-nomad")
             .build();
 
     @Override

@@ -55,6 +55,7 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
     private final Map<String, ObjectNode> deployments = new HashMap<>();
     private final Map<String, ObjectNode> vars = new LinkedHashMap<>();
     private long index = 10;
+    private final List<ObjectNode> stream = new ArrayList<>();
 
     NomadDouble() {
         server = new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1").dynamicPort().extensions(this)
@@ -148,6 +149,38 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
         notifyAll();
     }
 
+    /** Records an event for {@code /v1/event/stream}. Caller holds the monitor. */
+    private void publish(String topic, String type, String key, String job) {
+        index++;
+        notifyAll();
+        ObjectNode e = JSON.createObjectNode().put("Topic", topic).put("Type", type).put("Key", key).put("Namespace", "default")
+                .put("Index", index);
+        e.putArray("FilterKeys").add(job);
+        e.putObject("Payload");
+        stream.add(e);
+    }
+
+    /** One batch of events after {@code from} (waiting up to 5 s for one), as ndjson after a heartbeat; then the response ends. */
+    private ResponseDefinition events(Map<String, String> q) throws InterruptedException {
+        long from = Long.parseLong(q.getOrDefault("index", "0"));
+        StringBuilder sb = new StringBuilder("{}\n");
+        synchronized (this) {
+            long until = System.currentTimeMillis() + 5000;
+            while (stream.stream().noneMatch(e -> e.path("Index").asLong() > from) && System.currentTimeMillis() < until) {
+                wait(Math.max(1, until - System.currentTimeMillis()));
+            }
+            for (ObjectNode e : stream) {
+                if (e.path("Index").asLong() > from) {
+                    ObjectNode line = JSON.createObjectNode().put("Index", e.path("Index").asLong());
+                    line.putArray("Events").add(e);
+                    sb.append(line).append('\n');
+                }
+            }
+        }
+        return ResponseDefinitionBuilder.responseDefinition().withStatus(200).withHeader("Content-Type", "application/json")
+                .withBody(sb.toString()).build();
+    }
+
     private synchronized void await(Map<String, String> q) throws InterruptedException {
         if (!q.containsKey("index")) {
             return;
@@ -175,6 +208,14 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
         }
         if (path.equals("/v1/agent/self")) {
             return json(JSON.readTree("{\"config\":{\"Version\":{\"Version\":\"1.6.5\"}}}"), index);
+        }
+        if (path.equals("/v1/event/stream")) {
+            return events(q);
+        }
+        if (path.startsWith("/v1/client/fs/logs/")) {
+            String alloc = path.substring("/v1/client/fs/logs/".length());
+            return ResponseDefinitionBuilder.responseDefinition().withStatus(200).withHeader("Content-Type", "text/plain")
+                    .withBody("starting " + q.get("task") + " in " + alloc + " (" + q.get("type") + ")\nlistening\n").build();
         }
         if (path.equals("/v1/jobs") && method.equals("POST")) {
             return register(JSON.readTree(body));
@@ -292,6 +333,7 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
         job.put("Stable", false);
         job.put("Namespace", "default");
         vs.add(job);
+        publish("Job", "JobRegistered", id, id);
         String deployment = UUID.randomUUID().toString();
         deployments.put(id, JSON.createObjectNode().put("ID", deployment).put("JobID", id).put("JobVersion", job.path("Version").asLong())
                 .put("Status", "running").put("StatusDescription", "Deployment is running"));
@@ -343,6 +385,7 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
         boolean fail = anyFailing;
         clock.schedule(() -> {
             synchronized (NomadDouble.this) {
+                fresh.forEach(a -> publish("Allocation", "AllocationUpdated", a.path("ID").asText(), id));
                 fresh.forEach(a -> {
                     a.put("ClientStatus", "running");
                     a.with("TaskStates").fields().forEachRemaining(t -> ((ObjectNode) t.getValue()).put("State", "running")

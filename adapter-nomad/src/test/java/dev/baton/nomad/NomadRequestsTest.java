@@ -218,4 +218,25 @@ class NomadRequestsTest {
             assertThat(group.path("Tasks").get(0).path("Resources").path("MemoryMB").asInt()).isEqualTo(128);
         }
     }
+
+    @Test
+    void watchFollowsTheEventStreamAndLogsComeFromTheClientsLogEndpoint() throws Exception {
+        nomad = new NomadDouble();
+        try (Orchestrator o = connect(nomad.address(), Duration.ofSeconds(10))) {
+            java.util.List<dev.baton.status.Event> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+            try (var sub = o.watch("web", events::add)) {
+                assertThat(o.deploy(job()).await(Duration.ofSeconds(10)).outcome()).isEqualTo(Outcome.HEALTHY);
+                long until = System.currentTimeMillis() + 10_000;
+                while (events.stream().filter(e -> e.message().startsWith("Allocation")).count() < 2 && System.currentTimeMillis() < until) {
+                    Thread.sleep(50);
+                }
+            }
+            assertThat(events).extracting(dev.baton.status.Event::message).contains("Job JobRegistered")
+                    .filteredOn(m -> m.equals("Allocation AllocationUpdated")).hasSizeGreaterThanOrEqualTo(2);
+            assertThat(nomad.requests).anyMatch(e -> e.getRequest().getUrl().startsWith("/v1/event/stream?topic=Job%3Aweb"));
+
+            var lines = o.facet(dev.baton.LogsFacet.class).orElseThrow().logs("web", 10);
+            assertThat(lines).hasSize(2 * 2 * 2).anyMatch(l -> l.stream().equals("stderr") && l.line().equals("listening"));
+        }
+    }
 }

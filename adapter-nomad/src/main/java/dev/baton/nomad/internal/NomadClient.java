@@ -165,6 +165,65 @@ public final class NomadClient implements AutoCloseable {
         };
     }
 
+    /** Reads a plain-text endpoint (such as an allocation's log) as text. */
+    public String text(String path, Map<String, String> query) {
+        HttpUrl.Builder url = servers.get(current).newBuilder().encodedPath(path);
+        if (namespace != null) {
+            url.addQueryParameter("namespace", namespace);
+        }
+        query.forEach(url::addQueryParameter);
+        Request.Builder rb = new Request.Builder().url(url.build());
+        if (token != null) {
+            rb.header("X-Nomad-Token", token);
+        }
+        try (Response r = http.newCall(rb.build()).execute()) {
+            String text = r.body() == null ? "" : r.body().string();
+            if (!r.isSuccessful()) {
+                throw error(r.code(), text, "GET " + path);
+            }
+            return text;
+        } catch (IOException e) {
+            throw PlatformUnavailableException.of(JobTranslator.PLATFORM, "GET " + path + " failed: " + e, e);
+        }
+    }
+
+    /**
+     * Follows {@code /v1/event/stream} from {@code index}: hands each non-empty line (heartbeats {@code {}} are
+     * skipped) to {@code lines} until the stream ends or fails; returns the last index seen, to resume from.
+     */
+    public long stream(Map<String, java.util.List<String>> topics, long index, java.util.function.Consumer<JsonNode> lines) {
+        HttpUrl.Builder url = servers.get(current).newBuilder().encodedPath("/v1/event/stream");
+        if (namespace != null) {
+            url.addQueryParameter("namespace", namespace);
+        }
+        topics.forEach((k, vs) -> vs.forEach(v -> url.addQueryParameter(k, v)));
+        url.addQueryParameter("index", Long.toString(index));
+        Request.Builder rb = new Request.Builder().url(url.build());
+        if (token != null) {
+            rb.header("X-Nomad-Token", token);
+        }
+        long last = index;
+        OkHttpClient streaming = http.newBuilder().readTimeout(0, TimeUnit.MILLISECONDS).build();
+        try (Response r = streaming.newCall(rb.build()).execute()) {
+            if (!r.isSuccessful() || r.body() == null) {
+                throw error(r.code(), r.body() == null ? "" : r.body().string(), "GET /v1/event/stream");
+            }
+            okio.BufferedSource source = r.body().source();
+            String line;
+            while ((line = source.readUtf8Line()) != null) {
+                if (line.isBlank() || line.strip().equals("{}")) {
+                    continue;
+                }
+                JsonNode n = JSON.readTree(line);
+                last = Math.max(last, n.path("Index").asLong(last));
+                lines.accept(n);
+            }
+        } catch (IOException e) {
+            // a dropped stream: the caller resumes from the last index
+        }
+        return last;
+    }
+
     /** The API paths and their parameters, escaped. */
     public static String path(String... segments) {
         List<String> out = new ArrayList<>();

@@ -22,7 +22,8 @@ import okhttp3.HttpUrl;
 /**
  * Provides {@code nomad://host:4646} (several servers as {@code nomad://a:4646,b:4646}); with no address,
  * {@code NOMAD_ADDR} (default {@code http://127.0.0.1:4646}). {@code NOMAD_TOKEN}, {@code NOMAD_NAMESPACE} (or the
- * config's namespace) and {@code NOMAD_REGION} are honoured as the Nomad CLI honours them.
+ * config's namespace), {@code NOMAD_REGION}, {@code NOMAD_CACERT}, {@code NOMAD_CLIENT_CERT} and {@code NOMAD_CLIENT_KEY} are
+ * honoured as the Nomad CLI honours them.
  *
  * @since 0.1
  */
@@ -87,8 +88,12 @@ public final class NomadProvider implements OrchestratorProvider {
     @Override
     public Orchestrator create(Target target, OrchestratorConfig config) {
         String namespace = config.namespace() != null ? config.namespace() : config.env("NOMAD_NAMESPACE").orElse(null);
+        String ca = config.env("NOMAD_CACERT").orElse(null);
+        String cert = config.env("NOMAD_CLIENT_CERT").orElse(null);
+        String key = config.env("NOMAD_CLIENT_KEY").orElse(null);
+        var tls = ca == null && cert == null && key == null ? null : dev.baton.nomad.internal.NomadTls.load(ca, cert, key);
         NomadClient client = new NomadClient(servers(target, config), config.env("NOMAD_TOKEN").orElse(null), namespace,
-                config.env("NOMAD_REGION").orElse(null), config.retryPolicy(), config.connectTimeout(), config.requestTimeout());
+                config.env("NOMAD_REGION").orElse(null), config.retryPolicy(), config.connectTimeout(), config.requestTimeout(), tls);
         return new NomadOrchestrator(client);
     }
 }

@@ -50,6 +50,11 @@ public final class NomadClient implements AutoCloseable {
 
     public NomadClient(List<HttpUrl> servers, String token, String namespace, String region, RetryPolicy retry,
             Duration connectTimeout, Duration readTimeout) {
+        this(servers, token, namespace, region, retry, connectTimeout, readTimeout, null);
+    }
+
+    public NomadClient(List<HttpUrl> servers, String token, String namespace, String region, RetryPolicy retry,
+            Duration connectTimeout, Duration readTimeout, NomadTls.Setup tls) {
         if (servers.isEmpty()) {
             throw new IllegalArgumentException("no Nomad server address");
         }
@@ -58,11 +63,14 @@ public final class NomadClient implements AutoCloseable {
         this.namespace = namespace;
         this.region = region;
         this.retry = retry;
-        this.http = new OkHttpClient.Builder()
+        OkHttpClient.Builder b = new OkHttpClient.Builder()
                 .connectTimeout(connectTimeout.toMillis(), TimeUnit.MILLISECONDS)
                 .readTimeout(readTimeout.toMillis(), TimeUnit.MILLISECONDS)
-                .retryOnConnectionFailure(false)
-                .build();
+                .retryOnConnectionFailure(false);
+        if (tls != null) {
+            b.sslSocketFactory(tls.context().getSocketFactory(), tls.trust());
+        }
+        this.http = b.build();
     }
 
     public String namespace() {
@@ -102,6 +110,10 @@ public final class NomadClient implements AutoCloseable {
         return e instanceof ConnectException || e instanceof NoRouteToHostException || e instanceof UnknownHostException;
     }
 
+    static boolean handshake(IOException e) {
+        return e instanceof javax.net.ssl.SSLException;
+    }
+
     private Answer send(String method, String path, Map<String, String> query, JsonNode body, Duration extraRead) {
         IOException last = null;
         for (int i = 0; i < servers.size(); i++) {
@@ -137,6 +149,10 @@ public final class NomadClient implements AutoCloseable {
             } catch (SocketTimeoutException e) {
                 throw PlatformUnavailableException.of(JobTranslator.PLATFORM, method + " " + path + " timed out at " + servers.get(at), e);
             } catch (IOException e) {
+                if (handshake(e)) {
+                    throw dev.baton.AuthenticationException.of(JobTranslator.PLATFORM, 0, "TLS with " + servers.get(at) + " failed: "
+                            + e.getMessage() + " (check NOMAD_CACERT, NOMAD_CLIENT_CERT and NOMAD_CLIENT_KEY)");
+                }
                 if (!unreachable(e)) {
                     throw PlatformUnavailableException.of(JobTranslator.PLATFORM, method + " " + path + " to " + servers.get(at) + " failed: " + e, e);
                 }

@@ -424,6 +424,24 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
         return track(spec, true);
     }
 
+    /**
+     * Promotes the canaries of the job's running deployment (for updates whose canaries are not auto-promoted, such as
+     * one set by an extension), with {@code POST /v1/deployment/promote/:id}.
+     */
+    public Deployment promote(String jobId) {
+        String name = name(jobId);
+        JsonNode d = latestDeployment(name);
+        if (d == null || !"running".equals(d.path("Status").asText())) {
+            throw ConflictException.of(PLATFORM, "job " + name + " has no running deployment to promote" + (d == null ? "" : " (latest: " + d.path("Status").asText() + ")"));
+        }
+        ObjectNode body = NomadClient.JSON.createObjectNode();
+        body.put("DeploymentID", d.path("ID").asText());
+        body.put("All", true);
+        client.write("POST", "/v1/deployment/promote/" + d.path("ID").asText(), Map.of(), body);
+        JsonNode job = job(name).orElseThrow(() -> NotFoundException.job(PLATFORM, name));
+        return track(Specs.read(job.path("Meta").path(JobTranslator.SPEC_META).asText()), true);
+    }
+
     @Override
     public void undeploy(String jobId) {
         String name = name(jobId);

@@ -56,6 +56,7 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
     private final Map<String, ObjectNode> vars = new LinkedHashMap<>();
     private long index = 10;
     private final List<ObjectNode> stream = new ArrayList<>();
+    private final Map<String, Runnable> promotions = new HashMap<>();
 
     NomadDouble() {
         server = new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1").dynamicPort().extensions(this)
@@ -212,6 +213,20 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
         if (path.equals("/v1/event/stream")) {
             return events(q);
         }
+        if (path.startsWith("/v1/deployment/promote/")) {
+            synchronized (this) {
+                String id = path.substring("/v1/deployment/promote/".length());
+                ObjectNode d = deployments.values().stream().filter(x -> x.path("ID").asText().equals(id)).findFirst()
+                        .orElseThrow(() -> new Failure(404, "deployment not found"));
+                d.put("Promoted", true);
+                Runnable finish = promotions.remove(id);
+                if (finish != null) {
+                    finish.run();
+                }
+                bump();
+                return json(JSON.createObjectNode().put("EvalID", UUID.randomUUID().toString()).put("DeploymentModifyIndex", index), index);
+            }
+        }
         if (path.startsWith("/v1/client/fs/logs/")) {
             String alloc = path.substring("/v1/client/fs/logs/".length());
             return ResponseDefinitionBuilder.responseDefinition().withStatus(200).withHeader("Content-Type", "text/plain")
@@ -353,6 +368,8 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
 
     private void rollout(String id, ObjectNode job) {
         long version = job.path("Version").asLong();
+        // this rollout's deployment: a later registration supersedes it, and then its timers do nothing
+        ObjectNode dep = deployments.get(id);
         List<ObjectNode> as = allocs.computeIfAbsent(id, k -> new ArrayList<>());
         List<ObjectNode> fresh = new ArrayList<>();
         for (JsonNode g : job.path("TaskGroups")) {
@@ -396,11 +413,25 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
         }, 100, TimeUnit.MILLISECONDS);
         clock.schedule(() -> {
             synchronized (NomadDouble.this) {
-                if (!versions.containsKey(id)) {
+                fresh.forEach(a -> a.with("DeploymentStatus").put("Healthy", !fail));
+                if (!versions.containsKey(id) || deployments.get(id) != dep) {
+                    bump();
                     return;
                 }
-                fresh.forEach(a -> a.with("DeploymentStatus").put("Healthy", !fail));
-                if (!fail) {
+                boolean awaitingPromotion = job.path("Update").path("Canary").asInt() > 0 && !job.path("Update").path("AutoPromote").asBoolean()
+                        && !deployments.get(id).path("Promoted").asBoolean();
+                if (!fail && awaitingPromotion) {
+                    deployments.get(id).put("StatusDescription", "Deployment is running but requires manual promotion");
+                    promotions.put(deployments.get(id).path("ID").asText(), () -> {
+                        for (ObjectNode a : allocs.getOrDefault(id, List.of())) {
+                            if (a.path("JobVersion").asLong() != version) {
+                                stopAlloc(a);
+                            }
+                        }
+                        deployments.get(id).put("Status", "successful");
+                        job.put("Stable", true);
+                    });
+                } else if (!fail) {
                     for (ObjectNode a : allocs.getOrDefault(id, List.of())) {
                         if (a.path("JobVersion").asLong() != version) {
                             stopAlloc(a);
@@ -417,7 +448,7 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
             clock.schedule(() -> {
                 synchronized (NomadDouble.this) {
                     ObjectNode d = deployments.get(id);
-                    if (d == null || d.path("JobVersion").asLong() != version) {
+                    if (d == null || d != dep) {
                         return;
                     }
                     d.put("Status", "failed").put("StatusDescription", "Failed due to unhealthy allocations");

@@ -239,4 +239,30 @@ class NomadRequestsTest {
             assertThat(lines).hasSize(2 * 2 * 2).anyMatch(l -> l.stream().equals("stderr") && l.line().equals("listening"));
         }
     }
+
+    @Test
+    void consulCanBeChosenAsServiceProviderAndCanariesPromotedByHand() throws Exception {
+        nomad = new NomadDouble();
+        JobSpec spec = job().toBuilder()
+                .group(GroupSpec.builder("api").task(TaskSpec.builder("t").image("localhost/x:1").port(PortSpec.dynamic("http")).build())
+                        .service(dev.baton.model.ServiceSpec.internal("api", "http")).build())
+                .extension("nomad", Map.of("Meta", Map.of("baton.dev/service-provider", "consul")))
+                .build();
+        try (Orchestrator o = connect(nomad.address(), Duration.ofSeconds(10))) {
+            var job = new com.fasterxml.jackson.databind.ObjectMapper().readTree(o.render(spec).content()).path("Job");
+            assertThat(job.path("TaskGroups").get(1).path("Services").get(0).path("Provider").asText()).isEqualTo("consul");
+            assertThat(job.path("Meta").has("baton.dev/service-provider")).isFalse();
+
+            JobSpec manual = job().toBuilder().update(dev.baton.model.UpdatePolicy.rolling().withCanary(1))
+                    .extension("nomad", Map.of("Update", Map.of("AutoPromote", false))).build();
+            assertThat(o.deploy(job()).await(Duration.ofSeconds(10)).outcome()).isEqualTo(Outcome.HEALTHY);
+            o.deploy(manual);
+            Thread.sleep(500);
+            assertThat(o.status("web").state()).isEqualTo(dev.baton.status.JobState.DEPLOYING);
+            NomadOrchestrator nomadOrchestrator = (NomadOrchestrator) ((dev.baton.internal.GuardedOrchestrator) o).delegate();
+            assertThat(nomadOrchestrator.promote("web").await(Duration.ofSeconds(10)).outcome()).isEqualTo(Outcome.HEALTHY);
+        }
+        assertThat(nomad.requests).anyMatch(e -> e.getRequest().getUrl().startsWith("/v1/deployment/promote/")
+                && e.getRequest().getBodyAsString().contains("\"All\":true"));
+    }
 }

@@ -39,6 +39,8 @@ public final class JobTranslator {
     public static final String SPEC_META = "baton.dev/spec";
     /** Extension key choosing the driver of process tasks: {@code extensions.nomad.Meta["baton.dev/process-driver"]}. */
     public static final String DRIVER_META = "baton.dev/process-driver";
+    /** Extension key choosing the service provider: {@code extensions.nomad.Meta["baton.dev/service-provider"]: consul}. */
+    public static final String PROVIDER_META = "baton.dev/service-provider";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private JobTranslator() {
@@ -102,6 +104,7 @@ public final class JobTranslator {
         }
         ObjectNode patched = spec.extensions().forPlatform(PLATFORM).map(p -> (ObjectNode) JsonMergePatch.apply(j, p)).orElse(j);
         patched.with("Meta").remove(DRIVER_META);
+        patched.with("Meta").remove(PROVIDER_META);
         return patched;
     }
 
@@ -213,7 +216,7 @@ public final class JobTranslator {
             ObjectNode so = services.addObject();
             so.put("Name", s.name());
             so.put("PortLabel", label(s.port()));
-            so.put("Provider", "nomad");
+            so.put("Provider", extensionMeta(spec, PROVIDER_META, "nomad"));
             TaskSpec owner = g.taskWithPort(s.port()).orElseThrow();
             ArrayNode checks = JSON.createArrayNode();
             for (HealthCheck h : owner.health()) {
@@ -229,7 +232,7 @@ public final class JobTranslator {
             if (!covered && !t.health().isEmpty()) {
                 ObjectNode so = services.addObject();
                 so.put("Name", spec.name() + "-" + g.name() + "-" + t.name());
-                so.put("Provider", "nomad");
+                so.put("Provider", extensionMeta(spec, PROVIDER_META, "nomad"));
                 if (!t.ports().isEmpty()) {
                     so.put("PortLabel", label(t.ports().get(0).name()));
                 }
@@ -287,9 +290,13 @@ public final class JobTranslator {
     }
 
     private static String processDriver(JobSpec spec) {
+        return extensionMeta(spec, DRIVER_META, "exec");
+    }
+
+    private static String extensionMeta(JobSpec spec, String key, String otherwise) {
         return spec.extensions().forPlatform(PLATFORM).map(p -> p.get("Meta"))
-                .filter(m -> m instanceof java.util.Map<?, ?>).map(m -> ((java.util.Map<?, ?>) m).get(DRIVER_META))
-                .map(Object::toString).orElse("exec");
+                .filter(m -> m instanceof java.util.Map<?, ?>).map(m -> ((java.util.Map<?, ?>) m).get(key))
+                .map(Object::toString).orElse(otherwise);
     }
 
     private static ObjectNode task(JobSpec spec, GroupSpec g, TaskSpec t) {

@@ -84,7 +84,7 @@ import java.util.function.Supplier;
  *
  * @since 0.1
  */
-public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet, HostMaintenanceFacet {
+public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet, HostMaintenanceFacet, dev.baton.LogsFacet {
     private static final String PLATFORM = Translator.PLATFORM;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
@@ -599,25 +599,50 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
         return out;
     }
 
+    /** Ready endpoints of the Service's EndpointSlices (label {@code kubernetes.io/service-name}), with the Service port's target port. */
     @Override
     public List<Endpoint> endpoints(String serviceName) {
         String ns = namespace(null);
         var svc = call("read service " + serviceName, () -> client().services().inNamespace(ns).withName(serviceName).get());
-        if (svc == null || svc.getSpec() == null || svc.getSpec().getSelector() == null) {
+        if (svc == null || svc.getSpec() == null || svc.getSpec().getPorts() == null || svc.getSpec().getPorts().isEmpty()) {
             return List.of();
         }
-        var port = svc.getSpec().getPorts().get(0);
-        List<Pod> pods = call("list pods of " + serviceName, () -> client().pods().inNamespace(ns).withLabels(svc.getSpec().getSelector()).list().getItems());
+        String portName = svc.getSpec().getPorts().get(0).getName();
+        var slices = call("list endpoint slices of " + serviceName, () -> client().discovery().v1().endpointSlices().inNamespace(ns)
+                .withLabel("kubernetes.io/service-name", serviceName).list().getItems());
         List<Endpoint> out = new ArrayList<>();
+        for (var slice : slices) {
+            Integer port = slice.getPorts() == null ? null : slice.getPorts().stream()
+                    .filter(p -> portName == null || portName.equals(p.getName())).map(p -> p.getPort()).findFirst().orElse(null);
+            if (port == null || slice.getEndpoints() == null) {
+                continue;
+            }
+            for (var e : slice.getEndpoints()) {
+                boolean ready = e.getConditions() == null || !Boolean.FALSE.equals(e.getConditions().getReady());
+                if (ready && e.getAddresses() != null && !e.getAddresses().isEmpty()) {
+                    String instance = e.getTargetRef() == null ? e.getAddresses().get(0) : e.getTargetRef().getName();
+                    out.add(new Endpoint(serviceName, instance, e.getAddresses().get(0), port));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The last lines of every container of every pod of the job. */
+    @Override
+    public List<LogLine> logs(String jobId, int tailLines) {
+        JobRef ref = JobRef.parse(jobId, null);
+        String ns = namespace(ref.namespace());
+        List<Pod> pods = call("list pods of " + ref.name(), () -> client().pods().inNamespace(ns)
+                .withLabel(SpecVersion.JOB_LABEL, ref.name()).list().getItems());
+        List<LogLine> out = new ArrayList<>();
         for (Pod p : pods) {
-            var st = p.getStatus();
-            boolean ready = st != null && st.getConditions() != null && st.getConditions().stream()
-                    .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
-            if (ready && st.getPodIP() != null) {
-                int target = p.getSpec().getContainers().stream().flatMap(c -> c.getPorts() == null ? java.util.stream.Stream.empty() : c.getPorts().stream())
-                        .filter(cp -> port.getName() != null && port.getName().equals(cp.getName())).map(cp -> cp.getContainerPort())
-                        .findFirst().orElse(port.getPort());
-                out.add(new Endpoint(serviceName, p.getMetadata().getName(), st.getPodIP(), target));
+            for (var c : p.getSpec().getContainers()) {
+                String text = call("read the log of " + p.getMetadata().getName(), () -> client().pods().inNamespace(ns)
+                        .withName(p.getMetadata().getName()).inContainer(c.getName()).tailingLines(tailLines).getLog());
+                if (text != null) {
+                    text.lines().forEach(l -> out.add(new LogLine(p.getMetadata().getName() + "." + c.getName(), "output", l)));
+                }
             }
         }
         return out;
@@ -646,7 +671,8 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
 
     @Override
     public <F> Optional<F> facet(Class<F> type) {
-        return type == SecretsFacet.class || type == HostMaintenanceFacet.class ? Optional.of(type.cast(this)) : Optional.empty();
+        return type == SecretsFacet.class || type == HostMaintenanceFacet.class || type == dev.baton.LogsFacet.class
+                ? Optional.of(type.cast(this)) : Optional.empty();
     }
 
     @Override

@@ -45,13 +45,12 @@ public final class KubernetesProvider implements OrchestratorProvider {
                     Feature.MULTI_HOST_VOLUMES, Feature.VOLUME_SIZE, Feature.READ_ONLY_MOUNTS, Feature.FIXED_PUBLISHED_PORT,
                     Feature.RESTART_ATTEMPTS, Feature.UPDATE_PARALLELISM, Feature.UPDATE_MIN_HEALTHY_TIME,
                     Feature.UPDATE_HEALTHY_DEADLINE, Feature.PLACEMENT_SPREAD, Feature.PLACEMENT_DISTINCT_HOSTS,
-                    Feature.SCALE, Feature.ROLLBACK, Feature.DRAIN, Feature.SECRET_STORE, Feature.EVENTS)
+                    Feature.SCALE, Feature.ROLLBACK, Feature.DRAIN, Feature.SECRET_STORE, Feature.EVENTS, Feature.LOGS)
             .reason("task.process", "Kubernetes runs containers; give the task an image")
             .reason("feature.RESTART_DELAY", "the kubelet restarts containers with its own exponential back-off, which cannot be set")
             .reason("feature.UPDATE_DELAY", "a Deployment rolls out continuously; it has no pause between batches")
             .reason("feature.UPDATE_CANARY", "a Deployment has no canary step; run a second job for canaries")
             .reason("onFailure.continue", "a Deployment whose new pods never become ready stops progressing; it cannot continue past them")
-            .reason("feature.LOGS", "not implemented yet in baton-kubernetes")
             .build();
 
     @Override

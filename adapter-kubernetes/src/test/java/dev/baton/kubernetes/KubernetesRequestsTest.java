@@ -165,4 +165,22 @@ class KubernetesRequestsTest {
         }
         assertThat(drain()).isEmpty();
     }
+
+    @Test
+    void logsAreTheLastLinesOfEveryContainerOfTheJobsPods() {
+        server = new KubernetesMockServer(false);
+        server.init(InetAddress.getLoopbackAddress(), 0);
+        var pod = new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata().withName("app-web-1").withNamespace("default")
+                .addToLabels("baton.dev/job", "app").endMetadata()
+                .withNewSpec().addNewContainer().withName("server").withImage("x").endContainer().endSpec().build();
+        server.expect().get().withPath("/api/v1/namespaces/default/pods?labelSelector=baton.dev%2Fjob%3Dapp")
+                .andReturn(200, new io.fabric8.kubernetes.api.model.PodListBuilder().addToItems(pod).build()).always();
+        server.expect().get().withPath("/api/v1/namespaces/default/pods/app-web-1/log?pretty=false&container=server&tailLines=2")
+                .andReturn(200, "second\nthird\n").always();
+        try (Orchestrator o = connect(server)) {
+            var lines = o.facet(dev.baton.LogsFacet.class).orElseThrow().logs("app", 2);
+
+            assertThat(lines).extracting(Object::toString).containsExactly("[app-web-1.server] second", "[app-web-1.server] third");
+        }
+    }
 }

@@ -43,7 +43,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * as the new one lacks ready ones (RollingUpdate with maxUnavailable 0);</li>
  * <li>pods are bound to the one node {@code node-1}, Running, and Ready unless a container's environment has
  * {@code FAIL=1} (the stand-in for a failing readiness probe: no container runs here);</li>
- * <li>a Job's pods end Succeeded (or Failed with {@code FAIL=1}); a DaemonSet gets one pod on the node.</li>
+ * <li>a Job's pods end Succeeded (or Failed with {@code FAIL=1}); a DaemonSet gets one pod on the node;</li>
+ * <li>each Service gets an EndpointSlice of the pods it selects, with their readiness (the EndpointSlice controller).</li>
  * </ul>
  * Not reproduced: scheduling, resource accounting, probes themselves, rollout pacing (surge, minReadySeconds,
  * progress deadlines), server-side apply and field ownership, admission and validation.
@@ -82,6 +83,7 @@ final class MockCluster implements AutoCloseable {
         watch(client.apps().replicaSets().inAnyNamespace().watch(trigger()));
         watch(client.batch().v1().jobs().inAnyNamespace().watch(trigger()));
         watch(client.apps().daemonSets().inAnyNamespace().watch(trigger()));
+        watch(client.services().inAnyNamespace().watch(trigger()));
     }
 
     String url() {
@@ -117,6 +119,9 @@ final class MockCluster implements AutoCloseable {
             for (DaemonSet ds : client.apps().daemonSets().inAnyNamespace().list().getItems()) {
                 ensurePods(ds.getMetadata().getNamespace(), ds.getMetadata().getName(), ds.getSpec().getTemplate(), 1, ds, false,
                         hash(ds.getSpec().getTemplate()));
+            }
+            for (io.fabric8.kubernetes.api.model.Service svc : client.services().inAnyNamespace().list().getItems()) {
+                endpointSlice(svc);
             }
         } catch (RuntimeException e) {
             System.err.println("mock controller: " + e);
@@ -169,6 +174,42 @@ final class MockCluster implements AutoCloseable {
                 client.apps().replicaSets().inNamespace(ns).resource(old).update();
             }
             ensurePods(ns, old.getMetadata().getName(), old.getSpec().getTemplate(), want, old, false, null);
+        }
+    }
+
+    /** The EndpointSlice controller: one slice per Service with its selected pods, ready or not. */
+    private void endpointSlice(io.fabric8.kubernetes.api.model.Service svc) {
+        String ns = svc.getMetadata().getNamespace();
+        if (svc.getSpec().getSelector() == null) {
+            return;
+        }
+        var port = svc.getSpec().getPorts().get(0);
+        List<io.fabric8.kubernetes.api.model.discovery.v1.Endpoint> endpoints = new ArrayList<>();
+        Integer target = null;
+        for (Pod p : client.pods().inNamespace(ns).withLabels(svc.getSpec().getSelector()).list().getItems()) {
+            for (var c : p.getSpec().getContainers()) {
+                for (var cp : c.getPorts() == null ? List.<io.fabric8.kubernetes.api.model.ContainerPort>of() : c.getPorts()) {
+                    if (port.getTargetPort() != null && cp.getName() != null && cp.getName().equals(port.getTargetPort().getStrVal())) {
+                        target = cp.getContainerPort();
+                    }
+                }
+            }
+            endpoints.add(new io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder().withAddresses(p.getStatus().getPodIP())
+                    .withNewConditions().withReady(ready(p)).endConditions()
+                    .withNewTargetRef().withKind("Pod").withName(p.getMetadata().getName()).withNamespace(ns).endTargetRef().build());
+        }
+        var slice = new io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder().withNewMetadata()
+                .withName(svc.getMetadata().getName() + "-slice").withNamespace(ns)
+                .addToLabels("kubernetes.io/service-name", svc.getMetadata().getName()).endMetadata()
+                .withAddressType("IPv4").withEndpoints(endpoints)
+                .addNewPort().withName(port.getName()).withPort(target == null ? port.getPort() : target).withProtocol(port.getProtocol()).endPort()
+                .build();
+        var existing = client.discovery().v1().endpointSlices().inNamespace(ns).withName(slice.getMetadata().getName()).get();
+        if (existing == null) {
+            client.discovery().v1().endpointSlices().inNamespace(ns).resource(slice).create();
+        } else if (!Objects.equals(existing.getEndpoints(), slice.getEndpoints())) {
+            slice.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
+            client.discovery().v1().endpointSlices().inNamespace(ns).resource(slice).update();
         }
     }
 

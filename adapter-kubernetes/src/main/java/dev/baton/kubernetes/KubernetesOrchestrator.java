@@ -716,16 +716,30 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
             n.getSpec().setUnschedulable(true);
             return n;
         }));
-        List<Pod> pods = call("list pods on " + hostId, () -> client().pods().inAnyNamespace()
-                .withField("spec.nodeName", hostId).list().getItems());
+        // filtered here rather than with a spec.nodeName field selector, which not every API server double supports
+        List<Pod> pods = call("list pods on " + hostId, () -> client().pods().inAnyNamespace().list().getItems()).stream()
+                .filter(p -> p.getSpec() != null && hostId.equals(p.getSpec().getNodeName())).toList();
         for (Pod p : pods) {
             boolean daemon = p.getMetadata().getOwnerReferences() != null && p.getMetadata().getOwnerReferences().stream()
                     .anyMatch(o -> "DaemonSet".equals(o.getKind()));
             if (daemon) {
                 continue;
             }
-            call("evict " + p.getMetadata().getName(), () -> client().pods().inNamespace(p.getMetadata().getNamespace())
-                    .withName(p.getMetadata().getName()).evict());
+            // an eviction a PodDisruptionBudget blocks is answered 429 (false here): try again until the deadline
+            Instant until = Instant.now().plus(deadline == null ? Duration.ofHours(1) : deadline);
+            while (!call("evict " + p.getMetadata().getName(), () -> client().pods().inNamespace(p.getMetadata().getNamespace())
+                    .withName(p.getMetadata().getName()).evict())) {
+                if (Instant.now().isAfter(until)) {
+                    throw ConflictException.of(PLATFORM, "pod " + p.getMetadata().getName() + " could not be evicted before the drain deadline"
+                            + " (a PodDisruptionBudget does not allow it)");
+                }
+                try {
+                    Thread.sleep(5000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
         }
     }
 

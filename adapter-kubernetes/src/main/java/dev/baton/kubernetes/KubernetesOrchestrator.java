@@ -217,6 +217,10 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
         return JsonDiff.diff(l, d);
     }
 
+    /**
+     * Server-side dry run ({@code dryRun=All}) of each create or replace the deploy would send, then a diff of what the
+     * server answered against the live object, restricted to the fields Baton sets. Nothing is changed.
+     */
     @Override
     public Plan plan(JobSpec spec) {
         String ns = namespace(spec.namespace());
@@ -227,17 +231,23 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
             String kind = d.path("kind").asText();
             String name = d.path("metadata").path("name").asText();
             if (live == null) {
+                call("dry-run create " + kind + " " + name, () -> client().resource(toFabric8(d)).dryRun().create());
                 changes.add(new Change(Change.Action.CREATE, kind, name, List.of()));
             } else {
                 List<FieldChange> diff = differences(toJson(live), d);
+                if (!diff.isEmpty()) {
+                    ObjectNode withVersion = d.deepCopy();
+                    withVersion.with("metadata").put("resourceVersion", live.getMetadata().getResourceVersion());
+                    HasMetadata answer = call("dry-run replace " + kind + " " + name, () -> client().resource(toFabric8(withVersion)).dryRun().update());
+                    diff = JsonDiff.diff(restrict(toJson(live), d), restrict(toJson(answer), d));
+                }
                 changes.add(new Change(diff.isEmpty() ? Change.Action.NONE : Change.Action.UPDATE, kind, name, diff));
             }
         }
         for (HasMetadata stale : stale(spec, ns, desired)) {
             changes.add(new Change(Change.Action.DESTROY, stale.getKind(), stale.getMetadata().getName(), List.of()));
         }
-        return new Plan(PLATFORM, spec.name(), changes, List.of(),
-                List.of("planned against the live objects (a field diff of what Baton sets); no server-side dry run"));
+        return new Plan(PLATFORM, spec.name(), changes, List.of(), List.of());
     }
 
     /** Objects labelled with the job that the new spec no longer renders. */

@@ -70,7 +70,7 @@ class KubernetesRequestsTest {
 
     @Test
     void aFirstDeployOfOneGroupAndOneServiceIsTwoWritesAndARedeployIsNone() throws Exception {
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new DryRunCrudDispatcher(), false);
         server.init(InetAddress.getLoopbackAddress(), 0);
         try (Orchestrator o = connect(server)) {
             var first = o.deploy(service());
@@ -181,6 +181,28 @@ class KubernetesRequestsTest {
             var lines = o.facet(dev.baton.LogsFacet.class).orElseThrow().logs("app", 2);
 
             assertThat(lines).extracting(Object::toString).containsExactly("[app-web-1.server] second", "[app-web-1.server] third");
+        }
+    }
+
+    @Test
+    void planIsAServerSideDryRunThatStoresNothing() throws Exception {
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new DryRunCrudDispatcher(), false);
+        server.init(InetAddress.getLoopbackAddress(), 0);
+        try (Orchestrator o = connect(server)) {
+            var created = o.plan(service());
+            List<RecordedRequest> first = drain();
+            o.deploy(service());
+            drain();
+            var changed = o.plan(service().withCount("web", 5));
+            List<RecordedRequest> second = drain();
+
+            assertThat(created.changes()).extracting(c -> c.action()).containsOnly(dev.baton.plan.Change.Action.CREATE);
+            assertThat(writes(first)).containsExactly(
+                    "POST /apis/apps/v1/namespaces/default/deployments?dryRun=All",
+                    "POST /api/v1/namespaces/default/services?dryRun=All");
+            assertThat(writes(second)).containsExactly("PUT /apis/apps/v1/namespaces/default/deployments/app-web?dryRun=All");
+            assertThat(changed.changes().get(0).fields()).extracting(Object::toString).contains("spec.replicas: 2 -> 5");
+            assertThat(o.status("app").groups().get(0).desired()).isEqualTo(2);
         }
     }
 }

@@ -205,4 +205,27 @@ class KubernetesRequestsTest {
             assertThat(o.status("app").groups().get(0).desired()).isEqualTo(2);
         }
     }
+
+    @Test
+    void scaleAndUndeployPinTheirWrites() throws Exception {
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new DryRunCrudDispatcher(), false);
+        server.init(InetAddress.getLoopbackAddress(), 0);
+        try (Orchestrator o = connect(server)) {
+            o.deploy(service());
+            drain();
+
+            o.scale("app", "web", 4);
+            List<String> scale = writes(drain());
+            o.undeploy("app");
+            List<String> undeploy = writes(drain());
+
+            assertThat(scale).containsExactly("PUT /apis/apps/v1/namespaces/default/deployments/app-web/scale");
+            assertThat(undeploy).containsExactly(
+                    "DELETE /apis/apps/v1/namespaces/default/deployments/app-web",
+                    "DELETE /api/v1/namespaces/default/services/app",
+                    "DELETE /apis/apps/v1/namespaces/default/replicasets?labelSelector=baton.dev%2Fjob%3Dapp",
+                    "DELETE /api/v1/namespaces/default/pods?labelSelector=baton.dev%2Fjob%3Dapp");
+            assertThatThrownBy(() -> o.status("app")).isInstanceOf(dev.baton.NotFoundException.class);
+        }
+    }
 }

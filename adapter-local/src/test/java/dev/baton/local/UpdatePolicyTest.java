@@ -115,4 +115,17 @@ class UpdatePolicyTest {
         }
         return -1;
     }
+
+    @Test
+    void processesThatExitBeforeTheirStartIsRecordedStillComplete() {
+        JobSpec spec = JobSpec.builder("instant").type(dev.baton.model.JobType.BATCH)
+                .group(dev.baton.model.GroupSpec.builder("g").count(8)
+                        .task(dev.baton.model.TaskSpec.builder("t").command("true").build()).build()).build();
+
+        var r = o.deploy(spec).await(Duration.ofSeconds(30));
+
+        assertThat(r.outcome()).isEqualTo(Outcome.COMPLETED);
+        assertThat(o.status("instant").instances()).hasSize(8)
+                .allSatisfy(i -> assertThat(i.state()).isEqualTo(dev.baton.status.InstanceState.COMPLETED));
+    }
 }

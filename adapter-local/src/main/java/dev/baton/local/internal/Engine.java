@@ -660,6 +660,9 @@ public final class Engine implements Backend {
             Files.createDirectories(dir.resolve("root"));
             Map<String, String> env = instanceEnv(inst);
             for (TaskSpec task : inst.groupSpec.tasks()) {
+                if (inst.state != InstanceState.STARTING) {
+                    break;
+                }
                 Map<String, String> taskEnv = new LinkedHashMap<>(env);
                 taskEnv.putAll(task.env());
                 materialize(inst, task, taskEnv);
@@ -676,6 +679,11 @@ public final class Engine implements Backend {
                 Process p = pb.start();
                 inst.processes.add(p);
                 p.onExit().thenAccept(done -> onExit(inst, done));
+            }
+            if (inst.state != InstanceState.STARTING) {
+                // a process that had already exited ran onExit synchronously above: it decided what happens next
+                changed();
+                return;
             }
             inst.state = InstanceState.RUNNING;
             Duration grace = inst.groupSpec.tasks().stream().flatMap(t -> t.health().stream()).map(h -> h.timing().gracePeriod())

@@ -85,6 +85,11 @@ public final class Translator {
                 }
             }
             if ((spec.type() == JobType.SERVICE || spec.type() == JobType.SYSTEM) && g.restart() != null
+                    && g.restart().attempts() != null) {
+                out.add(new Unsupported(gp + ".restart.attempts", "restart attempts on a " + spec.type().id() + " job", PLATFORM,
+                        "only Jobs have a backoffLimit; the pods of Deployments and DaemonSets restart without limit", false));
+            }
+            if ((spec.type() == JobType.SERVICE || spec.type() == JobType.SYSTEM) && g.restart() != null
                     && g.restart().policy() != RestartMode.ALWAYS) {
                 out.add(new Unsupported(gp + ".restart.policy", "restart policy " + g.restart().policy().id() + " on a "
                         + spec.type().id() + " job", PLATFORM, "Deployments and DaemonSets only run pods with restartPolicy Always", false));

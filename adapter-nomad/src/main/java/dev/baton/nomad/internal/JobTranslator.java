@@ -57,7 +57,7 @@ public final class JobTranslator {
 
     /** The job as Nomad's API takes it (without the {@code {"Job": …}} wrapper). */
     public static ObjectNode job(JobSpec spec, String namespace) {
-        refuse(spec);
+        refuse(spec, namespace);
         ObjectNode j = JSON.createObjectNode();
         j.put("ID", spec.name());
         j.put("Name", spec.name());
@@ -117,10 +117,22 @@ public final class JobTranslator {
     }
 
     /** What Nomad cannot do that capabilities do not express; refused before anything is sent. */
-    static void refuse(JobSpec spec) {
+    static void refuse(JobSpec spec, String namespace) {
         List<Unsupported> out = new ArrayList<>();
+        String connected = namespace == null ? "default" : namespace;
+        if (spec.namespace() != null && !spec.namespace().equals(connected)) {
+            out.add(new Unsupported("namespace", "namespace " + spec.namespace() + " on a connection to namespace " + connected, PLATFORM,
+                    "a Nomad connection works in one namespace; connect with NOMAD_NAMESPACE=" + spec.namespace(), false));
+        }
         for (int gi = 0; gi < spec.groups().size(); gi++) {
             GroupSpec g = spec.groups().get(gi);
+            for (int ti = 0; ti < g.tasks().size(); ti++) {
+                TaskSpec t = g.tasks().get(ti);
+                if (t.kind() == TaskKind.PROCESS && t.workingDir() != null) {
+                    out.add(new Unsupported("groups[" + gi + "].tasks[" + ti + "].workingDir", "a working directory for exec and raw_exec tasks",
+                            PLATFORM, "the exec and raw_exec drivers start the command in the task directory and take no work_dir", false));
+                }
+            }
             for (int si = 0; si < g.services().size(); si++) {
                 ServiceSpec s = g.services().get(si);
                 var port = g.port(s.port()).orElse(null);
@@ -320,9 +332,6 @@ public final class JobTranslator {
             }
         } else {
             config.put("command", t.command().get(0));
-            if (t.workingDir() != null) {
-                config.put("work_dir", t.workingDir());
-            }
         }
         List<String> args = new ArrayList<>(container ? List.of() : t.command().subList(1, t.command().size()));
         args.addAll(t.args());

@@ -385,8 +385,7 @@ public final class BatonCli implements Runnable {
         @Override
         public Integer call() {
             try (Orchestrator o = t.connect()) {
-                HostMaintenanceFacet f = o.facet(HostMaintenanceFacet.class).orElseThrow(() ->
-                        UnsupportedCapabilityException.operation(o.capabilities().platform(), "drain", o.capabilities().reason("feature.DRAIN")));
+                HostMaintenanceFacet f = facet(o, HostMaintenanceFacet.class, "drain", "feature.DRAIN");
                 f.drain(host, deadline == null ? null : dev.baton.model.Durations.parse(deadline), true);
                 out().println("draining " + host);
                 return OK;
@@ -404,8 +403,7 @@ public final class BatonCli implements Runnable {
         @Override
         public Integer call() {
             try (Orchestrator o = t.connect()) {
-                HostMaintenanceFacet f = o.facet(HostMaintenanceFacet.class).orElseThrow(() ->
-                        UnsupportedCapabilityException.operation(o.capabilities().platform(), "activate", o.capabilities().reason("feature.DRAIN")));
+                HostMaintenanceFacet f = facet(o, HostMaintenanceFacet.class, "activate", "feature.DRAIN");
                 f.activate(host);
                 out().println("activated " + host);
                 return OK;
@@ -426,8 +424,13 @@ public final class BatonCli implements Runnable {
     }
 
     static SecretsFacet secrets(Orchestrator o) {
-        return o.facet(SecretsFacet.class).orElseThrow(() ->
-                UnsupportedCapabilityException.operation(o.capabilities().platform(), "secrets", o.capabilities().reason("feature.SECRET_STORE")));
+        return facet(o, SecretsFacet.class, "secrets", "feature.SECRET_STORE");
+    }
+
+    /** An optional ability of the orchestrator, or the platform's reason for lacking it. */
+    static <F> F facet(Orchestrator o, Class<F> type, String operation, String capabilityKey) {
+        return o.facet(type).orElseThrow(() ->
+                UnsupportedCapabilityException.operation(o.capabilities().platform(), operation, o.capabilities().reason(capabilityKey)));
     }
 
     @Command(name = "put", description = "Create or replace a secret: KEY=value or KEY=@file.")
@@ -502,8 +505,7 @@ public final class BatonCli implements Runnable {
         @Override
         public Integer call() {
             try (Orchestrator o = t.connect()) {
-                LogsFacet f = o.facet(LogsFacet.class).orElseThrow(() ->
-                        UnsupportedCapabilityException.operation(o.capabilities().platform(), "logs", o.capabilities().reason("feature.LOGS")));
+                LogsFacet f = facet(o, LogsFacet.class, "logs", "feature.LOGS");
                 f.logs(job, tail).forEach(l -> out().println(l));
                 return OK;
             }

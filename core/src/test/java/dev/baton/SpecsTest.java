@@ -279,6 +279,8 @@ class SpecsTest {
                 .containsExactly("schedule: is only allowed on cron jobs (type is service)");
         assertThat(violations(MINIMAL.replace("name: app", "name: app\ntype: cron")))
                 .containsExactly("schedule: is required for a cron job");
+        assertThat(violations(MINIMAL.replace("name: app", "name: app\ntype: batch") + "update: {parallelism: 2}\n"))
+                .containsExactly("update: is only allowed on service and system jobs (type is batch; a run-to-completion job is replaced, not updated)");
     }
 
     @Test

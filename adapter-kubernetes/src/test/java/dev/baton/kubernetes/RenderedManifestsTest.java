@@ -97,7 +97,7 @@ class RenderedManifestsTest {
                     services: [{name: shop, port: http, expose: published, publishedPort: 30080}]
                 secrets: [{name: db}, {name: tls}]
                 volumes: [{name: data, size: 1Gi, access: multi-host}]
-                update: {strategy: rolling, parallelism: 2, minHealthyTime: 10s, healthyDeadline: 5m, onFailure: rollback}
+                %s
                 placement:
                   constraints:
                     - {attribute: node.labels.zone, operator: "==", value: eu-1a}
@@ -106,7 +106,9 @@ class RenderedManifestsTest {
                   spread: node.labels.zone
                   distinctHosts: true
                 """.formatted(type, type.equals("cron") ? "schedule: \"*/5 * * * *\"\ntimeZone: Europe/Berlin" : "",
-                type.equals("system") ? "" : "count: 1"));
+                type.equals("system") ? "" : "count: 1",
+                type.equals("batch") || type.equals("cron") ? ""
+                        : "update: {strategy: rolling, parallelism: 2, minHealthyTime: 10s, healthyDeadline: 5m, onFailure: rollback}"));
 
         List<ObjectNode> objects = Translator.translate(spec, "default");
         List<String> problems = new ArrayList<>();

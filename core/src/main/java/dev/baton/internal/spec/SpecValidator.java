@@ -139,6 +139,10 @@ final class SpecValidator {
             group(s, gp, g, secretNames, volumeNames, serviceNames);
         }
         if (s.update() != null) {
+            if (s.type() == JobType.BATCH || s.type() == JobType.CRON) {
+                add("update", "is only allowed on service and system jobs (type is " + s.type().id()
+                        + "; a run-to-completion job is replaced, not updated)");
+            }
             update("update", s.update());
         }
         s.extensions().patches().keySet().forEach(platform -> {

@@ -179,4 +179,19 @@ class MarathonRequestsTest {
             assertThat(apps.get(0).path("constraints")).hasSize(5);
         }
     }
+
+    @Test
+    void requestsGoToTheLeaderTheInstancesName() {
+        marathon = new MarathonDouble();
+        wire = new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1").dynamicPort());
+        wire.start();
+        // a follower that knows the leader; it would answer anything else with an error
+        wire.stubFor(get(urlPathEqualTo("/v2/leader")).willReturn(aResponse().withStatus(200)
+                .withBody("{\"leader\":\"" + marathon.address() + "\"}")));
+        try (Orchestrator o = connect("127.0.0.1:" + wire.port() + "," + marathon.address())) {
+            assertThat(o.deploy(job()).await(Duration.ofSeconds(10)).outcome()).isEqualTo(Outcome.HEALTHY);
+        }
+        assertThat(wire.getAllServeEvents()).extracting(e -> e.getRequest().getUrl()).containsExactly("/v2/leader");
+        assertThat(marathon.appsSent()).hasSize(1);
+    }
 }

@@ -41,6 +41,7 @@ public final class MarathonClient implements AutoCloseable {
     private final RetryPolicy retry;
     private final OkHttpClient http;
     private volatile int current;
+    private volatile boolean leaderKnown;
 
     public MarathonClient(List<HttpUrl> servers, String authorization, RetryPolicy retry, Duration connect, Duration read) {
         this.servers = List.copyOf(servers);
@@ -76,7 +77,37 @@ public final class MarathonClient implements AutoCloseable {
         return send(method, path, query, body);
     }
 
+    /**
+     * Asks the instances for the leader ({@code GET /v2/leader}) once, and sends requests there from then on when it
+     * is one of the configured instances; otherwise requests go to the first instance that answers.
+     */
+    private void findLeader() {
+        if (leaderKnown || servers.size() < 2) {
+            leaderKnown = true;
+            return;
+        }
+        leaderKnown = true;
+        for (int i = 0; i < servers.size(); i++) {
+            try (Response r = http.newCall(request(servers.get(i).newBuilder().encodedPath("/v2/leader").build()).build()).execute()) {
+                if (!r.isSuccessful() || r.body() == null) {
+                    continue;
+                }
+                String leader = JSON.readTree(r.body().string()).path("leader").asText("");
+                for (int j = 0; j < servers.size(); j++) {
+                    if ((servers.get(j).host() + ":" + servers.get(j).port()).equals(leader)) {
+                        current = j;
+                        return;
+                    }
+                }
+                return;
+            } catch (IOException | RuntimeException e) {
+                // this instance is down or answered nonsense: ask the next
+            }
+        }
+    }
+
     private JsonNode send(String method, String path, Map<String, List<String>> query, JsonNode body) {
+        findLeader();
         IOException last = null;
         String noLeader = null;
         for (int i = 0; i < servers.size(); i++) {

@@ -1007,6 +1007,15 @@ public final class Engine implements Backend {
     public synchronized void undeploy(String jobId) {
         JobRt job = job(jobId);
         job.removed = true;
+        halt(job);
+        event(job, Event.Type.UNDEPLOYED, null, null, "undeployed");
+        jobs.remove(job.ref.toString());
+        deleteTree(stateDir.resolve("instances").resolve(job.ref.namespace()), job.ref.name() + "-");
+        changed();
+    }
+
+    /** Cancels a job's rollout and cron schedule and stops every instance. Caller holds the monitor. */
+    private void halt(JobRt job) {
         if (job.current != null) {
             job.current.cancelled = true;
         }
@@ -1016,10 +1025,6 @@ public final class Engine implements Backend {
         for (GroupRt g : job.groups.values()) {
             new ArrayList<>(g.instances).forEach(this::stop);
         }
-        event(job, Event.Type.UNDEPLOYED, null, null, "undeployed");
-        jobs.remove(job.ref.toString());
-        deleteTree(stateDir.resolve("instances").resolve(job.ref.namespace()), job.ref.name() + "-");
-        changed();
     }
 
     private static void deleteTree(Path parent, String prefix) {
@@ -1202,17 +1207,7 @@ public final class Engine implements Backend {
                 return;
             }
             closed = true;
-            for (JobRt j : jobs.values()) {
-                if (j.current != null) {
-                    j.current.cancelled = true;
-                }
-                if (j.cron != null) {
-                    j.cron.cancel(false);
-                }
-                for (GroupRt g : j.groups.values()) {
-                    new ArrayList<>(g.instances).forEach(this::stop);
-                }
-            }
+            jobs.values().forEach(this::halt);
             jobs.clear();
             changed();
         }

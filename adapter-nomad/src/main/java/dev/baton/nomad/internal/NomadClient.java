@@ -114,22 +114,28 @@ public final class NomadClient implements AutoCloseable {
         return e instanceof javax.net.ssl.SSLException;
     }
 
+    /** A request to one server with the token header and the namespace and region parameters every call carries. */
+    private Request.Builder request(HttpUrl server, String path, Map<String, String> query) {
+        HttpUrl.Builder url = server.newBuilder().encodedPath(path);
+        if (namespace != null) {
+            url.addQueryParameter("namespace", namespace);
+        }
+        if (region != null) {
+            url.addQueryParameter("region", region);
+        }
+        query.forEach(url::addQueryParameter);
+        Request.Builder rb = new Request.Builder().url(url.build());
+        if (token != null) {
+            rb.header("X-Nomad-Token", token);
+        }
+        return rb;
+    }
+
     private Answer send(String method, String path, Map<String, String> query, JsonNode body, Duration extraRead) {
         IOException last = null;
         for (int i = 0; i < servers.size(); i++) {
             int at = (current + i) % servers.size();
-            HttpUrl.Builder url = servers.get(at).newBuilder().encodedPath(path);
-            if (namespace != null) {
-                url.addQueryParameter("namespace", namespace);
-            }
-            if (region != null) {
-                url.addQueryParameter("region", region);
-            }
-            query.forEach(url::addQueryParameter);
-            Request.Builder rb = new Request.Builder().url(url.build());
-            if (token != null) {
-                rb.header("X-Nomad-Token", token);
-            }
+            Request.Builder rb = request(servers.get(at), path, query);
             rb.method(method, body == null ? (method.equals("GET") ? null : RequestBody.create(new byte[0], JSON_TYPE))
                     : RequestBody.create(body.toString(), JSON_TYPE));
             OkHttpClient client = extraRead.isZero() ? http : http.newBuilder()
@@ -183,16 +189,7 @@ public final class NomadClient implements AutoCloseable {
 
     /** Reads a plain-text endpoint (such as an allocation's log) as text. */
     public String text(String path, Map<String, String> query) {
-        HttpUrl.Builder url = servers.get(current).newBuilder().encodedPath(path);
-        if (namespace != null) {
-            url.addQueryParameter("namespace", namespace);
-        }
-        query.forEach(url::addQueryParameter);
-        Request.Builder rb = new Request.Builder().url(url.build());
-        if (token != null) {
-            rb.header("X-Nomad-Token", token);
-        }
-        try (Response r = http.newCall(rb.build()).execute()) {
+        try (Response r = http.newCall(request(servers.get(current), path, query).build()).execute()) {
             String text = r.body() == null ? "" : r.body().string();
             if (!r.isSuccessful()) {
                 throw error(r.code(), text, "GET " + path);
@@ -208,16 +205,11 @@ public final class NomadClient implements AutoCloseable {
      * skipped) to {@code lines} until the stream ends or fails; returns the last index seen, to resume from.
      */
     public long stream(Map<String, java.util.List<String>> topics, long index, java.util.function.Consumer<JsonNode> lines) {
-        HttpUrl.Builder url = servers.get(current).newBuilder().encodedPath("/v1/event/stream");
-        if (namespace != null) {
-            url.addQueryParameter("namespace", namespace);
-        }
+        Request.Builder rb = request(servers.get(current), "/v1/event/stream", Map.of());
+        HttpUrl.Builder url = rb.build().url().newBuilder();
         topics.forEach((k, vs) -> vs.forEach(v -> url.addQueryParameter(k, v)));
         url.addQueryParameter("index", Long.toString(index));
-        Request.Builder rb = new Request.Builder().url(url.build());
-        if (token != null) {
-            rb.header("X-Nomad-Token", token);
-        }
+        rb.url(url.build());
         long last = index;
         OkHttpClient streaming = http.newBuilder().readTimeout(0, TimeUnit.MILLISECONDS).build();
         try (Response r = streaming.newCall(rb.build()).execute()) {

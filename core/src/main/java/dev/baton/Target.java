@@ -45,6 +45,33 @@ public record Target(String scheme, String address) {
         return address.isEmpty();
     }
 
+    /**
+     * The server addresses the target names, comma-separated ({@code nomad://a:4646,b:4646}), or those of
+     * {@code fallback} when it names none; {@code http://} is assumed where an address has no scheme.
+     *
+     * @throws IllegalArgumentException naming the address and {@code platformName} when one is not a URL with a host
+     */
+    public java.util.List<String> servers(String fallback, String platformName) {
+        String list = isDefault() ? fallback : address;
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (String part : list.split(",")) {
+            String s = part.trim();
+            if (s.isEmpty()) {
+                continue;
+            }
+            String withScheme = s.contains("://") ? s : "http://" + s;
+            try {
+                if (URI.create(withScheme).getHost() == null) {
+                    throw new IllegalArgumentException("no host");
+                }
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("\"" + withScheme + "\" is not a " + platformName + " address", e);
+            }
+            out.add(withScheme);
+        }
+        return out;
+    }
+
     /** The address as a URI with the given scheme, such as {@code http://host:4646}. */
     public URI toUri(String withScheme) {
         return URI.create(withScheme + "://" + address);

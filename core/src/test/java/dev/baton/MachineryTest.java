@@ -186,5 +186,9 @@ class MachineryTest {
         assertThat(Target.parse("local")).isEqualTo(new Target("local", ""));
         assertThat(Target.parse("KUBERNETES://").isDefault()).isTrue();
         assertThatThrownBy(() -> Target.parse("10.0.0.1:4646")).hasMessageContaining("has no scheme");
+        assertThat(Target.parse("nomad://a:4646, https://b:4646").servers("http://127.0.0.1:4646", "Nomad"))
+                .containsExactly("http://a:4646", "https://b:4646");
+        assertThat(Target.parse("nomad://").servers("http://127.0.0.1:4646", "Nomad")).containsExactly("http://127.0.0.1:4646");
+        assertThatThrownBy(() -> Target.parse("nomad://a b").servers("", "Nomad")).hasMessage("\"http://a b\" is not a Nomad address");
     }
 }

@@ -16,7 +16,6 @@ import dev.baton.model.TaskKind;
 import dev.baton.model.UpdateStrategy;
 import dev.baton.spi.OrchestratorProvider;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import okhttp3.HttpUrl;
@@ -84,16 +83,7 @@ public final class MarathonProvider implements OrchestratorProvider {
     }
 
     static List<HttpUrl> servers(Target target, OrchestratorConfig config) {
-        String spec = target.isDefault() ? config.env("MARATHON_URL").orElse("http://127.0.0.1:8080") : target.address();
-        return Arrays.stream(spec.split(",")).map(String::trim).filter(s -> !s.isEmpty())
-                .map(s -> s.contains("://") ? s : "http://" + s)
-                .map(s -> {
-                    HttpUrl u = HttpUrl.parse(s);
-                    if (u == null) {
-                        throw new IllegalArgumentException("\"" + s + "\" is not a Marathon address");
-                    }
-                    return u;
-                }).toList();
+        return target.servers(config.env("MARATHON_URL").orElse("http://127.0.0.1:8080"), "Marathon").stream().map(HttpUrl::get).toList();
     }
 
     @Override

@@ -15,7 +15,6 @@ import dev.baton.model.TaskKind;
 import dev.baton.model.UpdateStrategy;
 import dev.baton.nomad.internal.NomadClient;
 import dev.baton.spi.OrchestratorProvider;
-import java.util.Arrays;
 import java.util.List;
 import okhttp3.HttpUrl;
 
@@ -73,16 +72,7 @@ public final class NomadProvider implements OrchestratorProvider {
     }
 
     static List<HttpUrl> servers(Target target, OrchestratorConfig config) {
-        String spec = target.isDefault() ? config.env("NOMAD_ADDR").orElse("http://127.0.0.1:4646") : target.address();
-        return Arrays.stream(spec.split(",")).map(String::trim).filter(s -> !s.isEmpty())
-                .map(s -> s.contains("://") ? s : "http://" + s)
-                .map(s -> {
-                    HttpUrl u = HttpUrl.parse(s);
-                    if (u == null) {
-                        throw new IllegalArgumentException("\"" + s + "\" is not a Nomad address");
-                    }
-                    return u;
-                }).toList();
+        return target.servers(config.env("NOMAD_ADDR").orElse("http://127.0.0.1:4646"), "Nomad").stream().map(HttpUrl::get).toList();
     }
 
     @Override

@@ -329,10 +329,28 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
                 }
             };
             rewatch.run();
+            // a Service answers once the EndpointSlice controller has listed the ready pods: wait for that too
+            List<String> services = spec.type() == JobType.SERVICE
+                    ? spec.groups().stream().flatMap(g -> g.services().stream()).map(dev.baton.model.ServiceSpec::name).toList() : List.of();
+            Watch slices = services.isEmpty() ? null : client().discovery().v1().endpointSlices().inNamespace(ns)
+                    .withLabelIn("kubernetes.io/service-name", services.toArray(String[]::new))
+                    .watch(new Watcher<io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice>() {
+                        @Override
+                        public void eventReceived(Action action, io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice slice) {
+                            synchronized (signal) {
+                                signal.notifyAll();
+                            }
+                        }
+
+                        @Override
+                        public void onClose(WatcherException cause) {
+                            // the pod watch and the loop's bounded wait still re-read the state
+                        }
+                    });
             try {
                 while (!tracker.isDone()) {
                     JobStatus status = statusOf(ns, spec.name());
-                    if (settled(status, spec, version)) {
+                    if (settled(status, spec, version) && endpointsListed(ns, spec)) {
                         tracker.completeIfHealthy(status, false);
                         tracker.complete(spec.type() == JobType.BATCH ? Outcome.COMPLETED : Outcome.HEALTHY, status, "healthy");
                         return;
@@ -369,8 +387,26 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
                 if (watch[0] != null) {
                     watch[0].close();
                 }
+                if (slices != null) {
+                    slices.close();
+                }
             }
         });
+    }
+
+    /** Whether every Service of the job lists at least its group's desired number of ready endpoints. */
+    private boolean endpointsListed(String ns, JobSpec spec) {
+        if (spec.type() != JobType.SERVICE) {
+            return true;
+        }
+        for (GroupSpec g : spec.groups()) {
+            for (var svc : g.services()) {
+                if (endpoints(ns, svc.name()).size() < g.countOrDefault()) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     private static Instant min(Instant a, Instant b) {
@@ -612,7 +648,10 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
     /** Ready endpoints of the Service's EndpointSlices (label {@code kubernetes.io/service-name}), with the Service port's target port. */
     @Override
     public List<Endpoint> endpoints(String serviceName) {
-        String ns = namespace(null);
+        return endpoints(namespace(null), serviceName);
+    }
+
+    private List<Endpoint> endpoints(String ns, String serviceName) {
         var svc = call("read service " + serviceName, () -> client().services().inNamespace(ns).withName(serviceName).get());
         if (svc == null || svc.getSpec() == null || svc.getSpec().getPorts() == null || svc.getSpec().getPorts().isEmpty()) {
             return List.of();

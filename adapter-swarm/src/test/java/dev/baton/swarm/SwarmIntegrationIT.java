@@ -1,0 +1,240 @@
+package dev.baton.swarm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.model.Task;
+import com.github.dockerjava.api.model.TaskState;
+import dev.baton.ConflictException;
+import dev.baton.DeploymentResult.Outcome;
+import dev.baton.HostMaintenanceFacet;
+import dev.baton.Orchestrator;
+import dev.baton.OrchestratorConfig;
+import dev.baton.Orchestrators;
+import dev.baton.PlatformUnavailableException;
+import dev.baton.SecretData;
+import dev.baton.SecretsFacet;
+import dev.baton.Target;
+import dev.baton.model.JobSpec;
+import dev.baton.model.SecretMount;
+import dev.baton.spi.SpecVersion;
+import dev.baton.status.Host;
+import dev.baton.status.InstanceState;
+import dev.baton.swarm.internal.Engine;
+import dev.baton.swarm.internal.ServiceTranslator;
+import dev.baton.spi.RetryPolicy;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** What only a real Swarm shows: its own rollback, node drain, secrets inside tasks, version conflicts, request counts. */
+class SwarmIntegrationIT {
+    private static final Duration TIMEOUT = Duration.ofSeconds(120);
+    static Orchestrator orchestrator;
+    static DockerClient docker;
+    private final List<String> jobs = new java.util.ArrayList<>();
+
+    @BeforeAll
+    static void connect() {
+        SwarmEngineSupport.requireEngine();
+        orchestrator = SwarmEngineSupport.connect();
+        docker = SwarmEngineSupport.client();
+    }
+
+    @AfterAll
+    static void close() throws Exception {
+        if (orchestrator != null) {
+            orchestrator.close();
+            docker.close();
+        }
+    }
+
+    @AfterEach
+    void undeploy() {
+        for (String job : jobs) {
+            try {
+                orchestrator.undeploy(job);
+            } catch (dev.baton.NotFoundException ignored) {
+                // gone
+            }
+        }
+    }
+
+    private String job(String kase) {
+        String name = "it-" + kase + "-" + Integer.toString(ThreadLocalRandom.current().nextInt(0x10000, 0xfffff), 16);
+        jobs.add(name);
+        return name;
+    }
+
+    private List<Task> tasks(String job) {
+        return docker.listTasksCmd().withServiceFilter(ServiceTranslator.serviceName(job, "web")).exec();
+    }
+
+    private static void eventually(String what, BooleanSupplier condition) throws InterruptedException {
+        Instant deadline = Instant.now().plus(TIMEOUT);
+        while (!condition.getAsBoolean()) {
+            assertThat(Instant.now()).as("waiting for: " + what).isBefore(deadline);
+            Thread.sleep(250);
+        }
+    }
+
+    @Test
+    void aRollingUpdateThatFailsItsHealthCheckRollsBackByItself() {
+        String name = job("selfrollback");
+        SwarmWorkloads w = new SwarmWorkloads();
+        JobSpec good = w.healthyService(name, 2, 1);
+        assertThat(orchestrator.deploy(good).await(TIMEOUT).outcome()).isEqualTo(Outcome.HEALTHY);
+
+        var result = orchestrator.deploy(w.failingService(name, 2)).await(TIMEOUT);
+
+        assertThat(result.outcome()).as(result.message()).isEqualTo(Outcome.ROLLED_BACK);
+        try (Engine engine = new Engine("unix://" + SwarmEngineSupport.SOCKET, null, RetryPolicy.none(), Duration.ofSeconds(5), Duration.ofSeconds(30))) {
+            JsonNode service = engine.get("inspect", "/services/" + ServiceTranslator.serviceName(name, "web"), Map.of());
+            assertThat(service.path("UpdateStatus").path("State").asText()).isEqualTo("rollback_completed");
+            assertThat(service.path("Spec").path("Labels").path(SpecVersion.LABEL).asText()).isEqualTo(SpecVersion.of(good));
+            assertThat(service.path("Spec").path("UpdateConfig").path("FailureAction").asText()).isEqualTo("rollback");
+        }
+        assertThat(tasks(name)).filteredOn(t -> t.getDesiredState() == TaskState.RUNNING).hasSize(2)
+                .allSatisfy(t -> assertThat(t.getSpec().getContainerSpec().getLabels()).containsEntry(SpecVersion.LABEL, SpecVersion.of(good)));
+    }
+
+    @Test
+    void drainingTheNodeShutsItsTasksDownAndActivatingBringsThemBack() throws Exception {
+        String name = job("drain");
+        assertThat(orchestrator.deploy(new SwarmWorkloads().healthyService(name, 1, 1)).await(TIMEOUT).outcome()).isEqualTo(Outcome.HEALTHY);
+        String host = orchestrator.status(name).instances().get(0).host();
+        Host node = orchestrator.hosts().stream().filter(h -> h.name().equals(host)).findFirst().orElseThrow();
+        HostMaintenanceFacet maintenance = orchestrator.facet(HostMaintenanceFacet.class).orElseThrow();
+        String before = tasks(name).stream().filter(t -> t.getDesiredState() == TaskState.RUNNING).findFirst().orElseThrow().getId();
+
+        maintenance.drain(node.id(), null, false);
+        try {
+            eventually("the task's desired state is shutdown", () -> tasks(name).stream().filter(t -> t.getId().equals(before))
+                    .allMatch(t -> t.getDesiredState() == TaskState.SHUTDOWN));
+            assertThat(orchestrator.hosts()).filteredOn(h -> h.id().equals(node.id())).singleElement()
+                    .extracting(Host::availability).isEqualTo(Host.Availability.DRAINING);
+            assertThat(orchestrator.status(name).instances()).noneMatch(i -> i.state() == InstanceState.RUNNING);
+        } finally {
+            maintenance.activate(node.id());
+        }
+
+        eventually("a new task runs", () -> orchestrator.status(name).instances().stream()
+                .anyMatch(i -> i.state() == InstanceState.RUNNING && !i.id().equals(before)));
+        assertThat(orchestrator.hosts()).filteredOn(h -> h.id().equals(node.id())).singleElement()
+                .extracting(Host::availability).isEqualTo(Host.Availability.ACTIVE);
+    }
+
+    @Test
+    void drainOptionsSwarmCannotHonourAreRefused() {
+        HostMaintenanceFacet maintenance = orchestrator.facet(HostMaintenanceFacet.class).orElseThrow();
+        String id = orchestrator.hosts().get(0).id();
+        assertThatThrownBy(() -> maintenance.drain(id, null, true)).isInstanceOf(dev.baton.UnsupportedCapabilityException.class)
+                .hasMessageContaining("swarm").hasMessageContaining("global services");
+        assertThatThrownBy(() -> maintenance.drain(id, Duration.ofMinutes(1), false)).isInstanceOf(dev.baton.UnsupportedCapabilityException.class)
+                .hasMessageContaining("deadline");
+        assertThat(orchestrator.hosts().get(0).availability()).isEqualTo(Host.Availability.ACTIVE);
+    }
+
+    @Test
+    void aRotatedSecretReachesTheTaskOnTheNextDeploy() {
+        SecretsFacet secrets = orchestrator.facet(SecretsFacet.class).orElseThrow();
+        String name = job("rotate");
+        String secret = name + "-s";
+        JobSpec spec = new SwarmWorkloads().serviceWithSecret(name, secret, "password");
+        try {
+            secrets.put(secret, SecretData.of("password", "first"));
+            assertThat(orchestrator.deploy(spec).await(TIMEOUT).outcome()).isEqualTo(Outcome.HEALTHY);
+            assertThat(SwarmWorkloads.readInTask(orchestrator, name, SwarmWorkloads.SECRET_FILE)).isEqualTo("first");
+
+            secrets.put(secret, SecretData.of("password", "first")); // same value: nothing new
+            assertThat(orchestrator.deploy(spec).changed()).isFalse();
+
+            secrets.put(secret, SecretData.of("password", "second"));
+            assertThat(secrets.list()).filteredOn(s -> s.name().equals(secret)).singleElement()
+                    .satisfies(s -> assertThat(s.version()).isEqualTo("v2"));
+            var redeploy = orchestrator.deploy(spec);
+            assertThat(redeploy.changed()).isTrue();
+            assertThat(redeploy.await(TIMEOUT).outcome()).isEqualTo(Outcome.HEALTHY);
+            assertThat(SwarmWorkloads.readInTask(orchestrator, name, SwarmWorkloads.SECRET_FILE)).isEqualTo("second");
+        } finally {
+            orchestrator.undeploy(name);
+            jobs.remove(name);
+            secrets.delete(secret);
+        }
+    }
+
+    @Test
+    void aSecretAsAnEnvironmentVariableIsRefusedBeforeAnythingIsSent() {
+        String name = job("envsecret");
+        JobSpec spec = SwarmWorkloads.service(name, 1, SwarmWorkloads.server(name, 1).secret(SecretMount.env("db", "password", "DB_PASSWORD")).build(), null)
+                .toBuilder().secret("db").build();
+
+        assertThatThrownBy(() -> orchestrator.deploy(spec)).isInstanceOf(dev.baton.UnsupportedCapabilityException.class)
+                .hasMessageContaining("swarm").hasMessageContaining("groups[0].tasks[0].secrets[0]");
+        assertThat(docker.listServicesCmd().withNameFilter(List.of(ServiceTranslator.serviceName(name, "web"))).exec()).isEmpty();
+    }
+
+    @Test
+    void aFirstDeployOfOneGroupIsTwoEngineRequests() {
+        String name = job("count");
+        SwarmOrchestrator raw = (SwarmOrchestrator) new SwarmProvider().create(Target.parse("swarm://"), OrchestratorConfig.builder().environment(Map.of()).build());
+        try {
+            int before = raw.engineRequests();
+            var deployment = raw.deploy(new SwarmWorkloads().healthyService(name, 1, 1));
+            // one request lists the job's services (none yet), one creates the service
+            assertThat(raw.engineRequests() - before).isEqualTo(2);
+            assertThat(deployment.await(TIMEOUT).outcome()).isEqualTo(Outcome.HEALTHY);
+
+            int again = raw.engineRequests();
+            assertThat(raw.deploy(new SwarmWorkloads().healthyService(name, 1, 1)).changed()).isFalse();
+            assertThat(raw.engineRequests() - again).isEqualTo(1);
+        } finally {
+            raw.close();
+        }
+    }
+
+    @Test
+    void anUpdateFromAStaleVersionIsAConflictNotAnOverwrite() {
+        String name = job("stale");
+        assertThat(orchestrator.deploy(new SwarmWorkloads().healthyService(name, 1, 1)).await(TIMEOUT).outcome()).isEqualTo(Outcome.HEALTHY);
+        try (Engine engine = new Engine("unix://" + SwarmEngineSupport.SOCKET, null, RetryPolicy.none(), Duration.ofSeconds(5), Duration.ofSeconds(30))) {
+            JsonNode service = engine.get("inspect", "/services/" + ServiceTranslator.serviceName(name, "web"), Map.of());
+            long stale = service.path("Version").path("Index").asLong();
+            // someone else changes the service in between
+            orchestrator.scale(name, "web", 2);
+
+            assertThatThrownBy(() -> engine.send("update", "POST", "/services/" + service.path("ID").asText() + "/update",
+                    Map.of("version", Long.toString(stale)), service.path("Spec")))
+                    .isInstanceOf(ConflictException.class).hasMessageContaining("out of sequence");
+        }
+        assertThat(docker.inspectServiceCmd(ServiceTranslator.serviceName(name, "web")).exec().getSpec().getMode().getReplicated().getReplicas()).isEqualTo(2);
+    }
+
+    @Test
+    void anEngineThatIsNotThereIsReportedAsUnavailable() {
+        try (Orchestrator none = Orchestrators.connect(Target.parse("swarm://unix/tmp/baton-no-such-docker.sock"),
+                OrchestratorConfig.builder().environment(Map.of()).retryPolicy(RetryPolicy.none()).build())) {
+            assertThatThrownBy(() -> none.status("anything")).isInstanceOf(PlatformUnavailableException.class)
+                    .hasMessageContaining("/tmp/baton-no-such-docker.sock");
+        }
+    }
+
+    @Test
+    void logsComeFromTheServiceLogs() {
+        String name = job("logs");
+        assertThat(orchestrator.deploy(new SwarmWorkloads().healthyService(name, 1, 7)).await(TIMEOUT).outcome()).isEqualTo(Outcome.HEALTHY);
+
+        var logs = orchestrator.facet(dev.baton.LogsFacet.class).orElseThrow().logs(name, 10);
+
+        assertThat(logs).anySatisfy(l -> assertThat(l.line()).contains("serving generation 7 on 127.0.0.1:" + SwarmWorkloads.port(name)));
+    }
+}

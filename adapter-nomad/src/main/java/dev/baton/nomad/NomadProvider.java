@@ -81,7 +81,7 @@ public final class NomadProvider implements OrchestratorProvider {
         String ca = config.env("NOMAD_CACERT").orElse(null);
         String cert = config.env("NOMAD_CLIENT_CERT").orElse(null);
         String key = config.env("NOMAD_CLIENT_KEY").orElse(null);
-        var tls = ca == null && cert == null && key == null ? null : dev.baton.nomad.internal.NomadTls.load(ca, cert, key);
+        var tls = ca == null && cert == null && key == null ? null : dev.baton.spi.PemTls.load("Nomad", new String[] {"NOMAD_CACERT", "NOMAD_CLIENT_CERT", "NOMAD_CLIENT_KEY"}, ca, cert, key);
         NomadClient client = new NomadClient(servers(target, config), config.env("NOMAD_TOKEN").orElse(null), namespace,
                 config.env("NOMAD_REGION").orElse(null), config.retryPolicy(), config.connectTimeout(), config.requestTimeout(), tls);
         return new NomadOrchestrator(client);

@@ -43,12 +43,18 @@ public final class MarathonClient implements AutoCloseable {
     private volatile int current;
     private volatile boolean leaderKnown;
 
-    public MarathonClient(List<HttpUrl> servers, String authorization, RetryPolicy retry, Duration connect, Duration read) {
+    /** @param tls TLS settings from {@code MARATHON_CACERT} (and a client certificate), or null for the JDK's defaults */
+    public MarathonClient(List<HttpUrl> servers, String authorization, RetryPolicy retry, Duration connect, Duration read,
+                          dev.baton.spi.PemTls.Setup tls) {
         this.servers = List.copyOf(servers);
         this.authorization = authorization;
         this.retry = retry;
-        this.http = new OkHttpClient.Builder().connectTimeout(connect.toMillis(), TimeUnit.MILLISECONDS)
-                .readTimeout(read.toMillis(), TimeUnit.MILLISECONDS).retryOnConnectionFailure(false).build();
+        OkHttpClient.Builder b = new OkHttpClient.Builder().connectTimeout(connect.toMillis(), TimeUnit.MILLISECONDS)
+                .readTimeout(read.toMillis(), TimeUnit.MILLISECONDS).retryOnConnectionFailure(false);
+        if (tls != null) {
+            b.sslSocketFactory(tls.context().getSocketFactory(), tls.trust());
+        }
+        this.http = b.build();
     }
 
     OkHttpClient http() {
@@ -136,6 +142,10 @@ public final class MarathonClient implements AutoCloseable {
             } catch (SocketTimeoutException e) {
                 throw PlatformUnavailableException.of(AppTranslator.PLATFORM, method + " " + path + " timed out at " + servers.get(at), e);
             } catch (IOException e) {
+                if (e instanceof javax.net.ssl.SSLException) {
+                    throw AuthenticationException.of(AppTranslator.PLATFORM, 0, "TLS with " + servers.get(at) + " failed: " + e.getMessage()
+                            + " (check MARATHON_CACERT, MARATHON_CLIENT_CERT and MARATHON_CLIENT_KEY)");
+                }
                 if (!(e instanceof ConnectException || e instanceof NoRouteToHostException)) {
                     throw PlatformUnavailableException.of(AppTranslator.PLATFORM, method + " " + path + " failed: " + e, e);
                 }

@@ -54,7 +54,7 @@ public final class NomadClient implements AutoCloseable {
     }
 
     public NomadClient(List<HttpUrl> servers, String token, String namespace, String region, RetryPolicy retry,
-            Duration connectTimeout, Duration readTimeout, NomadTls.Setup tls) {
+            Duration connectTimeout, Duration readTimeout, dev.baton.spi.PemTls.Setup tls) {
         if (servers.isEmpty()) {
             throw new IllegalArgumentException("no Nomad server address");
         }

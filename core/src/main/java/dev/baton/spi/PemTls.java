@@ -1,4 +1,4 @@
-package dev.baton.nomad.internal;
+package dev.baton.spi;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,18 +20,27 @@ import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 
 /**
- * TLS for Nomad as its CLI configures it: {@code NOMAD_CACERT} (PEM CA bundle to trust), {@code NOMAD_CLIENT_CERT}
- * and {@code NOMAD_CLIENT_KEY} (PEM client certificate and PKCS#8 key for mutual TLS), with the JDK's own classes.
+ * TLS from PEM files, as the platforms' CLIs configure it ({@code NOMAD_CACERT}, {@code MARATHON_CACERT}, …): a CA
+ * bundle to trust instead of the JDK's, and optionally a client certificate and PKCS#8 key for mutual TLS. Only the
+ * JDK's own classes are used.
+ *
+ * @since 0.1
  */
-public final class NomadTls {
+public final class PemTls {
     /** An SSL context and the trust manager OkHttp needs beside it. */
     public record Setup(SSLContext context, X509TrustManager trust) {
     }
 
-    private NomadTls() {
+    private PemTls() {
     }
 
-    public static Setup load(String caCert, String clientCert, String clientKey) {
+    /**
+     * @param platform the platform's name, for messages
+     * @param variables the names of the three settings, for messages ({@code NOMAD_CACERT}, {@code NOMAD_CLIENT_CERT},
+     *     {@code NOMAD_CLIENT_KEY})
+     * @throws IllegalArgumentException naming the file or setting at fault
+     */
+    public static Setup load(String platform, String[] variables, String caCert, String clientCert, String clientKey) {
         try {
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             if (caCert != null) {
@@ -54,13 +63,13 @@ public final class NomadTls {
                 kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
                 kmf.init(keys, new char[0]);
             } else if (clientCert != null || clientKey != null) {
-                throw new IllegalArgumentException("NOMAD_CLIENT_CERT and NOMAD_CLIENT_KEY must be set together");
+                throw new IllegalArgumentException(variables[1] + " and " + variables[2] + " must be set together");
             }
             SSLContext ctx = SSLContext.getInstance("TLS");
             ctx.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
             return new Setup(ctx, (X509TrustManager) tmf.getTrustManagers()[0]);
         } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalArgumentException("cannot set up TLS for Nomad: " + e.getMessage(), e);
+            throw new IllegalArgumentException("cannot set up TLS for " + platform + " from " + String.join(", ", variables) + ": " + e.getMessage(), e);
         }
     }
 

@@ -49,6 +49,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -138,17 +139,40 @@ public final class MarathonOrchestrator implements Orchestrator {
         return out;
     }
 
+    private Optional<JsonNode> pod(String id) {
+        try {
+            return Optional.of(client.get("/v2/pods" + id, Map.of()));
+        } catch (NotFoundException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The live app or pod a rendered definition would replace. */
+    private Optional<JsonNode> live(JsonNode definition) {
+        String id = definition.path("id").asText();
+        return AppTranslator.isPod(definition) ? pod(id) : app(id);
+    }
+
+    private static String base(JsonNode definition) {
+        return AppTranslator.isPod(definition) ? "/v2/pods" : "/v2/apps";
+    }
+
+    private static int instances(JsonNode definition) {
+        return AppTranslator.isPod(definition) ? definition.path("scaling").path("instances").asInt(1) : definition.path("instances").asInt();
+    }
+
     @Override
     public Plan plan(JobSpec spec) {
         List<Change> changes = new ArrayList<>();
         for (ObjectNode a : apps(spec)) {
             String id = a.path("id").asText();
-            Optional<JsonNode> live = app(id);
+            String kind = AppTranslator.isPod(a) ? "pod" : "app";
+            Optional<JsonNode> live = live(a);
             if (live.isEmpty()) {
-                changes.add(new Change(Change.Action.CREATE, "app", id, List.of()));
+                changes.add(new Change(Change.Action.CREATE, kind, id, List.of()));
             } else {
                 List<FieldChange> diff = JsonDiff.diff(comparable(live.get(), a), a);
-                changes.add(new Change(diff.isEmpty() ? Change.Action.NONE : Change.Action.UPDATE, "app", id, diff));
+                changes.add(new Change(diff.isEmpty() ? Change.Action.NONE : Change.Action.UPDATE, kind, id, diff));
             }
         }
         return new Plan(PLATFORM, spec.name(), changes, List.of(), List.of());
@@ -159,11 +183,11 @@ public final class MarathonOrchestrator implements Orchestrator {
         boolean changed = false;
         for (ObjectNode a : apps(spec)) {
             String id = a.path("id").asText();
-            Optional<JsonNode> live = app(id);
+            Optional<JsonNode> live = live(a);
             boolean same = live.isPresent() && live.get().path("labels").path(SpecVersion.LABEL).asText().equals(a.path("labels").path(SpecVersion.LABEL).asText())
-                    && live.get().path("instances").asInt() == a.path("instances").asInt();
+                    && instances(live.get()) == instances(a);
             if (!same) {
-                client.write("PUT", "/v2/apps" + id, options.force() ? q("force", "true") : Map.of(), a);
+                client.write("PUT", base(a) + id, options.force() ? q("force", "true") : Map.of(), a);
                 changed = true;
             }
         }
@@ -215,28 +239,35 @@ public final class MarathonOrchestrator implements Orchestrator {
         return a.isBefore(b) ? a : b;
     }
 
-    private boolean noDeployments(JobSpec spec) {
-        for (GroupSpec g : spec.groups()) {
-            JsonNode a = app(AppTranslator.appId(ns(spec), spec.name(), g.name()), "app.deployments").orElse(null);
-            if (a != null && a.path("deployments").size() > 0) {
-                return false;
+    /** The running deployments that touch the job's apps or pods ({@code GET /v2/deployments}). */
+    private List<JsonNode> deploymentsOf(JobSpec spec) {
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        spec.groups().forEach(g -> ids.add(AppTranslator.appId(ns(spec), spec.name(), g.name())));
+        List<JsonNode> out = new ArrayList<>();
+        for (JsonNode d : client.get("/v2/deployments", Map.of())) {
+            boolean ours = false;
+            for (String field : List.of("affectedApps", "affectedPods")) {
+                for (JsonNode id : d.path(field)) {
+                    ours |= ids.contains(id.asText());
+                }
+            }
+            if (ours) {
+                out.add(d);
             }
         }
-        return true;
+        return out;
+    }
+
+    private boolean noDeployments(JobSpec spec) {
+        return deploymentsOf(spec).isEmpty();
     }
 
     /** Deletes the job's running deployments; Marathon answers with a deployment that rolls each one back. */
     private boolean cancelDeployments(JobSpec spec) {
         boolean any = false;
-        for (GroupSpec g : spec.groups()) {
-            JsonNode a = app(AppTranslator.appId(ns(spec), spec.name(), g.name()), "app.deployments").orElse(null);
-            if (a == null) {
-                continue;
-            }
-            for (JsonNode d : a.path("deployments")) {
-                client.write("DELETE", "/v2/deployments/" + d.path("id").asText(), Map.of(), null);
-                any = true;
-            }
+        for (JsonNode d : deploymentsOf(spec)) {
+            client.write("DELETE", "/v2/deployments/" + d.path("id").asText(), Map.of(), null);
+            any = true;
         }
         return any;
     }
@@ -259,10 +290,14 @@ public final class MarathonOrchestrator implements Orchestrator {
     private JobStatus statusOf(String ns, String job) {
         JsonNode apps = client.get("/v2/apps", q("id", AppTranslator.groupId(ns, job) + "/", "embed", "apps.tasks", "embed", "apps.deployments",
                 "embed", "apps.lastTaskFailure", "label", SpecVersion.JOB_LABEL + "==" + job)).path("apps");
-        if (apps.isEmpty()) {
+        List<JsonNode> pods = new ArrayList<>();
+        if (apps.isEmpty() || specOf(apps.get(0)).groups().stream().anyMatch(g -> g.tasks().size() > 1)) {
+            pods = podStatuses(ns, job, null);
+        }
+        if (apps.isEmpty() && pods.isEmpty()) {
             throw NotFoundException.job(PLATFORM, job);
         }
-        JobSpec spec = specOf(apps.get(0));
+        JobSpec spec = specOf(apps.isEmpty() ? pods.get(0).path("spec") : apps.get(0));
         Map<String, String> versions = new HashMap<>();
         List<GroupStatus> groups = new ArrayList<>();
         boolean deploying = false;
@@ -277,9 +312,23 @@ public final class MarathonOrchestrator implements Orchestrator {
             }
             groups.add(new GroupStatus(a.path("labels").path(SpecVersion.GROUP_LABEL).asText(), a.path("instances").asInt(), instances));
         }
-        String version = apps.get(0).path("labels").path(SpecVersion.LABEL).asText();
+        for (JsonNode p : pods) {
+            JsonNode def = p.path("spec");
+            String id = def.path("id").asText();
+            versions.put(id + "@" + def.path("version").asText(), def.path("labels").path(SpecVersion.LABEL).asText());
+            deploying |= !"STABLE".equals(p.path("status").asText());
+            List<InstanceStatus> instances = new ArrayList<>();
+            for (JsonNode i : p.path("instances")) {
+                instances.add(podInstance(id, def, i, versions));
+            }
+            groups.add(new GroupStatus(def.path("labels").path(SpecVersion.GROUP_LABEL).asText(), instances(def), instances));
+        }
+        // the groups in the spec's order, whichever kind each is
+        List<String> order = spec.groups().stream().map(GroupSpec::name).toList();
+        groups.sort(java.util.Comparator.comparingInt(g -> order.indexOf(g.name())));
+        String version = (apps.isEmpty() ? pods.get(0).path("spec") : apps.get(0)).path("labels").path(SpecVersion.LABEL).asText();
         boolean healthy = settled(new JobStatus(job, ns, PLATFORM, null, null, version, groups, null), version);
-        JsonNode failure = apps.get(0).path("lastTaskFailure");
+        JsonNode failure = apps.isEmpty() ? com.fasterxml.jackson.databind.node.MissingNode.getInstance() : apps.get(0).path("lastTaskFailure");
         return new JobStatus(job, ns, PLATFORM, deploying ? JobState.DEPLOYING : healthy ? JobState.RUNNING : JobState.DEPLOYING,
                 healthy ? Health.HEALTHY : Health.UNHEALTHY, version, groups, failure.isMissingNode() ? null : failure.path("message").asText(null));
     }
@@ -316,6 +365,58 @@ public final class MarathonOrchestrator implements Orchestrator {
                 t.hasNonNull("startedAt") ? Instant.parse(t.path("startedAt").asText()) : null, null, null, v, 0);
     }
 
+    /**
+     * The statuses of the job's pods ({@code GET /v2/pods/::status}, one request for all pods), or of those that carry
+     * label {@code label} when it is not null.
+     */
+    private List<JsonNode> podStatuses(String ns, String job, String label) {
+        String prefix = job == null ? null : AppTranslator.groupId(ns, job) + "/";
+        List<JsonNode> out = new ArrayList<>();
+        for (JsonNode p : client.get("/v2/pods/::status", Map.of())) {
+            JsonNode labels = p.path("spec").path("labels");
+            boolean ours = prefix == null ? labels.has(label)
+                    : p.path("id").asText().startsWith(prefix) && job.equals(labels.path(SpecVersion.JOB_LABEL).asText());
+            if (ours) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    /** A pod instance: STABLE is running and healthy, DEGRADED running and not healthy; its version from specReference. */
+    private InstanceStatus podInstance(String podId, JsonNode def, JsonNode i, Map<String, String> versions) {
+        String st = i.path("status").asText();
+        InstanceState state = switch (st) {
+            case "PENDING" -> InstanceState.PENDING;
+            case "STAGING" -> InstanceState.STARTING;
+            case "STABLE", "DEGRADED" -> InstanceState.RUNNING;
+            case "TERMINAL" -> InstanceState.STOPPED;
+            default -> InstanceState.UNKNOWN;
+        };
+        Health health = "STABLE".equals(st) ? Health.HEALTHY : "DEGRADED".equals(st) ? Health.UNHEALTHY : Health.UNKNOWN;
+        Map<String, Integer> ports = new LinkedHashMap<>();
+        for (JsonNode c : i.path("containers")) {
+            for (JsonNode e : c.path("endpoints")) {
+                if (e.has("allocatedHostPort")) {
+                    ports.put(e.path("name").asText(), e.path("allocatedHostPort").asInt());
+                }
+            }
+        }
+        String ref = i.path("specReference").asText();
+        String podVersion = ref.contains("::versions/") ? ref.substring(ref.indexOf("::versions/") + "::versions/".length()) : def.path("version").asText();
+        String v = versions.computeIfAbsent(podId + "@" + podVersion, k -> {
+            try {
+                return client.get("/v2/pods" + podId + "::versions/" + podVersion, Map.of()).path("labels").path(SpecVersion.LABEL).asText(null);
+            } catch (NotFoundException e) {
+                return null;
+            }
+        });
+        return new InstanceStatus(i.path("id").asText(), def.path("labels").path(SpecVersion.GROUP_LABEL).asText(), state, health,
+                i.path("agentHostname").asText(null), i.path("agentHostname").asText(null), ports,
+                "STABLE".equals(st) && i.hasNonNull("statusSince") ? Instant.parse(i.path("statusSince").asText()) : null, null,
+                i.path("message").asText(null), v, 0);
+    }
+
     private static boolean allAlive(JsonNode results) {
         for (JsonNode r : results) {
             if (!r.path("alive").asBoolean()) {
@@ -328,7 +429,14 @@ public final class MarathonOrchestrator implements Orchestrator {
     @Override
     public List<JobSummary> list(Selector selector) {
         Map<String, JobSummary> out = new LinkedHashMap<>();
-        for (JsonNode a : client.get("/v2/apps", q("label", SpecVersion.JOB_LABEL)).path("apps")) {
+        List<JsonNode> definitions = new ArrayList<>();
+        client.get("/v2/apps", q("label", SpecVersion.JOB_LABEL)).path("apps").forEach(definitions::add);
+        client.get("/v2/pods", Map.of()).forEach(p -> {
+            if (p.path("labels").has(SpecVersion.JOB_LABEL)) {
+                definitions.add(p);
+            }
+        });
+        for (JsonNode a : definitions) {
             JobSpec spec = specOf(a);
             if (selector.matches(spec.labels()) && !out.containsKey(spec.name())) {
                 out.put(spec.name(), new JobSummary(spec.name(), spec.namespace(), spec.type().id(), spec.labels(), JobState.RUNNING));
@@ -342,29 +450,46 @@ public final class MarathonOrchestrator implements Orchestrator {
         JobRef ref = JobRef.parse(jobId, namespace);
         String id = AppTranslator.appId(ref.namespace(), ref.name(), group);
         JsonNode app = app(id).orElse(null);
-        if (app == null) {
-            JsonNode any = client.get("/v2/apps", q("label", SpecVersion.JOB_LABEL + "==" + ref.name())).path("apps");
-            throw any.isEmpty() ? NotFoundException.job(PLATFORM, ref.name()) : NotFoundException.of(PLATFORM, "group", group, "job " + ref.name());
+        if (app != null) {
+            ObjectNode patch = MarathonClient.JSON.createObjectNode().put("id", id).put("instances", count);
+            client.write("PATCH", "/v2/apps" + id, Map.of(), patch);
+            return track(specOf(app).withCount(group, count), true, false);
         }
-        ObjectNode patch = MarathonClient.JSON.createObjectNode().put("id", id).put("instances", count);
-        client.write("PATCH", "/v2/apps" + id, Map.of(), patch);
-        return track(specOf(app).withCount(group, count), true, false);
+        JsonNode pod = pod(id).orElse(null);
+        if (pod == null) {
+            JobStatus job = statusOf(ref.namespace(), ref.name());
+            throw NotFoundException.of(PLATFORM, "group", group, "job " + ref.name() + " has groups " + job.groups().stream().map(GroupStatus::name).toList());
+        }
+        // a pod has no PATCH: its definition goes back with the new scaling
+        ObjectNode body = withoutVersion(pod);
+        ((ObjectNode) body.path("scaling")).put("instances", count);
+        client.write("PUT", "/v2/pods" + id, Map.of(), body);
+        return track(specOf(pod).withCount(group, count), true, false);
     }
 
     /** The newest earlier app version of another spec, as a spec. */
     private JobSpec previousSpec(JobSpec spec) {
-        JsonNode prev = previousApp(AppTranslator.appId(ns(spec), spec.name(), spec.groups().get(0).name()), SpecVersion.of(spec));
+        GroupSpec g = spec.groups().get(0);
+        JsonNode prev = previousDefinition(AppTranslator.appId(ns(spec), spec.name(), g.name()), g.tasks().size() > 1, SpecVersion.of(spec));
         return prev == null ? null : specOf(prev);
     }
 
-    private JsonNode previousApp(String id, String currentVersion) {
-        for (JsonNode v : client.get("/v2/apps" + id + "/versions", Map.of()).path("versions")) {
-            JsonNode app = client.get("/v2/apps" + id + "/versions/" + v.asText(), Map.of());
-            if (!currentVersion.equals(app.path("labels").path(SpecVersion.LABEL).asText())) {
-                return app;
+    /** The newest earlier version of an app ({@code /versions}) or pod ({@code ::versions}) with another spec. */
+    private JsonNode previousDefinition(String id, boolean pod, String currentVersion) {
+        JsonNode list = pod ? client.get("/v2/pods" + id + "::versions", Map.of()) : client.get("/v2/apps" + id + "/versions", Map.of()).path("versions");
+        for (JsonNode v : list) {
+            JsonNode def = client.get(pod ? "/v2/pods" + id + "::versions/" + v.asText() : "/v2/apps" + id + "/versions/" + v.asText(), Map.of());
+            if (!currentVersion.equals(def.path("labels").path(SpecVersion.LABEL).asText())) {
+                return def;
             }
         }
         return null;
+    }
+
+    private static ObjectNode withoutVersion(JsonNode definition) {
+        ObjectNode body = definition.deepCopy();
+        body.remove(List.of("version", "versionInfo", "tasks", "deployments", "tasksRunning", "tasksStaged", "tasksHealthy", "tasksUnhealthy"));
+        return body;
     }
 
     @Override
@@ -372,16 +497,25 @@ public final class MarathonOrchestrator implements Orchestrator {
         JobRef ref = JobRef.parse(jobId, namespace);
         JobStatus now = statusOf(ref.namespace(), ref.name());
         JobSpec previous = null;
+        JobSpec current = null;
         for (GroupStatus g : now.groups()) {
             String id = AppTranslator.appId(ref.namespace(), ref.name(), g.name());
-            JsonNode prev = previousApp(id, now.version());
+            if (current == null) {
+                JsonNode def = app(id).or(() -> pod(id)).orElseThrow(() -> NotFoundException.job(PLATFORM, ref.name()));
+                current = specOf(def);
+            }
+            boolean isPod = current.group(g.name()).map(x -> x.tasks().size() > 1).orElse(false);
+            JsonNode prev = previousDefinition(id, isPod, now.version());
             if (prev == null) {
                 throw ConflictException.of(PLATFORM, "job " + ref.name() + " has no previous version to roll back to");
             }
-            ObjectNode body = ((ObjectNode) prev.deepCopy());
-            body.remove(List.of("version", "versionInfo", "tasks", "deployments", "tasksRunning", "tasksStaged", "tasksHealthy", "tasksUnhealthy"));
-            body.put("instances", g.desired());
-            client.write("PUT", "/v2/apps" + id, Map.of(), body);
+            ObjectNode body = withoutVersion(prev);
+            if (isPod) {
+                ((ObjectNode) body.path("scaling")).put("instances", g.desired());
+            } else {
+                body.put("instances", g.desired());
+            }
+            client.write("PUT", (isPod ? "/v2/pods" : "/v2/apps") + id, Map.of(), body);
             previous = specOf(prev);
         }
         return track(previous.withCount(previous.groups().get(0).name(), now.groups().get(0).desired()), true, false);
@@ -420,6 +554,21 @@ public final class MarathonOrchestrator implements Orchestrator {
             for (JsonNode t : a.path("tasks")) {
                 if ("TASK_RUNNING".equals(t.path("state").asText("TASK_RUNNING")) && t.path("ports").size() > index) {
                     out.add(new Endpoint(serviceName, t.path("id").asText(), t.path("host").asText(), t.path("ports").get(index).asInt()));
+                }
+            }
+        }
+        for (JsonNode p : podStatuses(null, null, SERVICE_LABEL + serviceName)) {
+            String port = p.path("spec").path("labels").path(SERVICE_LABEL + serviceName).asText();
+            for (JsonNode i : p.path("instances")) {
+                if (!Set.of("STABLE", "DEGRADED").contains(i.path("status").asText())) {
+                    continue;
+                }
+                for (JsonNode c : i.path("containers")) {
+                    for (JsonNode e : c.path("endpoints")) {
+                        if (port.equals(e.path("name").asText()) && e.has("allocatedHostPort")) {
+                            out.add(new Endpoint(serviceName, i.path("id").asText(), i.path("agentHostname").asText(), e.path("allocatedHostPort").asInt()));
+                        }
+                    }
                 }
             }
         }

@@ -23,7 +23,9 @@ import okhttp3.HttpUrl;
 /**
  * Provides {@code marathon://host:8080} (several instances as {@code marathon://a:8080,b:8080}); with no address,
  * {@code MARATHON_URL} (default {@code http://127.0.0.1:8080}). Basic auth from {@code MARATHON_USER} and
- * {@code MARATHON_PASSWORD}, or a DC/OS token from {@code DCOS_TOKEN} ({@code Authorization: token=…}).
+ * {@code MARATHON_PASSWORD}, or a DC/OS token from {@code DCOS_TOKEN} ({@code Authorization: token=…}). TLS trusts the
+ * PEM CA bundle in {@code MARATHON_CACERT} (DC/OS clusters sign with their own CA), with an optional client
+ * certificate and PKCS#8 key in {@code MARATHON_CLIENT_CERT} / {@code MARATHON_CLIENT_KEY}.
  *
  * @since 0.1
  */
@@ -41,15 +43,15 @@ public final class MarathonProvider implements OrchestratorProvider {
             .features(Feature.NAMESPACES, Feature.LABELS, Feature.SCALE_TO_ZERO, Feature.CPU_RESOURCES, Feature.MEMORY_RESOURCES,
                     Feature.STATIC_PORTS, Feature.DYNAMIC_PORTS, Feature.UDP_PORTS, Feature.CHECK_GRACE_PERIOD,
                     Feature.RESTART_DELAY, Feature.UPDATE_PARALLELISM, Feature.UPDATE_HEALTHY_DEADLINE,
-                    Feature.PLACEMENT_SPREAD, Feature.PLACEMENT_DISTINCT_HOSTS, Feature.SCALE, Feature.ROLLBACK, Feature.EVENTS)
+                    Feature.PLACEMENT_SPREAD, Feature.PLACEMENT_DISTINCT_HOSTS, Feature.SCALE, Feature.ROLLBACK, Feature.EVENTS,
+                    Feature.VOLUMES, Feature.VOLUME_SIZE, Feature.READ_ONLY_MOUNTS, Feature.MULTI_TASK_GROUPS)
             .reason("jobType.batch", "Marathon runs long-lived apps; batch jobs run on Metronome, which is another system")
             .reason("jobType.cron", "Marathon runs long-lived apps; scheduled jobs run on Metronome, which is another system")
             .reason("jobType.system", "Marathon cannot track the number of agents; hostname UNIQUE with a fixed count would not be exact")
             .reason("feature.SECRET_STORE", "open-source Marathon has no secret store (secrets are a DC/OS Enterprise feature)")
             .reason("feature.SECRETS_AS_ENV", "open-source Marathon has no secret store")
             .reason("feature.SECRETS_AS_FILES", "open-source Marathon has no secret store")
-            .reason("feature.MULTI_TASK_GROUPS", "pods (/v2/pods) are not implemented yet in baton-marathon")
-            .reason("feature.VOLUMES", "persistent local volumes are not implemented yet in baton-marathon")
+            .reason("feature.MULTI_HOST_VOLUMES", "Marathon's persistent volumes are local: each instance's lives on the agent it is pinned to")
             .reason("feature.WORKING_DIR", "a Marathon app has no working directory; the task runs in its sandbox")
             .reason("feature.CONTAINER_COMMAND", "Marathon can replace a container's entrypoint only through a shell cmd; use args")
             .reason("feature.UPDATE_DELAY", "Marathon's upgrade strategy has no pause between batches")
@@ -92,8 +94,13 @@ public final class MarathonProvider implements OrchestratorProvider {
                 .or(() -> config.env("MARATHON_USER").map(u -> "Basic " + Base64.getEncoder().encodeToString(
                         (u + ":" + config.env("MARATHON_PASSWORD").orElse("")).getBytes(StandardCharsets.UTF_8))))
                 .orElse(null);
+        String ca = config.env("MARATHON_CACERT").orElse(null);
+        String cert = config.env("MARATHON_CLIENT_CERT").orElse(null);
+        String key = config.env("MARATHON_CLIENT_KEY").orElse(null);
+        var tls = ca == null && cert == null && key == null ? null
+                : dev.baton.spi.PemTls.load("Marathon", new String[] {"MARATHON_CACERT", "MARATHON_CLIENT_CERT", "MARATHON_CLIENT_KEY"}, ca, cert, key);
         MarathonClient client = new MarathonClient(servers(target, config), auth, config.retryPolicy(), config.connectTimeout(),
-                config.requestTimeout());
+                config.requestTimeout(), tls);
         return new MarathonOrchestrator(client, config.namespace());
     }
 }

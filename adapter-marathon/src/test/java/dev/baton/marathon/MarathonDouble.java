@@ -35,9 +35,13 @@ import java.util.concurrent.TimeUnit;
  * for scaling; {@code GET /v2/apps} with {@code id}, {@code label} and {@code embed}; app versions; group delete;
  * {@code /v2/tasks}, {@code /v2/info}, {@code /v2/leader}; the event stream as server-sent events, where each
  * response carries the events of one change and then ends (so the client's reconnect is exercised every time).
+ * Pods the same way: {@code PUT /v2/pods/{id}}, {@code GET /v2/pods/{id}}, {@code ::versions}, {@code ::status}
+ * and {@code /v2/pods/::status} with instances whose status is STAGING, then STABLE (or DEGRADED while a container
+ * with {@code FAIL=1} in its environment fails its check), {@code specReference} and endpoints with allocated host
+ * ports; {@code GET /v2/deployments} with {@code affectedApps} and {@code affectedPods}.
  *
  * <p>Does not reproduce: offers and agents (every task runs on {@code agent-1}), resource checks, constraints,
- * pods, groups beyond deletion, the upgrade strategy's capacities, readiness checks, a long-lived event stream.
+ * groups beyond deletion, the upgrade strategy's capacities, readiness checks, a long-lived event stream.
  */
 final class MarathonDouble implements ResponseDefinitionTransformerV2 {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -52,6 +56,7 @@ final class MarathonDouble implements ResponseDefinitionTransformerV2 {
     private final Map<String, List<ObjectNode>> versions = new LinkedHashMap<>();
     private final Map<String, List<ObjectNode>> tasks = new LinkedHashMap<>();
     private final Map<String, ObjectNode> deployments = new LinkedHashMap<>();
+    private final java.util.Set<String> pods = new java.util.HashSet<>();
     private final List<String> events = new ArrayList<>();
     private long clockMillis = Instant.parse("2026-11-24T00:00:00Z").toEpochMilli();
     private int nextPort = 31000;
@@ -162,6 +167,53 @@ final class MarathonDouble implements ResponseDefinitionTransformerV2 {
                 return json(JSON.createObjectNode().set("tasks", all));
             }
         }
+        if (path.equals("/v2/deployments") && method.equals("GET")) {
+            synchronized (this) {
+                ArrayNode all = JSON.createArrayNode();
+                deployments.values().forEach(all::add);
+                return json(all);
+            }
+        }
+        if (path.equals("/v2/pods/::status")) {
+            synchronized (this) {
+                ArrayNode all = JSON.createArrayNode();
+                pods.forEach(id -> all.add(podStatus(id)));
+                return json(all);
+            }
+        }
+        if (path.startsWith("/v2/pods/")) {
+            String rest = path.substring("/v2/pods".length());
+            int colons = rest.indexOf("::");
+            String id = colons < 0 ? rest : rest.substring(0, colons);
+            String op = colons < 0 ? "" : rest.substring(colons + 2);
+            if (op.equals("status")) {
+                synchronized (this) {
+                    if (!pods.contains(id)) {
+                        throw new Failure(404, "Pod '" + id + "' does not exist");
+                    }
+                    return json(podStatus(id));
+                }
+            }
+            if (op.startsWith("versions")) {
+                return podVersions(id, op.substring("versions".length()));
+            }
+            switch (method) {
+                case "GET":
+                    synchronized (this) {
+                        if (!pods.contains(id)) {
+                            throw new Failure(404, "Pod '" + id + "' does not exist");
+                        }
+                        return json(current(id));
+                    }
+                case "PUT":
+                    synchronized (this) {
+                        pods.add(id);
+                        return put(id, (ObjectNode) JSON.readTree(body), q.containsKey("force"));
+                    }
+                default:
+                    break;
+            }
+        }
         if (path.startsWith("/v2/deployments/") && method.equals("DELETE")) {
             return cancel(path.substring("/v2/deployments/".length()));
         }
@@ -171,8 +223,21 @@ final class MarathonDouble implements ResponseDefinitionTransformerV2 {
         if (path.equals("/v2/apps") && method.equals("GET")) {
             return listApps(q);
         }
+        if (path.equals("/v2/pods") && method.equals("GET")) {
+            synchronized (this) {
+                ArrayNode all = JSON.createArrayNode();
+                pods.forEach(id -> all.add(current(id)));
+                return json(all);
+            }
+        }
         if (path.startsWith("/v2/apps/")) {
             String rest = path.substring("/v2/apps".length());
+            String appId = rest.contains("/versions") ? rest.substring(0, rest.indexOf("/versions")) : rest;
+            synchronized (this) {
+                if (pods.contains(appId)) {
+                    throw new Failure(404, "App '" + appId + "' does not exist");
+                }
+            }
             int v = rest.indexOf("/versions");
             if (v >= 0) {
                 return appVersions(rest.substring(0, v), rest.substring(v + "/versions".length()));
@@ -220,7 +285,7 @@ final class MarathonDouble implements ResponseDefinitionTransformerV2 {
             ArrayNode t = app.putArray("tasks");
             ts.forEach(t::add);
             ArrayNode d = app.putArray("deployments");
-            deployments.values().stream().filter(x -> x.path("affectedApps").get(0).asText().equals(id))
+            deployments.values().stream().filter(x -> affected(x).equals(id))
                     .forEach(x -> d.addObject().put("id", x.path("id").asText()));
         }
         app.put("tasksRunning", ts.stream().filter(x -> x.path("state").asText().equals("TASK_RUNNING")).count());
@@ -230,6 +295,9 @@ final class MarathonDouble implements ResponseDefinitionTransformerV2 {
     private synchronized ResponseDefinition listApps(Map<String, List<String>> q) {
         ArrayNode out = JSON.createArrayNode();
         for (String id : versions.keySet()) {
+            if (pods.contains(id)) {
+                continue;
+            }
             ObjectNode app = current(id);
             if (q.containsKey("id") && !id.contains(q.get("id").get(0))) {
                 continue;
@@ -264,13 +332,89 @@ final class MarathonDouble implements ResponseDefinitionTransformerV2 {
                 .orElseThrow(() -> new Failure(404, "App '" + id + "' does not exist in version " + ts)));
     }
 
+    private static String affected(JsonNode deployment) {
+        JsonNode apps = deployment.path("affectedApps");
+        return apps.size() > 0 ? apps.get(0).asText() : deployment.path("affectedPods").get(0).asText();
+    }
+
+    private static int count(JsonNode def) {
+        return def.has("containers") ? def.path("scaling").path("instances").asInt(1) : def.path("instances").asInt();
+    }
+
+    private synchronized ResponseDefinition podVersions(String id, String rest) {
+        List<ObjectNode> vs = versions.get(id);
+        if (vs == null || !pods.contains(id)) {
+            throw new Failure(404, "Pod '" + id + "' does not exist");
+        }
+        if (rest.isEmpty() || rest.equals("/")) {
+            ArrayNode out = JSON.createArrayNode();
+            for (int i = vs.size() - 1; i >= 0; i--) {
+                out.add(vs.get(i).path("version").asText());
+            }
+            return json(out);
+        }
+        String ts = rest.substring(1);
+        return json(vs.stream().filter(v -> v.path("version").asText().equals(ts)).findFirst()
+                .orElseThrow(() -> new Failure(404, "Pod '" + id + "' does not exist in version " + ts)));
+    }
+
+    /** A PodStatus as the RAML describes it, from the pod's instances. Caller holds the monitor. */
+    private ObjectNode podStatus(String id) {
+        ObjectNode def = current(id);
+        ObjectNode st = JSON.createObjectNode();
+        st.put("id", id);
+        st.set("spec", def);
+        ArrayNode instances = JSON.createArrayNode();
+        boolean stable = true;
+        for (ObjectNode t : tasks.getOrDefault(id, List.of())) {
+            String status = instanceStatus(def, t);
+            stable &= status.equals("STABLE");
+            ObjectNode i = instances.addObject();
+            i.put("id", t.path("id").asText()).put("status", status).put("statusSince", t.path("stagedAt").asText())
+                    .put("agentHostname", "127.0.0.1").put("agentId", "agent-1")
+                    .put("specReference", "/v2/pods" + id + "::versions/" + t.path("version").asText())
+                    .put("lastUpdated", Instant.now().toString()).put("lastChanged", t.path("stagedAt").asText()).put("role", "*");
+            ArrayNode containers = i.putArray("containers");
+            int port = 0;
+            for (JsonNode c : def.path("containers")) {
+                ObjectNode cs = containers.addObject().put("name", c.path("name").asText())
+                        .put("status", t.path("state").asText()).put("statusSince", t.path("stagedAt").asText())
+                        .put("lastUpdated", Instant.now().toString()).put("lastChanged", t.path("stagedAt").asText());
+                ArrayNode eps = cs.putArray("endpoints");
+                for (JsonNode e : c.path("endpoints")) {
+                    eps.addObject().put("name", e.path("name").asText()).put("allocatedHostPort", t.path("ports").get(port++).asInt());
+                }
+            }
+        }
+        stable &= instances.size() == count(def);
+        st.put("status", stable ? "STABLE" : "DEGRADED");
+        st.put("statusSince", Instant.now().toString()).put("lastUpdated", Instant.now().toString()).put("lastChanged", Instant.now().toString());
+        st.set("instances", instances);
+        return st;
+    }
+
+    private static String instanceStatus(JsonNode def, JsonNode task) {
+        if (!"TASK_RUNNING".equals(task.path("state").asText())) {
+            return "STAGING";
+        }
+        boolean checks = false;
+        for (JsonNode c : def.path("containers")) {
+            checks |= c.has("healthCheck");
+        }
+        if (!checks) {
+            return "STABLE";
+        }
+        JsonNode results = task.path("healthCheckResults");
+        return results.size() > 0 && results.get(0).path("alive").asBoolean() ? "STABLE" : "DEGRADED";
+    }
+
     private String nextVersion() {
         clockMillis += 1000;
         return Instant.ofEpochMilli(clockMillis).toString();
     }
 
     private synchronized ResponseDefinition put(String id, ObjectNode app, boolean force) {
-        ObjectNode locked = deployments.values().stream().filter(d -> d.path("affectedApps").get(0).asText().equals(id)).findFirst().orElse(null);
+        ObjectNode locked = deployments.values().stream().filter(d -> affected(d).equals(id)).findFirst().orElse(null);
         if (locked != null && !force) {
             ObjectNode body = JSON.createObjectNode();
             body.put("message", "App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/"
@@ -297,7 +441,9 @@ final class MarathonDouble implements ResponseDefinitionTransformerV2 {
         versions.computeIfAbsent(id, k -> new ArrayList<>()).add(app);
         String deployment = UUID.randomUUID().toString();
         ObjectNode d = JSON.createObjectNode().put("id", deployment).put("version", version);
-        d.putArray("affectedApps").add(id);
+        d.putArray("affectedApps");
+        d.putArray("affectedPods");
+        d.withArray(pods.contains(id) ? "affectedPods" : "affectedApps").add(id);
         deployments.put(deployment, d);
         emit("api_post_event", JSON.createObjectNode().put("appId", id));
         rollout(id, app, deployment);
@@ -307,7 +453,11 @@ final class MarathonDouble implements ResponseDefinitionTransformerV2 {
     }
 
     private static boolean failing(JsonNode app) {
-        return "1".equals(app.path("env").path("FAIL").asText());
+        boolean fail = "1".equals(app.path("env").path("FAIL").asText());
+        for (JsonNode c : app.path("containers")) {
+            fail |= "1".equals(c.path("environment").path("FAIL").asText());
+        }
+        return fail;
     }
 
     /** Starts the app's new tasks; replaces the old ones once the new ones are alive. Caller holds the monitor. */
@@ -316,7 +466,7 @@ final class MarathonDouble implements ResponseDefinitionTransformerV2 {
         String labelVersion = app.path("labels").path("baton.dev/version").asText();
         // tasks of the same definition (a scale, or a rollback to what runs) are kept and counted
         List<ObjectNode> same = ts.stream().filter(t -> labelVersion.equals(t.path("batonVersion").asText())).toList();
-        int want = app.path("instances").asInt();
+        int want = count(app);
         List<ObjectNode> fresh = new ArrayList<>();
         for (int i = same.size(); i < want; i++) {
             ObjectNode t = JSON.createObjectNode();
@@ -326,6 +476,9 @@ final class MarathonDouble implements ResponseDefinitionTransformerV2 {
                     .put("stagedAt", Instant.now().toString());
             ArrayNode ports = t.putArray("ports");
             app.path("portDefinitions").forEach(p -> ports.add(p.path("port").asInt() == 0 ? nextPort++ : p.path("port").asInt()));
+            for (JsonNode c : app.path("containers")) {
+                c.path("endpoints").forEach(e -> ports.add(e.path("hostPort").asInt() == 0 ? nextPort++ : e.path("hostPort").asInt()));
+            }
             ts.add(t);
             fresh.add(t);
         }
@@ -333,7 +486,8 @@ final class MarathonDouble implements ResponseDefinitionTransformerV2 {
             ts.remove(same.get(i));
         }
         boolean fail = failing(app);
-        boolean checks = app.path("healthChecks").size() > 0;
+        boolean checks = app.path("healthChecks").size() > 0 || java.util.stream.StreamSupport.stream(app.path("containers").spliterator(), false)
+                .anyMatch(c -> c.has("healthCheck"));
         clock.schedule(() -> {
             synchronized (MarathonDouble.this) {
                 fresh.forEach(t -> t.put("state", "TASK_RUNNING").put("startedAt", Instant.now().toString()));
@@ -361,7 +515,7 @@ final class MarathonDouble implements ResponseDefinitionTransformerV2 {
         if (d == null) {
             throw new Failure(404, "DeploymentPlan " + deployment + " does not exist");
         }
-        String id = d.path("affectedApps").get(0).asText();
+        String id = affected(d);
         List<ObjectNode> vs = versions.get(id);
         emit("deployment_failed", JSON.createObjectNode().put("id", deployment));
         if (vs.size() < 2) {
@@ -378,8 +532,9 @@ final class MarathonDouble implements ResponseDefinitionTransformerV2 {
         }
         for (String id : ids) {
             versions.remove(id);
+            pods.remove(id);
             tasks.remove(id);
-            deployments.values().removeIf(d -> d.path("affectedApps").get(0).asText().equals(id));
+            deployments.values().removeIf(d -> affected(d).equals(id));
         }
         emit("group_change_success", JSON.createObjectNode().put("groupId", group));
         return json(JSON.createObjectNode().put("deploymentId", UUID.randomUUID().toString()).put("version", nextVersion()));

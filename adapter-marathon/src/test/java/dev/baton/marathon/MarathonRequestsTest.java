@@ -133,6 +133,116 @@ class MarathonRequestsTest {
     }
 
     @Test
+    void volumesBecomePersistentLocalVolumesThatValidateAgainstTheSchema() throws Exception {
+        JobSpec spec = dev.baton.Specs.read("""
+                apiVersion: baton/v1
+                name: db
+                groups:
+                  - name: pg
+                    count: 2
+                    tasks:
+                      - name: postgres
+                        image: postgres:17
+                        volumes:
+                          - {volume: data, mountPath: /var/lib/postgresql/data}
+                          - {volume: conf, mountPath: /etc/app, readOnly: true}
+                volumes:
+                  - {name: data, size: 1Gi}
+                  - {name: conf, size: 10Mi}
+                update: {parallelism: 1}
+                """);
+        try (Orchestrator o = connect("127.0.0.1:1")) {
+            var app = new com.fasterxml.jackson.databind.ObjectMapper().readTree(o.render(spec).content());
+            assertThat(app.path("container").path("volumes").toString()).isEqualTo("["
+                    + "{\"containerPath\":\"data\",\"mode\":\"RW\",\"persistent\":{\"type\":\"root\",\"size\":1024}},"
+                    + "{\"containerPath\":\"/var/lib/postgresql/data\",\"hostPath\":\"data\",\"mode\":\"RW\"},"
+                    + "{\"containerPath\":\"conf\",\"mode\":\"RW\",\"persistent\":{\"type\":\"root\",\"size\":10}},"
+                    + "{\"containerPath\":\"/etc/app\",\"hostPath\":\"conf\",\"mode\":\"RO\"}]");
+            // an instance keeps its reservation: no instance above the count, at most half kept during an upgrade
+            assertThat(app.path("upgradeStrategy").toString()).isEqualTo("{\"minimumHealthCapacity\":0.5,\"maximumOverCapacity\":0.0}");
+            assertThat(app.has("residency")).as("deprecated in the RAML, without effect").isFalse();
+            AppSchema schema = AppSchema.load();
+            if (schema != null) {
+                assertThat(schema.validate(app.toString())).isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void aGroupWithSeveralTasksIsAPodWhoseFieldsTheRamlTypesDeclare() throws Exception {
+        PodRaml raml = PodRaml.load();
+        org.junit.jupiter.api.Assumptions.assumeTrue(raml != null, "../shared/upstream/marathon is absent");
+        String yaml = """
+                apiVersion: baton/v1
+                name: shop
+                groups:
+                  - name: web
+                    count: 2
+                    tasks:
+                      - name: server
+                        image: nginx:1.27
+                        args: ["-g", "daemon off;"]
+                        resources: {cpu: 500m, memory: 256Mi}
+                        ports: [{name: http, port: 8080}]
+                        health: [{http: {port: http, path: /healthz}, interval: 5s}]
+                        volumes: [{volume: cache, mountPath: /var/cache/nginx}]
+                      - name: exporter
+                        command: [/bin/exporter, --scrape, "http://127.0.0.1:8080/"]
+                        ports: [{name: metrics}]
+                        health: [{exec: {command: [test, -f, /tmp/ready]}}]
+                    services: [{name: shop, port: http}]
+                    restart: {policy: always, delay: 10s}
+                volumes: [{name: cache, size: 512Mi}]
+                update: {strategy: rolling, parallelism: 1}
+                placement: {distinctHosts: true, constraints: [{attribute: node.labels.zone, operator: "==", value: a}]}
+                """;
+        try (Orchestrator o = connect("127.0.0.1:1")) {
+            var pod = new com.fasterxml.jackson.databind.ObjectMapper().readTree(o.render(dev.baton.Specs.read(yaml)).content());
+            assertThat(raml.problems(pod)).isEmpty();
+            assertThat(pod.path("id").asText()).isEqualTo("/shop/web");
+            assertThat(pod.path("scaling").toString()).isEqualTo("{\"kind\":\"fixed\",\"instances\":2}");
+            assertThat(pod.path("networks").toString()).isEqualTo("[{\"mode\":\"host\"}]");
+            var server = pod.path("containers").get(0);
+            assertThat(server.path("image").toString()).isEqualTo("{\"kind\":\"DOCKER\",\"id\":\"nginx:1.27\"}");
+            assertThat(server.path("endpoints").toString()).isEqualTo("[{\"name\":\"http\",\"hostPort\":8080,\"protocol\":[\"tcp\"]}]");
+            assertThat(server.path("healthCheck").path("http").toString()).isEqualTo("{\"endpoint\":\"http\",\"path\":\"/healthz\",\"scheme\":\"HTTP\"}");
+            assertThat(server.path("volumeMounts").toString()).isEqualTo("[{\"name\":\"cache\",\"mountPath\":\"/var/cache/nginx\",\"readOnly\":false}]");
+            var exporter = pod.path("containers").get(1);
+            assertThat(exporter.path("exec").path("command").path("shell").asText())
+                    .isEqualTo("export PORT_METRICS=\"$EP_HOST_METRICS\"; exec /bin/exporter --scrape http://127.0.0.1:8080/");
+            assertThat(exporter.path("resources").toString()).as("Marathon's defaults").isEqualTo("{\"cpus\":1.0,\"mem\":128.0}");
+            assertThat(pod.path("volumes").toString()).isEqualTo("[{\"name\":\"cache\",\"persistent\":{\"type\":\"root\",\"size\":512}}]");
+            assertThat(pod.path("scheduling").path("upgrade").toString()).isEqualTo("{\"minimumHealthCapacity\":0.5,\"maximumOverCapacity\":0.0}");
+            assertThat(pod.path("scheduling").path("placement").path("constraints").toString())
+                    .isEqualTo("[{\"fieldName\":\"hostname\",\"operator\":\"UNIQUE\"},{\"fieldName\":\"zone\",\"operator\":\"CLUSTER\",\"value\":\"a\"}]");
+            assertThat(pod.path("scheduling").path("backoff").path("backoff").asDouble()).isEqualTo(10.0);
+
+            // the checker is not vacuous: a field no RAML type declares is reported, at its path
+            var patched = new com.fasterxml.jackson.databind.ObjectMapper().readTree(o.render(dev.baton.Specs.read(yaml + """
+                    extensions:
+                      marathon: {scaling: {replicas: 2}}
+                    """)).content());
+            assertThat(raml.problems(patched)).singleElement().asString().startsWith("/shop/web.scaling.replicas");
+        }
+    }
+
+    @Test
+    void aVolumeWithoutASizeOrSharedByTwoGroupsIsRefused() {
+        JobSpec spec = dev.baton.Specs.read("""
+                apiVersion: baton/v1
+                name: db
+                groups:
+                  - {name: a, tasks: [{name: t, image: busybox, volumes: [{volume: data, mountPath: /d}]}]}
+                  - {name: b, tasks: [{name: t, image: busybox, volumes: [{volume: data, mountPath: /d}]}]}
+                volumes: [{name: data}]
+                """);
+        try (Orchestrator o = connect("127.0.0.1:1")) {
+            assertThatThrownBy(() -> o.deploy(spec)).isInstanceOfSatisfying(dev.baton.UnsupportedCapabilityException.class,
+                    e -> assertThat(e.unsupported()).extracting(dev.baton.Unsupported::path).containsExactly("volumes[0].size", "volumes[0]"));
+        }
+    }
+
+    @Test
     void renderedAppsValidateAgainstTheSchema() throws Exception {
         AppSchema schema = AppSchema.load();
         org.junit.jupiter.api.Assumptions.assumeTrue(schema != null, "../shared/upstream/marathon is absent");

@@ -15,6 +15,8 @@ import dev.baton.model.RestartMode;
 import dev.baton.model.TaskKind;
 import dev.baton.model.TaskSpec;
 import dev.baton.model.UpdatePolicy;
+import dev.baton.model.VolumeMount;
+import dev.baton.model.VolumeSpec;
 import dev.baton.spi.JsonMergePatch;
 import dev.baton.spi.SpecVersion;
 import java.util.ArrayList;
@@ -28,6 +30,7 @@ public final class AppTranslator {
     public static final String PLATFORM = "marathon";
     public static final String SPEC_LABEL = "baton.dev/spec";
     private static final ObjectMapper JSON = new ObjectMapper();
+    static final com.fasterxml.jackson.databind.node.JsonNodeFactory JSON_NODES = JSON.getNodeFactory();
 
     private AppTranslator() {
     }
@@ -41,6 +44,15 @@ public final class AppTranslator {
         return groupId(namespace, job) + "/" + group;
     }
 
+    /** Whether a rendered definition is a pod (several tasks in its group) rather than an app. */
+    public static boolean isPod(com.fasterxml.jackson.databind.JsonNode definition) {
+        return definition.has("containers");
+    }
+
+    /**
+     * One definition per group: an app for a group with one task, a pod ({@code /v2/pods}) for a group with several,
+     * whose tasks then share the instance's lifecycle and network as the spec says.
+     */
     public static List<ObjectNode> apps(JobSpec spec, String namespace) {
         refuse(spec);
         String version = SpecVersion.of(spec);
@@ -52,7 +64,8 @@ public final class AppTranslator {
             throw new IllegalStateException(e);
         }
         for (GroupSpec g : spec.groups()) {
-            ObjectNode app = app(spec, namespace, g, version, specJson);
+            ObjectNode app = g.tasks().size() > 1 ? PodTranslator.pod(spec, namespace, g, version, specJson)
+                    : app(spec, namespace, g, version, specJson);
             out.add(spec.extensions().forPlatform(PLATFORM).map(p -> (ObjectNode) JsonMergePatch.apply(app, p)).orElse(app));
         }
         return out;
@@ -62,9 +75,26 @@ public final class AppTranslator {
         List<Unsupported> out = new ArrayList<>();
         for (int gi = 0; gi < spec.groups().size(); gi++) {
             GroupSpec g = spec.groups().get(gi);
+            if (g.tasks().size() > 1) {
+                PodTranslator.refuse(g, "groups[" + gi + "]", out);
+            }
             if (g.restart() != null && g.restart().policy() != RestartMode.ALWAYS) {
                 out.add(new Unsupported("groups[" + gi + "].restart.policy", "restart policy " + g.restart().policy().id(), PLATFORM,
                         "Marathon keeps every app instance running and restarts it whenever it ends", false));
+            }
+        }
+        for (int vi = 0; vi < spec.volumes().size(); vi++) {
+            VolumeSpec v = spec.volumes().get(vi);
+            if (v.size() == null) {
+                out.add(new Unsupported("volumes[" + vi + "].size", "a persistent volume without a size", PLATFORM,
+                        "Marathon reserves a persistent local volume's disk on the agent and needs its size", false));
+            }
+            String name = v.name();
+            long groups = spec.groups().stream().filter(g -> g.tasks().stream().anyMatch(t -> t.volumes().stream()
+                    .anyMatch(m -> m.volume().equals(name)))).count();
+            if (groups > 1) {
+                out.add(new Unsupported("volumes[" + vi + "]", "a volume shared by several groups", PLATFORM,
+                        "a Marathon persistent volume belongs to one app instance; each group is its own app", false));
             }
         }
         if (spec.placement() != null) {
@@ -102,10 +132,15 @@ public final class AppTranslator {
         }
         List<String> args = new ArrayList<>(t.command());
         args.addAll(t.args());
-        if (t.kind() == TaskKind.CONTAINER) {
+        if (t.kind() == TaskKind.CONTAINER || !t.volumes().isEmpty()) {
             ObjectNode c = a.putObject("container");
             c.put("type", "MESOS");
-            c.putObject("docker").put("image", t.image());
+            if (t.kind() == TaskKind.CONTAINER) {
+                c.putObject("docker").put("image", t.image());
+            }
+            volumes(spec, t, c);
+        }
+        if (t.kind() == TaskKind.CONTAINER) {
             if (!t.args().isEmpty()) {
                 ArrayNode av = a.putArray("args");
                 t.args().forEach(av::add);
@@ -154,7 +189,15 @@ public final class AppTranslator {
             }
         }
         UpdatePolicy u = spec.update();
-        if (u != null) {
+        if (!t.volumes().isEmpty()) {
+            // an instance holds its volume's reservation on its agent: Marathon refuses to start a replacement beside it
+            // (maximumOverCapacity must be 0) and to keep more than half the instances during an upgrade
+            ObjectNode us = a.putObject("upgradeStrategy");
+            int n = Math.max(1, g.countOrDefault());
+            double keep = u == null || u.strategy() == dev.baton.model.UpdateStrategy.RECREATE ? (u == null ? 0.5 : 0.0)
+                    : Math.max(0.0, (double) (n - u.parallelismOrDefault()) / n);
+            us.put("minimumHealthCapacity", Math.min(0.5, keep)).put("maximumOverCapacity", 0.0);
+        } else if (u != null) {
             ObjectNode us = a.putObject("upgradeStrategy");
             int n = Math.max(1, g.countOrDefault());
             if (u.strategy() == dev.baton.model.UpdateStrategy.RECREATE) {
@@ -193,7 +236,29 @@ public final class AppTranslator {
         return a;
     }
 
-    private static String regex(List<String> values) {
+    /**
+     * Persistent local volumes: one {@code persistent} volume per mount, at the relative container path of the volume's
+     * name (Marathon creates it in the task's sandbox, sized in MiB, and pins the instance to the agent that holds it),
+     * and a host-path volume that mounts it at the mount path (always absolute in the spec), read-only when asked, as
+     * Marathon's documentation shows for container images. No {@code residency} block is sent: the RAML marks it deprecated and without effect,
+     * though the v1.7 JSON schema still lists it.
+     */
+    private static void volumes(JobSpec spec, TaskSpec t, ObjectNode container) {
+        if (t.volumes().isEmpty()) {
+            return;
+        }
+        ArrayNode vs = container.putArray("volumes");
+        for (VolumeMount m : t.volumes()) {
+            VolumeSpec v = spec.volumes().stream().filter(x -> x.name().equals(m.volume())).findFirst().orElseThrow();
+            ObjectNode p = vs.addObject();
+            p.put("containerPath", m.volume());
+            p.put("mode", "RW");
+            p.putObject("persistent").put("type", "root").put("size", v.size().mebibytesCeil());
+            vs.addObject().put("containerPath", m.mountPath()).put("hostPath", m.volume()).put("mode", m.readOnly() ? "RO" : "RW");
+        }
+    }
+
+    static String regex(List<String> values) {
         return String.join("|", values.stream().map(v -> v.replaceAll("([\\\\.\\[\\]{}()*+?^$|])", "\\\\$1")).toList());
     }
 
@@ -206,11 +271,11 @@ public final class AppTranslator {
         return 0;
     }
 
-    private static String shell(List<String> command) {
+    static String shell(List<String> command) {
         return String.join(" ", command.stream().map(s -> s.matches("[A-Za-z0-9_./:=@%+-]+") ? s : "'" + s.replace("'", "'\\''") + "'").toList());
     }
 
-    private static int seconds(java.time.Duration d) {
+    static int seconds(java.time.Duration d) {
         return (int) ((d.toMillis() + 999) / 1000);
     }
 }

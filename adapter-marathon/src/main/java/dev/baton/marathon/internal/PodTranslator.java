@@ -1,0 +1,182 @@
+package dev.baton.marathon.internal;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.Unsupported;
+import dev.baton.model.Constraint;
+import dev.baton.model.GroupSpec;
+import dev.baton.model.HealthCheck;
+import dev.baton.model.JobSpec;
+import dev.baton.model.PortSpec;
+import dev.baton.model.TaskKind;
+import dev.baton.model.TaskSpec;
+import dev.baton.model.UpdatePolicy;
+import dev.baton.model.VolumeMount;
+import dev.baton.model.VolumeSpec;
+import dev.baton.spi.SpecVersion;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * A group with several tasks as a Marathon pod ({@code /v2/pods}, RAML type {@code Pod}): one container per task,
+ * sharing the instance's host network ({@code networks: [{mode: host}]}) and lifecycle. Ports are container
+ * {@code endpoints} with a host port ({@code 0} = dynamic); Marathon gives every container {@code EP_HOST_<NAME>},
+ * and a process task also gets the spec's {@code PORT_<NAME>} through its shell command. Each container has at most
+ * one {@code healthCheck} (the RAML's {@code PodContainer.healthCheck} is a single object), so a second check on a task
+ * is refused. Volumes are pod-level persistent volumes mounted by name.
+ */
+final class PodTranslator {
+    private PodTranslator() {
+    }
+
+    static void refuse(GroupSpec g, String path, List<Unsupported> out) {
+        for (int ti = 0; ti < g.tasks().size(); ti++) {
+            TaskSpec t = g.tasks().get(ti);
+            for (int hi = 1; hi < t.health().size(); hi++) {
+                out.add(new Unsupported(path + ".tasks[" + ti + "].health[" + hi + "]", "several health checks on a pod container",
+                        AppTranslator.PLATFORM, "a Marathon pod container has one health check", false));
+            }
+            if (t.kind() == TaskKind.CONTAINER && !t.command().isEmpty()) {
+                out.add(new Unsupported(path + ".tasks[" + ti + "].command", "command on a container task", AppTranslator.PLATFORM,
+                        "baton-marathon passes a container's args and keeps its entrypoint, as for apps", false));
+            }
+        }
+    }
+
+    static ObjectNode pod(JobSpec spec, String namespace, GroupSpec g, String version, String specJson) {
+        ObjectNode pod = AppTranslator.JSON_NODES.objectNode();
+        pod.put("id", AppTranslator.appId(namespace, spec.name(), g.name()));
+        ObjectNode labels = pod.putObject("labels");
+        spec.labels().forEach(labels::put);
+        labels.put(SpecVersion.JOB_LABEL, spec.name());
+        labels.put(SpecVersion.GROUP_LABEL, g.name());
+        labels.put(SpecVersion.LABEL, version);
+        labels.put(AppTranslator.SPEC_LABEL, specJson);
+
+        ArrayNode containers = pod.putArray("containers");
+        for (TaskSpec t : g.tasks()) {
+            containers.add(container(t));
+        }
+        Set<String> volumes = new LinkedHashSet<>();
+        g.tasks().forEach(t -> t.volumes().forEach(m -> volumes.add(m.volume())));
+        if (!volumes.isEmpty()) {
+            ArrayNode vs = pod.putArray("volumes");
+            for (String name : volumes) {
+                VolumeSpec v = spec.volumes().stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow();
+                vs.addObject().put("name", name).putObject("persistent").put("type", "root").put("size", v.size().mebibytesCeil());
+            }
+        }
+        pod.putArray("networks").addObject().put("mode", "host");
+        pod.putObject("scaling").put("kind", "fixed").put("instances", g.countOrDefault());
+
+        ObjectNode scheduling = pod.putObject("scheduling");
+        UpdatePolicy u = spec.update();
+        int n = Math.max(1, g.countOrDefault());
+        if (!volumes.isEmpty()) {
+            double keep = u == null ? 0.5 : u.strategy() == dev.baton.model.UpdateStrategy.RECREATE ? 0.0
+                    : Math.max(0.0, (double) (n - u.parallelismOrDefault()) / n);
+            scheduling.putObject("upgrade").put("minimumHealthCapacity", Math.min(0.5, keep)).put("maximumOverCapacity", 0.0);
+        } else if (u != null) {
+            ObjectNode up = scheduling.putObject("upgrade");
+            if (u.strategy() == dev.baton.model.UpdateStrategy.RECREATE) {
+                up.put("minimumHealthCapacity", 0.0).put("maximumOverCapacity", 0.0);
+            } else {
+                up.put("minimumHealthCapacity", 1.0).put("maximumOverCapacity", Math.min(1.0, (double) u.parallelismOrDefault() / n));
+            }
+        }
+        if (g.restart() != null && g.restart().delay() != null) {
+            scheduling.putObject("backoff").put("backoff", (double) Math.max(1, AppTranslator.seconds(g.restart().delay())));
+        }
+        if (spec.placement() != null) {
+            ArrayNode cs = AppTranslator.JSON_NODES.arrayNode();
+            if (spec.placement().distinctHosts()) {
+                cs.addObject().put("fieldName", "hostname").put("operator", "UNIQUE");
+            }
+            if (spec.placement().spread() != null) {
+                cs.addObject().put("fieldName", AppTranslator.attribute(spec.placement().spread())).put("operator", "GROUP_BY");
+            }
+            for (Constraint c : spec.placement().constraints()) {
+                String attr = AppTranslator.attribute(c.attribute());
+                ObjectNode k = cs.addObject().put("fieldName", attr);
+                switch (c.operator()) {
+                    case EQUAL -> k.put("operator", "CLUSTER").put("value", c.value());
+                    case NOT_EQUAL -> k.put("operator", "UNLIKE").put("value", AppTranslator.regex(List.of(c.value())));
+                    case IN -> k.put("operator", "LIKE").put("value", AppTranslator.regex(c.values()));
+                    case NOT_IN -> k.put("operator", "UNLIKE").put("value", AppTranslator.regex(c.values()));
+                    case EXISTS -> k.put("operator", "LIKE").put("value", ".*");
+                    default -> throw new IllegalStateException();
+                }
+            }
+            if (!cs.isEmpty()) {
+                scheduling.putObject("placement").set("constraints", cs);
+            }
+        }
+        if (scheduling.isEmpty()) {
+            pod.remove("scheduling");
+        }
+        return pod;
+    }
+
+    private static ObjectNode container(TaskSpec t) {
+        ObjectNode c = AppTranslator.JSON_NODES.objectNode();
+        c.put("name", t.name());
+        ObjectNode res = c.putObject("resources");
+        // PodContainer.resources is required; Marathon's own defaults where the spec is silent
+        res.put("cpus", t.resources() != null && t.resources().cpu() != null ? t.resources().cpu().cores() : 1.0);
+        res.put("mem", t.resources() != null && t.resources().memory() != null ? (double) t.resources().memory().mebibytesCeil() : 128.0);
+        if (t.kind() == TaskKind.CONTAINER) {
+            c.putObject("image").put("kind", "DOCKER").put("id", t.image());
+            if (!t.args().isEmpty()) {
+                ArrayNode argv = c.putObject("exec").putObject("command").putArray("argv");
+                t.args().forEach(argv::add);
+                ((ObjectNode) c.path("exec")).put("overrideEntrypoint", false);
+            }
+        } else {
+            StringBuilder shell = new StringBuilder();
+            for (PortSpec p : t.ports()) {
+                String name = p.name();
+                shell.append("export ").append(PortSpec.envName(p.name())).append("=\"$EP_HOST_").append(name.toUpperCase(Locale.ROOT)
+                        .replace('-', '_')).append("\"; ");
+            }
+            List<String> argv = new java.util.ArrayList<>(t.command());
+            argv.addAll(t.args());
+            shell.append("exec ").append(AppTranslator.shell(argv));
+            c.putObject("exec").putObject("command").put("shell", shell.toString());
+        }
+        if (!t.env().isEmpty()) {
+            ObjectNode env = c.putObject("environment");
+            t.env().forEach(env::put);
+        }
+        if (!t.ports().isEmpty()) {
+            ArrayNode eps = c.putArray("endpoints");
+            for (PortSpec p : t.ports()) {
+                ObjectNode e = eps.addObject().put("name", p.name()).put("hostPort", p.isDynamic() ? 0 : p.port());
+                e.putArray("protocol").add(p.protocol().id());
+            }
+        }
+        if (!t.health().isEmpty()) {
+            HealthCheck h = t.health().get(0);
+            ObjectNode hc = c.putObject("healthCheck");
+            if (h instanceof HealthCheck.Http http) {
+                hc.putObject("http").put("endpoint", http.port()).put("path", http.path()).put("scheme", "HTTP");
+            } else if (h instanceof HealthCheck.Tcp tcp) {
+                hc.putObject("tcp").put("endpoint", tcp.port());
+            } else if (h instanceof HealthCheck.Exec exec) {
+                hc.putObject("exec").putObject("command").put("shell", AppTranslator.shell(exec.command()));
+            }
+            hc.put("gracePeriodSeconds", AppTranslator.seconds(h.timing().gracePeriod()));
+            hc.put("intervalSeconds", Math.max(1, AppTranslator.seconds(h.timing().interval())));
+            hc.put("timeoutSeconds", Math.max(1, AppTranslator.seconds(h.timing().timeout())));
+            hc.put("maxConsecutiveFailures", h.timing().retries());
+        }
+        if (!t.volumes().isEmpty()) {
+            ArrayNode ms = c.putArray("volumeMounts");
+            for (VolumeMount m : t.volumes()) {
+                ms.addObject().put("name", m.volume()).put("mountPath", m.mountPath()).put("readOnly", m.readOnly());
+            }
+        }
+        return c;
+    }
+}

@@ -15,7 +15,6 @@ import dev.baton.Orchestrators;
 import dev.baton.Target;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,25 +27,15 @@ class NomadTlsTest {
     static Path dir;
     static WireMockServer server;
 
-    static void keytool(String... args) throws Exception {
-        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-        List<String> cmd = new java.util.ArrayList<>(List.of(keytool));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertThat(p.waitFor()).as(out).isZero();
+    private static Path caPem() {
+        return dir.resolve("ca.pem");
     }
 
     @BeforeAll
     static void start() throws Exception {
-        Path ks = dir.resolve("server.p12");
-        keytool("-genkeypair", "-alias", "server", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=127.0.0.1",
-                "-ext", "SAN=ip:127.0.0.1", "-validity", "2", "-keystore", ks.toString(), "-storetype", "PKCS12",
-                "-storepass", "changeit", "-keypass", "changeit");
-        keytool("-exportcert", "-rfc", "-alias", "server", "-keystore", ks.toString(), "-storepass", "changeit",
-                "-file", dir.resolve("ca.pem").toString());
+        var cert = dev.baton.testkit.SelfSignedCertificate.create(dir);
         server = new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1").httpDisabled(true).dynamicHttpsPort()
-                .keystorePath(ks.toString()).keystorePassword("changeit").keyManagerPassword("changeit").keystoreType("PKCS12"));
+                .keystorePath(cert.keyStore().toString()).keystorePassword(cert.password()).keyManagerPassword(cert.password()).keystoreType("PKCS12"));
         server.start();
         server.stubFor(get(urlPathEqualTo("/v1/job/web")).willReturn(aResponse().withStatus(404).withBody("job not found")));
     }
@@ -64,7 +53,7 @@ class NomadTlsTest {
     @Test
     void theCaFromNomadCacertIsTrusted() {
         try (Orchestrator o = connect(Map.of("NOMAD_ADDR", "https://127.0.0.1:" + server.httpsPort(),
-                "NOMAD_CACERT", dir.resolve("ca.pem").toString()))) {
+                "NOMAD_CACERT", caPem().toString()))) {
             assertThatThrownBy(() -> o.status("web")).isInstanceOf(dev.baton.NotFoundException.class);
         }
         assertThat(server.getAllServeEvents()).isNotEmpty();
@@ -80,7 +69,7 @@ class NomadTlsTest {
 
     @Test
     void aClientCertificateWithoutItsKeyIsRefused() {
-        assertThatThrownBy(() -> connect(Map.of("NOMAD_CLIENT_CERT", dir.resolve("ca.pem").toString())))
+        assertThatThrownBy(() -> connect(Map.of("NOMAD_CLIENT_CERT", caPem().toString())))
                 .hasMessageContaining("NOMAD_CLIENT_CERT and NOMAD_CLIENT_KEY must be set together");
     }
 }

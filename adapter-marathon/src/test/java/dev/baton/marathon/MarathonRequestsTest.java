@@ -113,6 +113,47 @@ class MarathonRequestsTest {
     }
 
     @Test
+    void aLeaderThatStepsDownDuringADeployHandsTheWriteToTheNewLeaderOnce() {
+        marathon = new MarathonDouble();
+        wire = new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1").dynamicPort());
+        wire.start();
+        // the first leader names itself and answers the read, then loses leadership before the write
+        wire.stubFor(get(urlPathEqualTo("/v2/leader")).inScenario("stepdown").whenScenarioStateIs(com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED)
+                .willReturn(aResponse().withBody("{\"leader\":\"127.0.0.1:" + wire.port() + "\"}")));
+        wire.stubFor(get(urlPathEqualTo("/v2/apps/web/g")).willReturn(aResponse().withStatus(404).withBody("{\"message\":\"App '/web/g' does not exist\"}")));
+        wire.stubFor(com.github.tomakehurst.wiremock.client.WireMock.put(urlPathEqualTo("/v2/apps/web/g")).inScenario("stepdown")
+                .willReturn(aResponse().withStatus(503).withBody("{\"message\":\"Could not determine the current leader\"}"))
+                .willSetStateTo("stepped-down"));
+        wire.stubFor(get(urlPathEqualTo("/v2/leader")).inScenario("stepdown").whenScenarioStateIs("stepped-down")
+                .willReturn(aResponse().withBody("{\"leader\":\"" + marathon.address() + "\"}")));
+        try (Orchestrator o = connect("127.0.0.1:" + wire.port() + "," + marathon.address())) {
+            assertThat(o.deploy(job()).await(Duration.ofSeconds(10)).outcome()).isEqualTo(Outcome.HEALTHY);
+        }
+        assertThat(wire.getAllServeEvents()).filteredOn(e -> e.getRequest().getMethod().getName().equals("PUT")).hasSize(1);
+        assertThat(marathon.appsSent()).as("one app, created by the new leader").hasSize(1);
+    }
+
+    @Test
+    void aResponseSlowerThanTheTimeoutIsUnavailableNotAHang() {
+        wire = wire();
+        wire.stubFor(get(urlPathEqualTo("/v2/apps")).willReturn(aResponse().withFixedDelay(5_000).withBody("{\"apps\":[]}")));
+        try (Orchestrator o = Orchestrators.connect(Target.parse("marathon://127.0.0.1:" + wire.port()), OrchestratorConfig.builder()
+                .environment(Map.of()).requestTimeout(Duration.ofMillis(500)).retryPolicy(dev.baton.spi.RetryPolicy.none()).build())) {
+            // the client's own read timeout ends the call (the server would answer after 5 s)
+            assertThatThrownBy(() -> o.status("web")).isInstanceOf(PlatformUnavailableException.class).hasMessageContaining("timed out");
+        }
+    }
+
+    @Test
+    void aMalformedResponseIsAPlatformErrorThatSaysSo() {
+        wire = wire();
+        wire.stubFor(get(urlPathEqualTo("/v2/apps")).willReturn(aResponse().withHeader("Content-Type", "application/json").withBody("{\"apps\": [")));
+        try (Orchestrator o = connect("127.0.0.1:" + wire.port())) {
+            assertThatThrownBy(() -> o.status("web")).isInstanceOf(dev.baton.PlatformException.class).hasMessageContaining("malformed JSON");
+        }
+    }
+
+    @Test
     void noLeaderAnywhereIsPlatformUnavailable() {
         wire = new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1").dynamicPort());
         wire.start();

@@ -492,6 +492,34 @@ public final class MarathonOrchestrator implements Orchestrator {
         return body;
     }
 
+    /**
+     * Restarts every instance of the job's apps ({@code POST /v2/apps/{id}/restart}): Marathon replaces them following
+     * the upgrade strategy, with the same definition. Followed like a deploy, until the restart's deployments end and
+     * the new instances are healthy. Pods have no restart in Marathon's API: refused for a job with a pod group.
+     */
+    public Deployment restart(String jobId) {
+        JobRef ref = JobRef.parse(jobId, namespace);
+        JobStatus now = statusOf(ref.namespace(), ref.name());
+        JobSpec spec = null;
+        for (GroupStatus g : now.groups()) {
+            String id = AppTranslator.appId(ref.namespace(), ref.name(), g.name());
+            JsonNode app = app(id).orElse(null);
+            if (app == null) {
+                throw dev.baton.UnsupportedCapabilityException.operation(PLATFORM, "restart of a pod",
+                        "Marathon's API restarts apps only; group " + g.name() + " is a pod");
+            }
+            spec = specOf(app);
+        }
+        for (GroupStatus g : now.groups()) {
+            client.write("POST", "/v2/apps" + AppTranslator.appId(ref.namespace(), ref.name(), g.name()) + "/restart", Map.of(), null);
+        }
+        JobSpec running = spec;
+        for (GroupStatus g : now.groups()) {
+            running = running.withCount(g.name(), g.desired());
+        }
+        return track(running, true, false);
+    }
+
     @Override
     public Deployment rollback(String jobId) {
         JobRef ref = JobRef.parse(jobId, namespace);
@@ -603,7 +631,8 @@ public final class MarathonOrchestrator implements Orchestrator {
 
     @Override
     public <F> Optional<F> facet(Class<F> type) {
-        return Optional.empty();
+        // the adapter itself, for Marathon-only operations such as restart: orchestrator.facet(MarathonOrchestrator.class)
+        return type == MarathonOrchestrator.class ? Optional.of(type.cast(this)) : Optional.empty();
     }
 
     @Override

@@ -32,7 +32,7 @@ import java.util.concurrent.TimeUnit;
  * ones once the new ones are alive, and end; tasks of an app whose {@code env} has {@code FAIL=1} never pass
  * their checks, so their deployment never ends (as in Marathon) until it is deleted, which rolls the app back to
  * its previous definition; the 409 of an app locked by a deployment unless {@code ?force=true}; {@code PATCH}
- * for scaling; {@code GET /v2/apps} with {@code id}, {@code label} and {@code embed}; app versions; group delete;
+ * for scaling; {@code POST /v2/apps/{id}/restart} (new tasks replace all the old ones); {@code GET /v2/apps} with {@code id}, {@code label} and {@code embed}; app versions; group delete;
  * {@code /v2/tasks}, {@code /v2/info}, {@code /v2/leader}; the event stream as server-sent events, where each
  * response carries the events of one change and then ends (so the client's reconnect is exercised every time).
  * Pods the same way: {@code PUT /v2/pods/{id}}, {@code GET /v2/pods/{id}}, {@code ::versions}, {@code ::status}
@@ -238,6 +238,9 @@ final class MarathonDouble implements ResponseDefinitionTransformerV2 {
                     throw new Failure(404, "App '" + appId + "' does not exist");
                 }
             }
+            if (rest.endsWith("/restart") && method.equals("POST")) {
+                return restart(rest.substring(0, rest.length() - "/restart".length()));
+            }
             int v = rest.indexOf("/versions");
             if (v >= 0) {
                 return appVersions(rest.substring(0, v), rest.substring(v + "/versions".length()));
@@ -426,6 +429,13 @@ final class MarathonDouble implements ResponseDefinitionTransformerV2 {
             deployments.remove(locked.path("id").asText());
         }
         return store(id, app);
+    }
+
+    /** A restart: the same definition as a new version, whose new tasks replace every running one. */
+    private synchronized ResponseDefinition restart(String id) {
+        ObjectNode next = current(id).deepCopy();
+        tasks.getOrDefault(id, List.of()).forEach(t -> t.put("batonVersion", "replaced-by-restart"));
+        return store(id, next);
     }
 
     private synchronized ResponseDefinition patch(String id, JsonNode body) {

@@ -26,6 +26,7 @@ import dev.baton.model.JobType;
 import dev.baton.model.PortSpec;
 import dev.baton.model.TaskSpec;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -73,6 +74,23 @@ class MarathonRequestsTest {
         assertThat(marathon.requests.stream().filter(e -> !e.getRequest().getMethod().getName().equals("GET"))
                 .map(e -> e.getRequest().getMethod().getName() + " " + e.getRequest().getUrl())).containsExactly("PUT /v2/apps/web/g");
         assertThat(marathon.requests.get(0).getRequest().getHeader("Authorization")).isEqualTo("token=t0k3n");
+    }
+
+    @Test
+    void restartReplacesEveryInstanceOfTheApps() {
+        marathon = new MarathonDouble();
+        try (Orchestrator o = connect(marathon.address())) {
+            assertThat(o.deploy(job()).await(Duration.ofSeconds(10)).outcome()).isEqualTo(Outcome.HEALTHY);
+            List<String> before = o.status("web").instances().stream().map(i -> i.id()).toList();
+
+            var restart = o.facet(MarathonOrchestrator.class).orElseThrow().restart("web");
+
+            assertThat(restart.await(Duration.ofSeconds(10)).outcome()).isEqualTo(Outcome.HEALTHY);
+            List<String> after = o.status("web").instances().stream().map(i -> i.id()).toList();
+            assertThat(after).hasSize(2).doesNotContainAnyElementsOf(before);
+        }
+        assertThat(marathon.requests).anyMatch(e -> e.getRequest().getMethod().getName().equals("POST")
+                && e.getRequest().getUrl().equals("/v2/apps/web/g/restart"));
     }
 
     @Test

@@ -546,8 +546,9 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
 
     @Override
     public <F> Optional<F> facet(Class<F> type) {
+        // NomadOrchestrator itself too, for Nomad-only operations such as promote
         return type == SecretsFacet.class || type == HostMaintenanceFacet.class || type == dev.baton.LogsFacet.class
-                ? Optional.of(type.cast(this)) : Optional.empty();
+                || type == NomadOrchestrator.class ? Optional.of(type.cast(this)) : Optional.empty();
     }
 
     @Override

@@ -259,7 +259,7 @@ class NomadRequestsTest {
             o.deploy(manual);
             Thread.sleep(500);
             assertThat(o.status("web").state()).isEqualTo(dev.baton.status.JobState.DEPLOYING);
-            NomadOrchestrator nomadOrchestrator = (NomadOrchestrator) ((dev.baton.internal.GuardedOrchestrator) o).delegate();
+            NomadOrchestrator nomadOrchestrator = o.facet(NomadOrchestrator.class).orElseThrow();
             assertThat(nomadOrchestrator.promote("web").await(Duration.ofSeconds(10)).outcome()).isEqualTo(Outcome.HEALTHY);
         }
         assertThat(nomad.requests).anyMatch(e -> e.getRequest().getUrl().startsWith("/v1/deployment/promote/")

@@ -205,6 +205,9 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
         resolveSecrets(rendered);
         boolean changed = false;
         Instant since = Instant.now();
+        // services updated without a new spec version (a rotated secret, a forced update): their old tasks carry the
+        // same version label, so only Swarm's own update status tells when the replacement is done
+        Map<String, String> sameVersion = new HashMap<>();
         for (Rendered r : rendered) {
             Optional<JsonNode> current = byName(live, r.name());
             if (current.isPresent() && unchanged(current.get(), r.spec()) && !options.force()) {
@@ -224,6 +227,10 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
                 }
                 engine.send("update service " + r.name(), "POST", "/services/" + cur.path("ID").asText() + "/update",
                         Map.of("version", cur.path("Version").path("Index").asText()), body);
+                if (cur.path("Spec").path("Labels").path(SpecVersion.LABEL).asText().equals(r.spec().path("Labels").path(SpecVersion.LABEL).asText())) {
+                    // the update is Swarm's once its UpdateStatus starts anew (compared by value: no clock involved)
+                    sameVersion.put(r.name(), cur.path("UpdateStatus").path("StartedAt").asText(""));
+                }
             }
         }
         for (JsonNode s : live) {
@@ -233,7 +240,7 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
                 changed = true;
             }
         }
-        return track(spec, changed, false, since);
+        return track(spec, changed, false, since, sameVersion);
     }
 
     /** Fills in the newest version of each secret key the services mount; one request, and only when some do. */
@@ -289,7 +296,7 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
      * the services and tasks after each relevant event, after each window of {@link #EVENT_WINDOW}, and after a dropped
      * stream.
      */
-    private Deployment track(JobSpec spec, boolean changed, boolean rollback, Instant since) {
+    private Deployment track(JobSpec spec, boolean changed, boolean rollback, Instant since, Map<String, String> awaitUpdate) {
         String version = SpecVersion.of(spec);
         String job = spec.name();
         return DeploymentTracker.started(PLATFORM, job, version, changed, (tracker, deadline) -> {
@@ -298,7 +305,7 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
                 double readAt = Instant.now().getEpochSecond() + Instant.now().getNano() / 1e9;
                 List<JsonNode> services = services(job);
                 JobStatus status = statusOf(job, services);
-                if (verdict(tracker, spec, version, rollback, services, status, since)) {
+                if (verdict(tracker, spec, version, rollback, services, status, since, awaitUpdate)) {
                     return;
                 }
                 tracker.progress(status);
@@ -317,7 +324,7 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
 
     /** Decides the deployment's end, if it has one; returns whether it did. */
     private boolean verdict(DeploymentTracker tracker, JobSpec spec, String version, boolean rollback, List<JsonNode> services,
-                            JobStatus status, Instant since) {
+                            JobStatus status, Instant since, Map<String, String> awaitUpdate) {
         for (JsonNode s : services) {
             JsonNode u = s.path("UpdateStatus");
             String state = u.path("State").asText("");
@@ -349,6 +356,14 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
             }
         }
         boolean inProgress = services.stream().anyMatch(s -> Set.of("updating", "rollback_started").contains(s.path("UpdateStatus").path("State").asText()));
+        for (JsonNode s : services) {
+            JsonNode u = s.path("UpdateStatus");
+            String before = awaitUpdate.get(s.path("Spec").path("Name").asText());
+            boolean ours = before != null && !before.equals(u.path("StartedAt").asText(""));
+            if (before != null && !(ours && "completed".equals(u.path("State").asText()))) {
+                inProgress = true;
+            }
+        }
         if (!inProgress && settled(status, spec.type(), version)) {
             tracker.complete(spec.type() == JobType.BATCH ? Outcome.COMPLETED : Outcome.HEALTHY, status,
                     spec.type() == JobType.BATCH ? "completed" : "healthy");
@@ -459,7 +474,11 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
             }
             int desired = replicas(s.path("Spec"));
             if (desired < 0) {
-                desired = (int) mine.stream().filter(t -> t.path("DesiredState").asText().equals("running")).count();
+                // a global service: one task per ready, active node, when no constraint narrows them (then: what Swarm placed)
+                desired = s.path("Spec").path("TaskTemplate").path("Placement").path("Constraints").size() == 0
+                        ? (int) nodes.values().stream().filter(n -> "ready".equals(n.path("Status").path("State").asText())
+                                && "active".equals(n.path("Spec").path("Availability").asText())).count()
+                        : (int) mine.stream().filter(t -> t.path("DesiredState").asText().equals("running")).count();
             }
             groups.add(new GroupStatus(g, desired, instances));
             deploying |= Set.of("updating", "rollback_started").contains(s.path("UpdateStatus").path("State").asText());
@@ -550,7 +569,7 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
         Instant since = Instant.now();
         engine.send("scale service " + spec.path("Name").asText(), "POST", "/services/" + s.path("ID").asText() + "/update",
                 Map.of("version", s.path("Version").path("Index").asText()), spec);
-        return track(storedSpec(s).withCount(group, count), true, false, since);
+        return track(storedSpec(s).withCount(group, count), true, false, since, Map.of());
     }
 
     /**
@@ -582,7 +601,7 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
         if (count >= 0 && target.type() == JobType.SERVICE) {
             target = target.withCount(group(services.get(0)), count);
         }
-        return track(target, true, true, since);
+        return track(target, true, true, since, Map.of());
     }
 
     @Override

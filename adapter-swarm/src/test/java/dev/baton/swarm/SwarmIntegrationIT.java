@@ -229,6 +229,70 @@ class SwarmIntegrationIT {
     }
 
     @Test
+    void aBatchJobRunsItsCompletionsAsAReplicatedJob() {
+        String name = job("batch");
+        JobSpec spec = JobSpec.builder(name).type(dev.baton.model.JobType.BATCH)
+                .group(dev.baton.model.GroupSpec.builder("web").count(2).task(dev.baton.model.TaskSpec.builder("run")
+                        .image(SwarmEngineSupport.IMAGE).command("/bin/sh", "-c", "echo batch done").build()).build())
+                .extension("swarm", SwarmWorkloads.HOST_NETWORK).build();
+
+        var result = orchestrator.deploy(spec).await(TIMEOUT);
+
+        assertThat(result.outcome()).as(result.message()).isEqualTo(Outcome.COMPLETED);
+        assertThat(docker.inspectServiceCmd(ServiceTranslator.serviceName(name, "web")).exec().getSpec().getMode().getReplicated())
+                .as("not a replicated service").isNull();
+        assertThat(orchestrator.status(name).instances()).filteredOn(i -> i.state() == InstanceState.COMPLETED).hasSize(2)
+                .allSatisfy(i -> assertThat(i.exitCode()).isZero());
+        assertThat(orchestrator.status(name).state()).isEqualTo(dev.baton.status.JobState.COMPLETED);
+    }
+
+    @Test
+    void aSystemJobRunsOneTaskOnEveryNode() {
+        String name = job("system");
+        JobSpec service = new SwarmWorkloads().healthyService(name, 1, 1);
+        JobSpec spec = service.toBuilder().type(dev.baton.model.JobType.SYSTEM)
+                .groups(List.of(service.groups().get(0).toBuilder().count(null).build())).build();
+
+        assertThat(orchestrator.deploy(spec).await(TIMEOUT).outcome()).isEqualTo(Outcome.HEALTHY);
+
+        var status = orchestrator.status(name);
+        assertThat(status.groups().get(0).desired()).isEqualTo(orchestrator.hosts().size());
+        assertThat(status.instances()).filteredOn(i -> i.state() == InstanceState.RUNNING).hasSize(orchestrator.hosts().size());
+        assertThat(docker.inspectServiceCmd(ServiceTranslator.serviceName(name, "web")).exec().getSpec().getMode().getGlobal()).isNotNull();
+    }
+
+    @Test
+    void aVolumeIsANamedVolumeMountedInTheTask() {
+        String name = job("volume");
+        JobSpec base = new SwarmWorkloads().healthyService(name, 1, 1);
+        JobSpec spec = base.toBuilder().volume(new dev.baton.model.VolumeSpec("data", null, null))
+                .groups(List.of(base.groups().get(0).toBuilder().tasks(List.of(base.groups().get(0).tasks().get(0).toBuilder()
+                        .volume(new dev.baton.model.VolumeMount("data", "/data", false)).build())).build())).build();
+        try {
+            assertThat(orchestrator.deploy(spec).await(TIMEOUT).outcome()).isEqualTo(Outcome.HEALTHY);
+
+            var volume = docker.inspectVolumeCmd(ServiceTranslator.volumeName(name, "data")).exec();
+            assertThat(volume.getLabels()).containsEntry(SpecVersion.JOB_LABEL, name);
+            assertThat(SwarmWorkloads.readInTask(orchestrator, name, "/proc/mounts")).contains(" /data ");
+        } finally {
+            orchestrator.undeploy(name);
+            jobs.remove(name);
+        }
+    }
+
+    @Test
+    void watchDeliversTheJobsEvents() throws Exception {
+        String name = job("watch");
+        List<dev.baton.status.Event> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (var subscription = orchestrator.watch(name, events::add)) {
+            assertThat(orchestrator.deploy(new SwarmWorkloads().healthyService(name, 1, 1)).await(TIMEOUT).outcome()).isEqualTo(Outcome.HEALTHY);
+            eventually("a container event of the job", () -> events.stream().anyMatch(e -> e.message().startsWith("container start")));
+        }
+        assertThat(events).allSatisfy(e -> assertThat(e.jobId()).isEqualTo(name));
+        assertThat(events).anyMatch(e -> e.message().startsWith("service create"));
+    }
+
+    @Test
     void logsComeFromTheServiceLogs() {
         String name = job("logs");
         assertThat(orchestrator.deploy(new SwarmWorkloads().healthyService(name, 1, 7)).await(TIMEOUT).outcome()).isEqualTo(Outcome.HEALTHY);

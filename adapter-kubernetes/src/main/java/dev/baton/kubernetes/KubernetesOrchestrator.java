@@ -303,6 +303,8 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
         Instant started = Instant.now();
         return DeploymentTracker.started(PLATFORM, spec.name(), version, changed, (tracker, deadline) -> {
             Object signal = new Object();
+            // counts the watch events, so that one arriving between reading the state and waiting is not lost
+            long[] events = {0};
             Watch[] watch = {null};
             Runnable rewatch = new Runnable() {
                 @Override
@@ -311,6 +313,7 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
                         @Override
                         public void eventReceived(Action action, Pod pod) {
                             synchronized (signal) {
+                                events[0]++;
                                 signal.notifyAll();
                             }
                         }
@@ -319,6 +322,7 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
                         public void onClose(WatcherException cause) {
                             // the watch dropped: re-list (the loop reads status afresh) and watch again
                             synchronized (signal) {
+                                events[0]++;
                                 signal.notifyAll();
                             }
                             if (!tracker.isDone()) {
@@ -332,23 +336,31 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
             // a Service answers once the EndpointSlice controller has listed the ready pods: wait for that too
             List<String> services = spec.type() == JobType.SERVICE
                     ? spec.groups().stream().flatMap(g -> g.services().stream()).map(dev.baton.model.ServiceSpec::name).toList() : List.of();
-            Watch slices = services.isEmpty() ? null : client().discovery().v1().endpointSlices().inNamespace(ns)
-                    .withLabelIn("kubernetes.io/service-name", services.toArray(String[]::new))
-                    .watch(new Watcher<io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice>() {
-                        @Override
-                        public void eventReceived(Action action, io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice slice) {
-                            synchronized (signal) {
-                                signal.notifyAll();
+            // one watch per Service, by equality selector (which every API server, and the mock, supports)
+            List<Watch> slices = new ArrayList<>();
+            for (String service : services) {
+                slices.add(client().discovery().v1().endpointSlices().inNamespace(ns).withLabel("kubernetes.io/service-name", service)
+                        .watch(new Watcher<io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice>() {
+                            @Override
+                            public void eventReceived(Action action, io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice slice) {
+                                synchronized (signal) {
+                                    events[0]++;
+                                    signal.notifyAll();
+                                }
                             }
-                        }
 
-                        @Override
-                        public void onClose(WatcherException cause) {
-                            // the pod watch and the loop's bounded wait still re-read the state
-                        }
-                    });
+                            @Override
+                            public void onClose(WatcherException cause) {
+                                // the pod watch and the loop's bounded wait still re-read the state
+                            }
+                        }));
+            }
             try {
                 while (!tracker.isDone()) {
+                    long seen;
+                    synchronized (signal) {
+                        seen = events[0];
+                    }
                     JobStatus status = statusOf(ns, spec.name());
                     if (settled(status, spec, version) && endpointsListed(ns, spec)) {
                         tracker.completeIfHealthy(status, false);
@@ -380,16 +392,16 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
                     }
                     Instant wake = deadlineLimit == null ? deadline : min(deadline, started.plus(deadlineLimit));
                     synchronized (signal) {
-                        signal.wait(Math.max(1, Math.min(Duration.between(now, wake).toMillis(), 30_000)));
+                        if (events[0] == seen) {
+                            signal.wait(Math.max(1, Math.min(Duration.between(now, wake).toMillis(), 30_000)));
+                        }
                     }
                 }
             } finally {
                 if (watch[0] != null) {
                     watch[0].close();
                 }
-                if (slices != null) {
-                    slices.close();
-                }
+                slices.forEach(Watch::close);
             }
         });
     }

@@ -362,7 +362,7 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
                         seen = events[0];
                     }
                     JobStatus status = statusOf(ns, spec.name());
-                    if (settled(status, spec, version) && endpointsListed(ns, spec)) {
+                    if (DeploymentTracker.settled(status.groups(), spec.type(), version) && endpointsListed(ns, spec)) {
                         tracker.completeIfHealthy(status, false);
                         tracker.complete(spec.type() == JobType.BATCH ? Outcome.COMPLETED : Outcome.HEALTHY, status, "healthy");
                         return;
@@ -425,18 +425,6 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
         return a.isBefore(b) ? a : b;
     }
 
-    private static boolean settled(JobStatus status, JobSpec spec, String version) {
-        if (spec.type() == JobType.CRON) {
-            return true;
-        }
-        if (spec.type() == JobType.BATCH) {
-            return status.groups().stream().allMatch(g -> g.instances().stream()
-                    .filter(i -> i.state() == InstanceState.COMPLETED).count() >= g.desired());
-        }
-        return status.groups().stream().allMatch(g -> g.instances().stream().filter(i -> i.isHealthy() && version.equals(i.version()))
-                .count() >= g.desired() && g.instances().stream().noneMatch(i -> !version.equals(i.version()) && !i.state().isTerminal()));
-    }
-
     private JobSpec workloadSpec(String ns, String job) {
         List<HasMetadata> workloads = owned(ns, job).stream().filter(o -> !o.getKind().equals("Service")
                 && !o.getKind().equals("PersistentVolumeClaim")).toList();
@@ -468,7 +456,7 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
             groups.add(new GroupStatus(g.name(), desired, instances));
         }
         String version = SpecVersion.of(spec);
-        boolean healthy = settled(new JobStatus(job, ns, PLATFORM, null, null, version, groups, null), spec, version);
+        boolean healthy = DeploymentTracker.settled(groups, spec.type(), version);
         JobState state = spec.type() == JobType.BATCH ? (healthy ? JobState.COMPLETED : JobState.RUNNING)
                 : healthy ? JobState.RUNNING : JobState.DEPLOYING;
         return new JobStatus(job, ns, PLATFORM, state, healthy ? Health.HEALTHY : Health.UNHEALTHY, version, groups, null);

@@ -205,7 +205,7 @@ public final class MarathonOrchestrator implements Orchestrator {
                 long seen = events.count();
                 while (!tracker.isDone()) {
                     JobStatus status = statusOf(ns(spec), spec.name());
-                    if (settled(status, target) && noDeployments(spec)) {
+                    if (DeploymentTracker.settled(status.groups(), spec.type(), target) && noDeployments(spec)) {
                         tracker.complete(reverting ? Outcome.ROLLED_BACK : Outcome.HEALTHY, status,
                                 reverting ? "rolled back to version " + target : "healthy");
                         return;
@@ -272,11 +272,6 @@ public final class MarathonOrchestrator implements Orchestrator {
         return any;
     }
 
-    private static boolean settled(JobStatus s, String version) {
-        return s.groups().stream().allMatch(g -> g.instances().stream().filter(i -> i.isHealthy() && version.equals(i.version())).count() >= g.desired()
-                && g.instances().stream().noneMatch(i -> !version.equals(i.version()) && !i.state().isTerminal()));
-    }
-
     @Override
     public JobStatus status(String jobId) {
         JobRef ref = JobRef.parse(jobId, namespace);
@@ -327,7 +322,7 @@ public final class MarathonOrchestrator implements Orchestrator {
         List<String> order = spec.groups().stream().map(GroupSpec::name).toList();
         groups.sort(java.util.Comparator.comparingInt(g -> order.indexOf(g.name())));
         String version = (apps.isEmpty() ? pods.get(0).path("spec") : apps.get(0)).path("labels").path(SpecVersion.LABEL).asText();
-        boolean healthy = settled(new JobStatus(job, ns, PLATFORM, null, null, version, groups, null), version);
+        boolean healthy = DeploymentTracker.settled(groups, spec.type(), version);
         JsonNode failure = apps.isEmpty() ? com.fasterxml.jackson.databind.node.MissingNode.getInstance() : apps.get(0).path("lastTaskFailure");
         return new JobStatus(job, ns, PLATFORM, deploying ? JobState.DEPLOYING : healthy ? JobState.RUNNING : JobState.DEPLOYING,
                 healthy ? Health.HEALTHY : Health.UNHEALTHY, version, groups, failure.isMissingNode() ? null : failure.path("message").asText(null));

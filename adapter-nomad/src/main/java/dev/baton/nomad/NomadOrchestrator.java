@@ -210,7 +210,7 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
                     tracker.event(Event.of(spec.name(), Event.Type.DEPLOYMENT_FAILED, "nomad reverted the job to version " + target));
                 }
                 String tgt = target;
-                if (settled(status, spec.type(), tgt)) {
+                if (DeploymentTracker.settled(status.groups(), spec.type(), tgt)) {
                     boolean reverted = !tgt.equals(version);
                     tracker.complete(reverted ? Outcome.ROLLED_BACK : spec.type() == JobType.BATCH ? Outcome.COMPLETED : Outcome.HEALTHY,
                             status, reverted ? "rolled back to version " + tgt : "healthy");
@@ -258,17 +258,6 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
         }
     }
 
-    private static boolean settled(JobStatus s, JobType type, String version) {
-        if (type == JobType.CRON) {
-            return true;
-        }
-        if (type == JobType.BATCH) {
-            return s.groups().stream().allMatch(g -> g.instances().stream().filter(i -> i.state() == InstanceState.COMPLETED).count() >= g.desired());
-        }
-        return s.groups().stream().allMatch(g -> g.instances().stream().filter(i -> i.isHealthy() && version.equals(i.version())).count() >= g.desired()
-                && g.instances().stream().noneMatch(i -> !version.equals(i.version()) && !i.state().isTerminal()));
-    }
-
     @Override
     public JobStatus status(String jobId) {
         return statusOf(name(jobId));
@@ -298,7 +287,7 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
             groups.add(new GroupStatus(g, desired, instances));
         }
         String version = job.path("Meta").path(SpecVersion.LABEL).asText();
-        boolean healthy = settled(new JobStatus(name, null, PLATFORM, null, null, version, groups, null), spec.type(), version);
+        boolean healthy = DeploymentTracker.settled(groups, spec.type(), version);
         String st = job.path("Status").asText();
         JobState state = "dead".equals(st) ? (spec.type() == JobType.BATCH && healthy ? JobState.COMPLETED : JobState.STOPPED)
                 : "pending".equals(st) ? JobState.PENDING : healthy ? JobState.RUNNING : JobState.DEPLOYING;

@@ -338,7 +338,7 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
                     if (!rollback) {
                         // Swarm ends the rollback once it has placed the old tasks; done when they are healthy again
                         String restored = s.path("Spec").path("Labels").path(SpecVersion.LABEL).asText();
-                        if (settled(status, spec.type(), restored)) {
+                        if (DeploymentTracker.settled(status.groups(), spec.type(), restored)) {
                             tracker.complete(Outcome.ROLLED_BACK, status, "Swarm rolled " + s.path("Spec").path("Name").asText() + " back: " + msg);
                             return true;
                         }
@@ -364,7 +364,7 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
                 inProgress = true;
             }
         }
-        if (!inProgress && settled(status, spec.type(), version)) {
+        if (!inProgress && DeploymentTracker.settled(status.groups(), spec.type(), version)) {
             tracker.complete(spec.type() == JobType.BATCH ? Outcome.COMPLETED : Outcome.HEALTHY, status,
                     spec.type() == JobType.BATCH ? "completed" : "healthy");
             return true;
@@ -405,14 +405,6 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
             }
         }
         return null;
-    }
-
-    private static boolean settled(JobStatus s, JobType type, String version) {
-        if (type == JobType.BATCH) {
-            return s.groups().stream().allMatch(g -> g.instances().stream().filter(i -> i.state() == InstanceState.COMPLETED).count() >= g.desired());
-        }
-        return s.groups().stream().allMatch(g -> g.instances().stream().filter(i -> i.isHealthy() && version.equals(i.version())).count() >= g.desired()
-                && g.instances().stream().noneMatch(i -> !version.equals(i.version()) && !i.state().isTerminal()));
     }
 
     /** Blocks until a relevant service or container event arrives or the window ends; a dropped stream just returns. */
@@ -484,8 +476,7 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
             deploying |= Set.of("updating", "rollback_started").contains(s.path("UpdateStatus").path("State").asText());
         }
         String version = services.get(0).path("Spec").path("Labels").path(SpecVersion.LABEL).asText();
-        JobStatus probe = new JobStatus(job, spec.namespace(), PLATFORM, null, null, version, groups, null);
-        boolean healthy = settled(probe, spec.type(), version);
+        boolean healthy = DeploymentTracker.settled(groups, spec.type(), version);
         JobState state = spec.type() == JobType.BATCH && healthy ? JobState.COMPLETED
                 : deploying ? JobState.DEPLOYING : healthy ? JobState.RUNNING : JobState.DEPLOYING;
         String message = services.stream().map(s -> s.path("UpdateStatus").path("Message").asText(""))

@@ -134,6 +134,23 @@ public final class DeploymentTracker implements Deployment {
         return healthy;
     }
 
+    /**
+     * Whether a job's groups have reached {@code version}: a cron job as soon as it is registered; a batch job when each
+     * group has its desired completed instances; any other job when each group has its desired healthy instances of
+     * {@code version} and no instance of another version is still alive.
+     */
+    public static boolean settled(java.util.List<GroupStatus> groups, dev.baton.model.JobType type, String version) {
+        if (type == dev.baton.model.JobType.CRON) {
+            return true;
+        }
+        if (type == dev.baton.model.JobType.BATCH) {
+            return groups.stream().allMatch(g -> g.instances().stream()
+                    .filter(i -> i.state() == dev.baton.status.InstanceState.COMPLETED).count() >= g.desired());
+        }
+        return groups.stream().allMatch(g -> g.instances().stream().filter(i -> i.isHealthy() && version.equals(i.version())).count() >= g.desired()
+                && g.instances().stream().noneMatch(i -> !version.equals(i.version()) && !i.state().isTerminal()));
+    }
+
     private static boolean groupSettled(GroupStatus g) {
         return g.healthy() >= g.desired() && g.running() <= g.desired();
     }

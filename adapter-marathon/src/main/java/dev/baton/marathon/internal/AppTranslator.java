@@ -188,45 +188,19 @@ public final class AppTranslator {
                 hc.put("maxConsecutiveFailures", h.timing().retries());
             }
         }
-        UpdatePolicy u = spec.update();
-        if (!t.volumes().isEmpty()) {
-            // an instance holds its volume's reservation on its agent: Marathon refuses to start a replacement beside it
-            // (maximumOverCapacity must be 0) and to keep more than half the instances during an upgrade
-            ObjectNode us = a.putObject("upgradeStrategy");
-            int n = Math.max(1, g.countOrDefault());
-            double keep = u == null || u.strategy() == dev.baton.model.UpdateStrategy.RECREATE ? (u == null ? 0.5 : 0.0)
-                    : Math.max(0.0, (double) (n - u.parallelismOrDefault()) / n);
-            us.put("minimumHealthCapacity", Math.min(0.5, keep)).put("maximumOverCapacity", 0.0);
-        } else if (u != null) {
-            ObjectNode us = a.putObject("upgradeStrategy");
-            int n = Math.max(1, g.countOrDefault());
-            if (u.strategy() == dev.baton.model.UpdateStrategy.RECREATE) {
-                us.put("minimumHealthCapacity", 0.0).put("maximumOverCapacity", 0.0);
-            } else {
-                // start-first: up to parallelism new instances above the count, none of the old ones stopped early
-                us.put("minimumHealthCapacity", 1.0).put("maximumOverCapacity", Math.min(1.0, (double) u.parallelismOrDefault() / n));
-            }
+        ObjectNode upgrade = upgrade(spec.update(), g.countOrDefault(), !t.volumes().isEmpty());
+        if (upgrade != null) {
+            a.set("upgradeStrategy", upgrade);
         }
         if (g.restart() != null && g.restart().delay() != null) {
             a.put("backoffSeconds", Math.max(1, seconds(g.restart().delay())));
         }
         if (spec.placement() != null) {
             ArrayNode cs = JSON.createArrayNode();
-            if (spec.placement().distinctHosts()) {
-                cs.addArray().add("hostname").add("UNIQUE");
-            }
-            if (spec.placement().spread() != null) {
-                cs.addArray().add(attribute(spec.placement().spread())).add("GROUP_BY");
-            }
-            for (Constraint c : spec.placement().constraints()) {
-                String attr = attribute(c.attribute());
-                switch (c.operator()) {
-                    case EQUAL -> cs.addArray().add(attr).add("CLUSTER").add(c.value());
-                    case NOT_EQUAL -> cs.addArray().add(attr).add("UNLIKE").add(regex(List.of(c.value())));
-                    case IN -> cs.addArray().add(attr).add("LIKE").add(regex(c.values()));
-                    case NOT_IN -> cs.addArray().add(attr).add("UNLIKE").add(regex(c.values()));
-                    case EXISTS -> cs.addArray().add(attr).add("LIKE").add(".*");
-                    default -> throw new IllegalStateException();
+            for (String[] c : constraints(spec.placement())) {
+                ArrayNode k = cs.addArray().add(c[0]).add(c[1]);
+                if (c[2] != null) {
+                    k.add(c[2]);
                 }
             }
             if (!cs.isEmpty()) {
@@ -256,6 +230,56 @@ public final class AppTranslator {
             p.putObject("persistent").put("type", "root").put("size", v.size().mebibytesCeil());
             vs.addObject().put("containerPath", m.mountPath()).put("hostPath", m.volume()).put("mode", m.readOnly() ? "RO" : "RW");
         }
+    }
+
+    /**
+     * The upgrade strategy of an app ({@code upgradeStrategy}) or pod ({@code scheduling.upgrade}), which have the same
+     * fields; null when the spec has no update policy and no volume pins the instances.
+     */
+    static ObjectNode upgrade(UpdatePolicy u, int count, boolean resident) {
+        int n = Math.max(1, count);
+        ObjectNode us = JSON.createObjectNode();
+        if (resident) {
+            // an instance holds its volume's reservation on its agent: Marathon refuses to start a replacement beside it
+            // (maximumOverCapacity must be 0) and to keep more than half the instances during an upgrade
+            double keep = u == null ? 0.5 : u.strategy() == dev.baton.model.UpdateStrategy.RECREATE ? 0.0
+                    : Math.max(0.0, (double) (n - u.parallelismOrDefault()) / n);
+            return us.put("minimumHealthCapacity", Math.min(0.5, keep)).put("maximumOverCapacity", 0.0);
+        }
+        if (u == null) {
+            return null;
+        }
+        if (u.strategy() == dev.baton.model.UpdateStrategy.RECREATE) {
+            return us.put("minimumHealthCapacity", 0.0).put("maximumOverCapacity", 0.0);
+        }
+        // start-first: up to parallelism new instances above the count, none of the old ones stopped early
+        return us.put("minimumHealthCapacity", 1.0).put("maximumOverCapacity", Math.min(1.0, (double) u.parallelismOrDefault() / n));
+    }
+
+    /**
+     * The placement as Marathon constraints, each {@code {field, operator, value or null}}: apps write them as arrays,
+     * pods as {@code {fieldName, operator, value}} objects.
+     */
+    static List<String[]> constraints(dev.baton.model.PlacementPolicy placement) {
+        List<String[]> out = new ArrayList<>();
+        if (placement.distinctHosts()) {
+            out.add(new String[] {"hostname", "UNIQUE", null});
+        }
+        if (placement.spread() != null) {
+            out.add(new String[] {attribute(placement.spread()), "GROUP_BY", null});
+        }
+        for (Constraint c : placement.constraints()) {
+            String attr = attribute(c.attribute());
+            out.add(switch (c.operator()) {
+                case EQUAL -> new String[] {attr, "CLUSTER", c.value()};
+                case NOT_EQUAL -> new String[] {attr, "UNLIKE", regex(List.of(c.value()))};
+                case IN -> new String[] {attr, "LIKE", regex(c.values())};
+                case NOT_IN -> new String[] {attr, "UNLIKE", regex(c.values())};
+                case EXISTS -> new String[] {attr, "LIKE", ".*"};
+                default -> throw new IllegalStateException("refused before translation: " + c.operator());
+            });
+        }
+        return out;
     }
 
     static String regex(List<String> values) {

@@ -3,14 +3,12 @@ package dev.baton.marathon.internal;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.Unsupported;
-import dev.baton.model.Constraint;
 import dev.baton.model.GroupSpec;
 import dev.baton.model.HealthCheck;
 import dev.baton.model.JobSpec;
 import dev.baton.model.PortSpec;
 import dev.baton.model.TaskKind;
 import dev.baton.model.TaskSpec;
-import dev.baton.model.UpdatePolicy;
 import dev.baton.model.VolumeMount;
 import dev.baton.model.VolumeSpec;
 import dev.baton.spi.SpecVersion;
@@ -72,41 +70,19 @@ final class PodTranslator {
         pod.putObject("scaling").put("kind", "fixed").put("instances", g.countOrDefault());
 
         ObjectNode scheduling = pod.putObject("scheduling");
-        UpdatePolicy u = spec.update();
-        int n = Math.max(1, g.countOrDefault());
-        if (!volumes.isEmpty()) {
-            double keep = u == null ? 0.5 : u.strategy() == dev.baton.model.UpdateStrategy.RECREATE ? 0.0
-                    : Math.max(0.0, (double) (n - u.parallelismOrDefault()) / n);
-            scheduling.putObject("upgrade").put("minimumHealthCapacity", Math.min(0.5, keep)).put("maximumOverCapacity", 0.0);
-        } else if (u != null) {
-            ObjectNode up = scheduling.putObject("upgrade");
-            if (u.strategy() == dev.baton.model.UpdateStrategy.RECREATE) {
-                up.put("minimumHealthCapacity", 0.0).put("maximumOverCapacity", 0.0);
-            } else {
-                up.put("minimumHealthCapacity", 1.0).put("maximumOverCapacity", Math.min(1.0, (double) u.parallelismOrDefault() / n));
-            }
+        ObjectNode upgrade = AppTranslator.upgrade(spec.update(), g.countOrDefault(), !volumes.isEmpty());
+        if (upgrade != null) {
+            scheduling.set("upgrade", upgrade);
         }
         if (g.restart() != null && g.restart().delay() != null) {
             scheduling.putObject("backoff").put("backoff", (double) Math.max(1, AppTranslator.seconds(g.restart().delay())));
         }
         if (spec.placement() != null) {
             ArrayNode cs = AppTranslator.JSON_NODES.arrayNode();
-            if (spec.placement().distinctHosts()) {
-                cs.addObject().put("fieldName", "hostname").put("operator", "UNIQUE");
-            }
-            if (spec.placement().spread() != null) {
-                cs.addObject().put("fieldName", AppTranslator.attribute(spec.placement().spread())).put("operator", "GROUP_BY");
-            }
-            for (Constraint c : spec.placement().constraints()) {
-                String attr = AppTranslator.attribute(c.attribute());
-                ObjectNode k = cs.addObject().put("fieldName", attr);
-                switch (c.operator()) {
-                    case EQUAL -> k.put("operator", "CLUSTER").put("value", c.value());
-                    case NOT_EQUAL -> k.put("operator", "UNLIKE").put("value", AppTranslator.regex(List.of(c.value())));
-                    case IN -> k.put("operator", "LIKE").put("value", AppTranslator.regex(c.values()));
-                    case NOT_IN -> k.put("operator", "UNLIKE").put("value", AppTranslator.regex(c.values()));
-                    case EXISTS -> k.put("operator", "LIKE").put("value", ".*");
-                    default -> throw new IllegalStateException();
+            for (String[] c : AppTranslator.constraints(spec.placement())) {
+                ObjectNode k = cs.addObject().put("fieldName", c[0]).put("operator", c[1]);
+                if (c[2] != null) {
+                    k.put("value", c[2]);
                 }
             }
             if (!cs.isEmpty()) {

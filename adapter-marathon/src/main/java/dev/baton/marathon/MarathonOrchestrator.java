@@ -285,14 +285,14 @@ public final class MarathonOrchestrator implements Orchestrator {
     private JobStatus statusOf(String ns, String job) {
         JsonNode apps = client.get("/v2/apps", q("id", AppTranslator.groupId(ns, job) + "/", "embed", "apps.tasks", "embed", "apps.deployments",
                 "embed", "apps.lastTaskFailure", "label", SpecVersion.JOB_LABEL + "==" + job)).path("apps");
-        List<JsonNode> pods = new ArrayList<>();
-        if (apps.isEmpty() || specOf(apps.get(0)).groups().stream().anyMatch(g -> g.tasks().size() > 1)) {
-            pods = podStatuses(ns, job, null);
-        }
+        JobSpec fromApps = apps.isEmpty() ? null : specOf(apps.get(0));
+        // pod statuses only when the job may have pods: one request for every pod in Marathon
+        List<JsonNode> pods = fromApps == null || fromApps.groups().stream().anyMatch(g -> g.tasks().size() > 1)
+                ? podStatuses(ns, job, null) : List.of();
         if (apps.isEmpty() && pods.isEmpty()) {
             throw NotFoundException.job(PLATFORM, job);
         }
-        JobSpec spec = specOf(apps.isEmpty() ? pods.get(0).path("spec") : apps.get(0));
+        JobSpec spec = fromApps != null ? fromApps : specOf(pods.get(0).path("spec"));
         Map<String, String> versions = new HashMap<>();
         List<GroupStatus> groups = new ArrayList<>();
         boolean deploying = false;

@@ -300,12 +300,13 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
         String version = SpecVersion.of(spec);
         String job = spec.name();
         return DeploymentTracker.started(PLATFORM, job, version, changed, (tracker, deadline) -> {
-            double from = since.getEpochSecond() + since.getNano() / 1e9;
+            Instant from = since;
             while (!tracker.isDone()) {
-                double readAt = Instant.now().getEpochSecond() + Instant.now().getNano() / 1e9;
+                Instant readAt = Instant.now();
                 List<JsonNode> services = services(job);
-                JobStatus status = statusOf(job, services);
-                if (verdict(tracker, spec, version, rollback, services, status, since, awaitUpdate)) {
+                JsonNode tasks = tasks(job, services);
+                JobStatus status = statusOf(job, services, tasks);
+                if (verdict(tracker, spec, version, rollback, services, tasks, status, since, awaitUpdate)) {
                     return;
                 }
                 tracker.progress(status);
@@ -316,7 +317,8 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
                 Duration window = left.compareTo(EVENT_WINDOW) < 0 ? left : EVENT_WINDOW;
                 Set<String> names = new java.util.HashSet<>();
                 services.forEach(s -> names.add(s.path("Spec").path("Name").asText()));
-                waitForEvent(names, Math.min(from, readAt), window);
+                // from the previous read on, so that nothing between that read and this wait is missed
+                waitForEvent(names, from, window);
                 from = readAt;
             }
         });
@@ -324,7 +326,7 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
 
     /** Decides the deployment's end, if it has one; returns whether it did. */
     private boolean verdict(DeploymentTracker tracker, JobSpec spec, String version, boolean rollback, List<JsonNode> services,
-                            JobStatus status, Instant since, Map<String, String> awaitUpdate) {
+                            JsonNode tasks, JobStatus status, Instant since, Map<String, String> awaitUpdate) {
         for (JsonNode s : services) {
             JsonNode u = s.path("UpdateStatus");
             String state = u.path("State").asText("");
@@ -355,7 +357,7 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
                 }
             }
         }
-        boolean inProgress = services.stream().anyMatch(s -> Set.of("updating", "rollback_started").contains(s.path("UpdateStatus").path("State").asText()));
+        boolean inProgress = services.stream().anyMatch(SwarmOrchestrator::updating);
         for (JsonNode s : services) {
             JsonNode u = s.path("UpdateStatus");
             String before = awaitUpdate.get(s.path("Spec").path("Name").asText());
@@ -371,7 +373,7 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
         }
         if (!inProgress) {
             for (JsonNode s : services) {
-                JsonNode failed = recentFailure(s, version, since, spec.type());
+                JsonNode failed = recentFailure(tasks, s, version, since, spec.type());
                 boolean retried = spec.type() == JobType.BATCH
                         && !"none".equals(s.path("Spec").path("TaskTemplate").path("RestartPolicy").path("Condition").asText());
                 if (failed != null && !retried) {
@@ -387,16 +389,19 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
         return false;
     }
 
-    private final Map<String, List<JsonNode>> lastTasks = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Whether Swarm is updating or rolling back the service. */
+    private static boolean updating(JsonNode service) {
+        return Set.of("updating", "rollback_started").contains(service.path("UpdateStatus").path("State").asText());
+    }
 
     /**
      * A task of the new version that ended since the deploy. A service's task should run for ever, so one that
      * completed also counts: Swarm stops an unhealthy container, and a server that exits cleanly on SIGTERM then
      * shows as "complete" rather than "failed".
      */
-    private JsonNode recentFailure(JsonNode service, String version, Instant since, JobType type) {
-        for (JsonNode t : lastTasks.getOrDefault(service.path("ID").asText(), List.of())) {
-            boolean ours = version.equals(t.path("Spec").path("ContainerSpec").path("Labels").path(SpecVersion.LABEL).asText());
+    private static JsonNode recentFailure(JsonNode tasks, JsonNode service, String version, Instant since, JobType type) {
+        for (JsonNode t : tasks) {
+            boolean ours = service.path("ID").asText().equals(t.path("ServiceID").asText()) && version.equals(t.path("Spec").path("ContainerSpec").path("Labels").path(SpecVersion.LABEL).asText());
             String state = t.path("Status").path("State").asText();
             boolean ended = FAILED_STATES.contains(state) || (type != JobType.BATCH && "complete".equals(state));
             if (ours && ended
@@ -408,11 +413,10 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
     }
 
     /** Blocks until a relevant service or container event arrives or the window ends; a dropped stream just returns. */
-    private void waitForEvent(Set<String> services, double since, Duration window) {
-        double until = Instant.now().plus(window).toEpochMilli() / 1000.0;
+    private void waitForEvent(Set<String> services, Instant since, Duration window) {
         Map<String, String> q = new LinkedHashMap<>();
-        q.put("since", String.format(Locale.ROOT, "%.6f", since));
-        q.put("until", String.format(Locale.ROOT, "%.6f", until));
+        q.put("since", epochSeconds(since));
+        q.put("until", epochSeconds(Instant.now().plus(window)));
         q.put("filters", Engine.filters(Map.of("type", List.of("service", "container"))));
         try {
             engine.stream("follow the engine's events", "/events", q, e -> !relevant(e, services));
@@ -426,6 +430,11 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
         }
     }
 
+    /** An instant as the Engine API's {@code since}/{@code until} want it: seconds since the epoch, with a fraction. */
+    private static String epochSeconds(Instant t) {
+        return t.getEpochSecond() + "." + String.format(Locale.ROOT, "%09d", t.getNano());
+    }
+
     private static boolean relevant(JsonNode e, Set<String> services) {
         JsonNode attrs = e.path("Actor").path("Attributes");
         return services.contains(attrs.path("name").asText()) || services.contains(attrs.path("com.docker.swarm.service.name").asText());
@@ -434,17 +443,25 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
     @Override
     public JobStatus status(String jobId) {
         String job = name(jobId);
-        return statusOf(job, services(job));
+        List<JsonNode> services = services(job);
+        return statusOf(job, services, tasks(job, services));
     }
 
-    private JobStatus statusOf(String job, List<JsonNode> services) {
+    /** The tasks of the job's services, in one request (none when there are no services). */
+    private JsonNode tasks(String job, List<JsonNode> services) {
+        if (services.isEmpty()) {
+            return Engine.JSON.createArrayNode();
+        }
+        List<String> ids = services.stream().map(s -> s.path("ID").asText()).toList();
+        return engine.get("list the tasks of " + job, "/tasks", Map.of("filters", Engine.filters(Map.of("service", ids))));
+    }
+
+    private JobStatus statusOf(String job, List<JsonNode> services, JsonNode tasks) {
         if (services.isEmpty()) {
             throw NotFoundException.job(PLATFORM, job);
         }
         Map<String, JsonNode> nodes = new HashMap<>();
         nodes().forEach(n -> nodes.put(n.path("ID").asText(), n));
-        List<String> ids = services.stream().map(s -> s.path("ID").asText()).toList();
-        JsonNode tasks = engine.get("list the tasks of " + job, "/tasks", Map.of("filters", Engine.filters(Map.of("service", ids))));
         List<GroupStatus> groups = new ArrayList<>();
         JobSpec spec = storedSpec(services.get(0));
         boolean deploying = false;
@@ -455,13 +472,13 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
                     mine.add(t);
                 }
             });
-            lastTasks.put(s.path("ID").asText(), mine);
             String g = group(s);
+            GroupSpec gs = storedSpec(s).group(g).orElse(null);
             List<InstanceStatus> instances = new ArrayList<>();
             for (JsonNode t : mine) {
                 String desired = t.path("DesiredState").asText();
                 if (desired.equals("running") || desired.equals("complete") || desired.equals("ready")) {
-                    instances.add(instance(t, g, nodes, storedSpec(s).group(g).orElse(null)));
+                    instances.add(instance(t, g, nodes, gs));
                 }
             }
             int desired = replicas(s.path("Spec"));
@@ -473,7 +490,7 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
                         : (int) mine.stream().filter(t -> t.path("DesiredState").asText().equals("running")).count();
             }
             groups.add(new GroupStatus(g, desired, instances));
-            deploying |= Set.of("updating", "rollback_started").contains(s.path("UpdateStatus").path("State").asText());
+            deploying |= updating(s);
         }
         String version = services.get(0).path("Spec").path("Labels").path(SpecVersion.LABEL).asText();
         boolean healthy = DeploymentTracker.settled(groups, spec.type(), version);
@@ -534,9 +551,8 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
             if (!out.containsKey(job) && selector.matches(labels)) {
                 String type = s.path("Spec").path("Mode").has("Global") ? "system"
                         : s.path("Spec").path("Mode").has("ReplicatedJob") ? "batch" : "service";
-                boolean updating = Set.of("updating", "rollback_started").contains(s.path("UpdateStatus").path("State").asText());
                 out.put(job, new JobSummary(job, l.path(ServiceTranslator.NAMESPACE_LABEL).asText(null), type, labels,
-                        updating ? JobState.DEPLOYING : JobState.RUNNING));
+                        updating(s) ? JobState.DEPLOYING : JobState.RUNNING));
             }
         }
         return new ArrayList<>(out.values());
@@ -736,12 +752,12 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
     public Subscription watch(String jobId, Consumer<Event> listener) {
         String job = name(jobId);
         Thread t = new Thread(() -> {
-            double since = System.currentTimeMillis() / 1000.0;
+            Instant since = Instant.now();
             while (!Thread.currentThread().isInterrupted()) {
-                double[] last = {since};
+                Instant[] last = {since};
                 try {
                     Map<String, String> q = new LinkedHashMap<>();
-                    q.put("since", String.format(Locale.ROOT, "%.6f", since));
+                    q.put("since", epochSeconds(since));
                     q.put("filters", Engine.filters(Map.of("type", List.of("service", "container"))));
                     engine.stream("watch " + job, "/events", q, e -> {
                         JsonNode attrs = e.path("Actor").path("Attributes");
@@ -755,7 +771,7 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
                             listener.accept(Event.instance(job, Event.Type.PLATFORM, group, instance,
                                     e.path("Type").asText() + " " + e.path("Action").asText() + detail));
                         }
-                        last[0] = e.path("timeNano").asLong() / 1e9;
+                        last[0] = Instant.ofEpochSecond(0, e.path("timeNano").asLong());
                         return !Thread.currentThread().isInterrupted();
                     });
                 } catch (RuntimeException dropped) {

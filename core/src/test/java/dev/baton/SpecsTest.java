@@ -26,6 +26,7 @@ import dev.baton.model.UpdateStrategy;
 import dev.baton.model.VolumeAccess;
 import dev.baton.model.VolumeMount;
 import dev.baton.model.VolumeSpec;
+import dev.baton.spi.SecretRules;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -418,5 +419,114 @@ class SpecsTest {
                 """);
 
         assertThat(spec.groups().get(1).tasks().get(0).env()).containsExactly(Map.entry("MODE", "on"), Map.entry("LEVEL", "yes"));
+    }
+
+    private static final String KEY_RULE = " is not a valid secret key: 1-253 characters of a-z, A-Z, 0-9, -, _ and ., and not . or ..";
+    private static final String CLIMBS = " has a .. segment; a path must not lead out of the directory it names";
+
+    @Test
+    void pathsAndSecretKeysThatLeaveTheirDirectoryOrHideCharactersAreRefused() {
+        assertThat(violations("""
+                apiVersion: baton/v1
+                name: app
+                groups:
+                  - name: web
+                    tasks:
+                      - name: server
+                        command: [x]
+                        workingDir: /srv/../../etc
+                        secrets:
+                          - {secret: tls, key: cert, file: /etc/tls/cert.pem}
+                          - {secret: tls, key: cert, file: /../../../../tmp/x}
+                          - {secret: tls, key: ../../supervisor.json, file: /etc/tls/a}
+                          - {secret: tls, key: "..", file: /etc/tls/b}
+                          - {secret: tls, key: ".", file: /etc/tls/c}
+                          - {secret: tls, key: cert, file: "/etc/tls/\\u202Emep.crt"}
+                          - {secret: tls, key: cert, file: "/etc/tls/\\0x"}
+                          - {secret: tls, key: cert, file: /a/..}
+                          - {secret: tls, key: cert, file: /a/../b}
+                        volumes:
+                          - {volume: data, mountPath: /../../../../tmp/victim}
+                          - {volume: data, mountPath: "/data\\n"}
+                secrets: [{name: tls}]
+                volumes: [{name: data}]
+                """)).containsExactly(
+                "groups[0].tasks[0].workingDir: \"/srv/../../etc\"" + CLIMBS,
+                "groups[0].tasks[0].secrets[1].file: \"/../../../../tmp/x\"" + CLIMBS,
+                "groups[0].tasks[0].secrets[2].key: \"../../supervisor.json\"" + KEY_RULE,
+                "groups[0].tasks[0].secrets[3].key: \"..\"" + KEY_RULE,
+                "groups[0].tasks[0].secrets[4].key: \".\"" + KEY_RULE,
+                "groups[0].tasks[0].secrets[5].file: \"/etc/tls/\\u202emep.crt\" contains the format character U+202E;"
+                        + " a path must not contain control or format characters",
+                "groups[0].tasks[0].secrets[6].file: \"/etc/tls/\\u0000x\" contains the control character U+0000;"
+                        + " a path must not contain control or format characters",
+                "groups[0].tasks[0].secrets[7].file: \"/a/..\"" + CLIMBS,
+                "groups[0].tasks[0].secrets[8].file: \"/a/../b\"" + CLIMBS,
+                "groups[0].tasks[0].volumes[0].mountPath: \"/../../../../tmp/victim\"" + CLIMBS,
+                "groups[0].tasks[0].volumes[1].mountPath: \"/data\\n\" contains the control character U+000A;"
+                        + " a path must not contain control or format characters");
+    }
+
+    @Test
+    void aPathOrKeyIsRefusedWhenBuiltInCodeToo() {
+        JobSpec spec = JobSpec.builder("app").secret("tls").group(GroupSpec.builder("web").task(TaskSpec.builder("t").command("x")
+                .workingDir("/srv/\u2066x")
+                .secret(SecretMount.file("tls", "a".repeat(254), "/etc/tls/a"))
+                .secret(SecretMount.file("tls", "cert", "/" + "a/".repeat(200) + ".."))
+                .build()).build()).build();
+
+        assertThatThrownBy(() -> Specs.validate(spec)).isInstanceOfSatisfying(InvalidSpecException.class, e -> {
+            assertThat(e.violations()).extracting(Violation::path).containsExactly(
+                    "groups[0].tasks[0].workingDir", "groups[0].tasks[0].secrets[0].key", "groups[0].tasks[0].secrets[1].file");
+            assertThat(e.violations().get(0).message()).startsWith("\"/srv/\\u2066x\" contains the format character U+2066");
+            // long values are cut: 100 characters of the value, then how long it was
+            assertThat(e.violations().get(1).message()).isEqualTo("\"" + "a".repeat(100) + "\"… (254 characters)" + KEY_RULE);
+            assertThat(e.violations().get(2).message()).isEqualTo("\"/" + "a/".repeat(49) + "a\"… (403 characters)" + CLIMBS);
+        });
+    }
+
+    @Test
+    void ordinaryPathsAndKeysPass() {
+        JobSpec spec = Specs.read("""
+                apiVersion: baton/v1
+                name: app
+                groups:
+                  - name: web
+                    tasks:
+                      - name: server
+                        command: [x]
+                        workingDir: /srv/..data
+                        secrets:
+                          - {secret: tls, key: tls.crt, file: /etc/tls/cert.pem}
+                          - {secret: tls, key: ..data, file: /srv/..data/key.pem}
+                          - {secret: tls, key: _Key-1.v2, file: /etc/tls/.../x..}
+                        volumes: [{volume: data, mountPath: /var/lib/data./.x}]
+                secrets: [{name: tls}]
+                volumes: [{name: data}]
+                """);
+
+        TaskSpec t = spec.groups().get(0).tasks().get(0);
+        assertThat(t.workingDir()).isEqualTo("/srv/..data");
+        assertThat(t.secrets()).extracting(SecretMount::key).containsExactly("tls.crt", "..data", "_Key-1.v2");
+        assertThat(t.secrets()).extracting(SecretMount::file).containsExactly("/etc/tls/cert.pem", "/srv/..data/key.pem", "/etc/tls/.../x..");
+        assertThat(t.volumes().get(0).mountPath()).isEqualTo("/var/lib/data./.x");
+        assertThat(SecretRules.keyProblem("k".repeat(253))).isEmpty();
+    }
+
+    @Test
+    void secretRulesNameEveryBadNameAndKeyOfAPut() {
+        assertThatThrownBy(() -> SecretRules.check("../x", SecretData.of(Map.of("ok.key", "v", "../../supervisor.json", "v", "..", "v"))))
+                .isInstanceOfSatisfying(InvalidSpecException.class, e -> {
+                    assertThat(e.violations()).extracting(Violation::path).containsExactly("name", "keys", "keys");
+                    assertThat(e.violations().get(0).message()).startsWith("\"../x\" is not a valid secret name");
+                    assertThat(e.violations()).extracting(Violation::message)
+                            .contains("\"../../supervisor.json\"" + KEY_RULE, "\"..\"" + KEY_RULE);
+                    assertThat(e.getMessage()).doesNotContain("\"v\"");
+                });
+        assertThatThrownBy(() -> SecretRules.checkName("db\u202e")).isInstanceOfSatisfying(InvalidSpecException.class, e ->
+                assertThat(e.violations()).containsExactly(new Violation("name", "\"db\\u202e\" is not a valid secret name: 1-63 characters"
+                        + " of a-z, 0-9 and -, starting with a letter and ending with a letter or digit")));
+        SecretRules.check("db", SecretData.of(Map.of("password", "v", "tls.crt", "v")));
+        SecretRules.checkName("db");
     }
 }

@@ -374,4 +374,14 @@ public final class SpecCodec {
         SpecValidator.validate(spec, violations);
         return violations;
     }
+
+    /** Whether a value follows the rule for job, group, task, service, secret and volume names. */
+    public static boolean isName(String value) {
+        return value != null && SpecValidator.NAME.matcher(value).matches();
+    }
+
+    /** Why a value breaks the name rule, for a violation at its path. */
+    public static String nameRule(String value, String what) {
+        return Quoted.quote(value) + " is not a valid " + what + " name: 1-63 characters of a-z, 0-9 and -, starting with a letter and ending with a letter or digit";
+    }
 }

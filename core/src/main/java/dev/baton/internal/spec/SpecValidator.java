@@ -17,9 +17,11 @@ import dev.baton.model.TaskSpec;
 import dev.baton.model.UpdatePolicy;
 import dev.baton.model.VolumeMount;
 import dev.baton.model.VolumeSpec;
+import dev.baton.spi.SecretRules;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.ZoneId;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -59,8 +61,32 @@ final class SpecValidator {
         if (value == null) {
             add(path, "is required");
         } else if (!NAME.matcher(value).matches()) {
-            add(path, "\"" + value + "\" is not a valid " + what + " name: 1-63 characters of a-z, 0-9 and -, starting with a letter and ending with a letter or digit");
+            add(path, SpecCodec.nameRule(value, what));
         }
+    }
+
+    /**
+     * Records why a path a task sees (a working directory, a mount point, a secret file) cannot be used: a control or
+     * format character, not absolute, or a {@code ..} segment that would lead out of the directory it names.
+     *
+     * @return whether the path is usable
+     */
+    private boolean path(String path, String value) {
+        int bad = Quoted.firstControlOrFormat(value);
+        if (bad >= 0) {
+            add(path, Quoted.quote(value) + " contains the " + (Character.getType(bad) == Character.CONTROL ? "control" : "format")
+                    + " character " + Quoted.codePoint(bad) + "; a path must not contain control or format characters");
+            return false;
+        }
+        if (!value.startsWith("/")) {
+            add(path, Quoted.quote(value) + " is not an absolute path");
+            return false;
+        }
+        if (Arrays.asList(value.split("/", -1)).contains("..")) {
+            add(path, Quoted.quote(value) + " has a .. segment; a path must not lead out of the directory it names");
+            return false;
+        }
+        return true;
     }
 
     private void job(JobSpec s) {
@@ -107,7 +133,8 @@ final class SpecValidator {
         Set<String> secretNames = new HashSet<>();
         for (int i = 0; i < s.secrets().size(); i++) {
             SecretRef r = s.secrets().get(i);
-            name("secrets[" + i + "].name", r.name(), "secret");
+            String np = "secrets[" + i + "].name";
+            SecretRules.nameProblem(r.name()).ifPresent(problem -> add(np, problem));
             if (r.name() != null && !secretNames.add(r.name())) {
                 add("secrets[" + i + "].name", "duplicate secret \"" + r.name() + "\"");
             }
@@ -246,8 +273,8 @@ final class SpecValidator {
                 add(tp + ".env." + k, "\"" + k + "\" is not a valid environment variable name");
             }
         });
-        if (t.workingDir() != null && !t.workingDir().startsWith("/")) {
-            add(tp + ".workingDir", "\"" + t.workingDir() + "\" is not an absolute path");
+        if (t.workingDir() != null) {
+            path(tp + ".workingDir", t.workingDir());
         }
         if (t.resources() != null) {
             if (t.resources().cpu() != null && t.resources().cpu().millicores() == 0) {
@@ -291,6 +318,8 @@ final class SpecValidator {
             }
             if (m.key() == null || m.key().isBlank()) {
                 add(mp + ".key", "is required");
+            } else {
+                SecretRules.keyProblem(m.key()).ifPresent(problem -> add(mp + ".key", problem));
             }
             if ((m.env() == null) == (m.file() == null)) {
                 add(mp, "needs exactly one of env or file");
@@ -300,10 +329,8 @@ final class SpecValidator {
                 } else if (!envTargets.add(m.env())) {
                     add(mp + ".env", "\"" + m.env() + "\" is already set in this task");
                 }
-            } else if (!m.file().startsWith("/")) {
-                add(mp + ".file", "\"" + m.file() + "\" is not an absolute path");
-            } else if (!files.add(m.file())) {
-                add(mp + ".file", "\"" + m.file() + "\" is already mounted in this task");
+            } else if (path(mp + ".file", m.file()) && !files.add(m.file())) {
+                add(mp + ".file", Quoted.quote(m.file()) + " is already mounted in this task");
             }
         }
         Set<String> mountPaths = new HashSet<>();
@@ -317,10 +344,8 @@ final class SpecValidator {
             }
             if (m.mountPath() == null) {
                 add(mp + ".mountPath", "is required");
-            } else if (!m.mountPath().startsWith("/")) {
-                add(mp + ".mountPath", "\"" + m.mountPath() + "\" is not an absolute path");
-            } else if (!mountPaths.add(m.mountPath())) {
-                add(mp + ".mountPath", "\"" + m.mountPath() + "\" is already mounted in this task");
+            } else if (path(mp + ".mountPath", m.mountPath()) && !mountPaths.add(m.mountPath())) {
+                add(mp + ".mountPath", Quoted.quote(m.mountPath()) + " is already mounted in this task");
             }
         }
     }

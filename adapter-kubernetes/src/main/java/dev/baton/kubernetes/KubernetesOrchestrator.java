@@ -38,6 +38,7 @@ import dev.baton.plan.Plan;
 import dev.baton.spi.DeploymentTracker;
 import dev.baton.spi.JobRef;
 import dev.baton.spi.JsonDiff;
+import dev.baton.spi.SecretRules;
 import dev.baton.spi.SpecVersion;
 import dev.baton.status.Endpoint;
 import dev.baton.status.Event;
@@ -337,9 +338,27 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
             List<String> services = spec.type() == JobType.SERVICE
                     ? spec.groups().stream().flatMap(g -> g.services().stream()).map(dev.baton.model.ServiceSpec::name).toList() : List.of();
             // one watch per Service, by equality selector (which every API server, and the mock, supports)
-            List<Watch> slices = new ArrayList<>();
+            List<Watch> others = new ArrayList<>();
+            if (spec.type() == JobType.SERVICE) {
+                // the Deployment controller's verdict (Progressing: ProgressDeadlineExceeded) arrives in the Deployments' status
+                others.add(client().apps().deployments().inNamespace(ns).withLabel(SpecVersion.JOB_LABEL, spec.name())
+                        .watch(new Watcher<io.fabric8.kubernetes.api.model.apps.Deployment>() {
+                            @Override
+                            public void eventReceived(Action action, io.fabric8.kubernetes.api.model.apps.Deployment d) {
+                                synchronized (signal) {
+                                    events[0]++;
+                                    signal.notifyAll();
+                                }
+                            }
+
+                            @Override
+                            public void onClose(WatcherException cause) {
+                                // the pod watch and the loop's bounded wait still re-read the state
+                            }
+                        }));
+            }
             for (String service : services) {
-                slices.add(client().discovery().v1().endpointSlices().inNamespace(ns).withLabel("kubernetes.io/service-name", service)
+                others.add(client().discovery().v1().endpointSlices().inNamespace(ns).withLabel("kubernetes.io/service-name", service)
                         .watch(new Watcher<io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice>() {
                             @Override
                             public void eventReceived(Action action, io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice slice) {
@@ -361,17 +380,25 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
                     synchronized (signal) {
                         seen = events[0];
                     }
-                    JobStatus status = statusOf(ns, spec.name());
+                    Reading reading = read(ns, spec.name());
+                    JobStatus status = reading.status();
                     if (DeploymentTracker.settled(status.groups(), spec.type(), version) && endpointsListed(ns, spec)) {
-                        tracker.completeIfHealthy(status, false);
-                        tracker.complete(spec.type() == JobType.BATCH ? Outcome.COMPLETED : Outcome.HEALTHY, status, "healthy");
-                        return;
+                        if (spec.type() == JobType.BATCH || spec.type() == JobType.CRON) {
+                            tracker.complete(spec.type() == JobType.BATCH ? Outcome.COMPLETED : Outcome.HEALTHY, status, "healthy");
+                            return;
+                        }
+                        // healthy once no group runs more pods than it wants: a scale-down is done when the extra pods are gone
+                        if (tracker.completeIfHealthy(status, false)) {
+                            return;
+                        }
                     }
                     tracker.progress(status);
                     Instant now = Instant.now();
-                    if (deadlineLimit != null && now.isAfter(started.plus(deadlineLimit))) {
-                        OnFailure onFailure = spec.update().onFailure();
-                        String why = "not healthy within " + dev.baton.model.Durations.format(deadlineLimit);
+                    boolean overdue = deadlineLimit != null && now.isAfter(started.plus(deadlineLimit));
+                    if (reading.failure() != null || overdue) {
+                        OnFailure onFailure = spec.update() == null ? null : spec.update().onFailure();
+                        String why = reading.failure() != null ? reading.failure()
+                                : "not healthy within " + dev.baton.model.Durations.format(deadlineLimit) + reading.detail();
                         if (onFailure == OnFailure.ROLLBACK && mayRevert && spec.type() == JobType.SERVICE) {
                             JobSpec previous = previousSpec(ns, spec);
                             if (previous != null) {
@@ -401,7 +428,7 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
                 if (watch[0] != null) {
                     watch[0].close();
                 }
-                slices.forEach(Watch::close);
+                others.forEach(Watch::close);
             }
         });
     }
@@ -445,28 +472,108 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
     }
 
     private JobStatus statusOf(String ns, String job) {
+        return read(ns, job).status();
+    }
+
+    /**
+     * A job's status; {@code failure}: the Deployment controller gave up on the rollout of the job's version (null if
+     * not); {@code detail}: why its pods are not ready, as the kubelet says (empty if it says nothing).
+     */
+    private record Reading(JobStatus status, String failure, String detail) {
+    }
+
+    private Reading read(String ns, String job) {
         JobSpec spec = workloadSpec(ns, job);
+        String version = SpecVersion.of(spec);
         List<Pod> pods = call("list pods of " + job, () -> client().pods().inNamespace(ns).withLabel(SpecVersion.JOB_LABEL, job).list().getItems());
         List<GroupStatus> groups = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
         for (GroupSpec g : spec.groups()) {
-            int desired = desired(ns, spec, g);
-            List<InstanceStatus> instances = pods.stream()
-                    .filter(p -> g.name().equals(p.getMetadata().getLabels().get(SpecVersion.GROUP_LABEL)))
-                    .map(p -> instance(p, g)).toList();
-            groups.add(new GroupStatus(g.name(), desired, instances));
+            List<Pod> groupPods = pods.stream().filter(p -> g.name().equals(p.getMetadata().getLabels().get(SpecVersion.GROUP_LABEL))).toList();
+            int desired;
+            if (spec.type() == JobType.SERVICE) {
+                var d = call("read deployment", () -> client().apps().deployments().inNamespace(ns).withName(Translator.workloadName(spec, g)).get());
+                desired = d == null || d.getSpec().getReplicas() == null ? g.countOrDefault() : d.getSpec().getReplicas();
+                String verdict = d == null ? null : progressDeadlineExceeded(d, groupPods, version);
+                if (verdict != null) {
+                    failures.add(verdict);
+                }
+            } else {
+                desired = desired(ns, spec, g);
+            }
+            groups.add(new GroupStatus(g.name(), desired, groupPods.stream().map(p -> instance(p, g)).toList()));
         }
-        String version = SpecVersion.of(spec);
         boolean healthy = DeploymentTracker.settled(groups, spec.type(), version);
         JobState state = spec.type() == JobType.BATCH ? (healthy ? JobState.COMPLETED : JobState.RUNNING)
-                : healthy ? JobState.RUNNING : JobState.DEPLOYING;
-        return new JobStatus(job, ns, PLATFORM, state, healthy ? Health.HEALTHY : Health.UNHEALTHY, version, groups, null);
+                : healthy ? JobState.RUNNING : !failures.isEmpty() ? JobState.FAILED : JobState.DEPLOYING;
+        String detail = notReady(pods.stream().filter(p -> version.equals(p.getMetadata().getLabels().get(SpecVersion.LABEL))).toList());
+        JobStatus status = new JobStatus(job, ns, PLATFORM, state, healthy ? Health.HEALTHY : Health.UNHEALTHY, version, groups, null);
+        return new Reading(status, healthy || failures.isEmpty() ? null : String.join("; ", failures) + detail, detail);
+    }
+
+    private static final String POD_TEMPLATE_HASH = "pod-template-hash";
+
+    /**
+     * The Deployment controller's verdict on the rollout of {@code version}, as {@code kubectl rollout status} reads it: for
+     * the generation it has observed, {@code Progressing} is {@code False} with reason {@code ProgressDeadlineExceeded}
+     * (upstream {@code pkg/controller/deployment/progress.go}). The condition names the ReplicaSet that timed out
+     * ({@code ReplicaSet "<deployment>-<pod-template-hash>" has timed out progressing.}), and it stays after a rollback to an
+     * older ReplicaSet until that one is available again; so it counts only when it names the ReplicaSet of
+     * {@code version}'s pods. Null when the controller has not given up on that rollout.
+     */
+    static String progressDeadlineExceeded(io.fabric8.kubernetes.api.model.apps.Deployment d, List<Pod> pods, String version) {
+        var st = d.getStatus();
+        if (st == null || st.getConditions() == null) {
+            return null;
+        }
+        Long generation = d.getMetadata().getGeneration();
+        if (generation != null && (st.getObservedGeneration() == null || st.getObservedGeneration() < generation)) {
+            return null;
+        }
+        var progressing = st.getConditions().stream().filter(c -> "Progressing".equals(c.getType())).findFirst().orElse(null);
+        if (progressing == null || !"False".equals(progressing.getStatus()) || !"ProgressDeadlineExceeded".equals(progressing.getReason())
+                || progressing.getMessage() == null) {
+            return null;
+        }
+        String name = d.getMetadata().getName();
+        boolean ofVersion = pods.stream().filter(p -> version.equals(p.getMetadata().getLabels().get(SpecVersion.LABEL)))
+                .map(p -> p.getMetadata().getLabels().get(POD_TEMPLATE_HASH)).filter(Objects::nonNull).distinct()
+                .anyMatch(hash -> progressing.getMessage().contains("\"" + name + "-" + hash + "\""));
+        return ofVersion ? "Deployment " + name + ": " + progressing.getMessage() + " (ProgressDeadlineExceeded)" : null;
+    }
+
+    /**
+     * Why the first pod of these that is not ready is not, from its containers' states: a waiting reason such as
+     * {@code CrashLoopBackOff} with the last exit code and the restart count. Empty when no container says.
+     */
+    static String notReady(List<Pod> pods) {
+        for (Pod p : pods) {
+            if (p.getStatus() == null || p.getStatus().getContainerStatuses() == null) {
+                continue;
+            }
+            for (var cs : p.getStatus().getContainerStatuses()) {
+                var waiting = cs.getState() == null ? null : cs.getState().getWaiting();
+                var terminated = cs.getState() != null && cs.getState().getTerminated() != null ? cs.getState().getTerminated()
+                        : cs.getLastState() == null ? null : cs.getLastState().getTerminated();
+                if (Boolean.TRUE.equals(cs.getReady()) || (waiting == null && terminated == null)) {
+                    continue;
+                }
+                StringBuilder sb = new StringBuilder(" (pod ").append(p.getMetadata().getName()).append(", container ").append(cs.getName())
+                        .append(": ");
+                if (waiting != null && waiting.getReason() != null) {
+                    sb.append(waiting.getReason()).append(", ");
+                }
+                if (terminated != null && terminated.getExitCode() != null) {
+                    sb.append("exit code ").append(terminated.getExitCode()).append(", ");
+                }
+                int restarts = cs.getRestartCount() == null ? 0 : cs.getRestartCount();
+                return sb.append(restarts).append(restarts == 1 ? " restart)" : " restarts)").toString();
+            }
+        }
+        return "";
     }
 
     private int desired(String ns, JobSpec spec, GroupSpec g) {
-        if (spec.type() == JobType.SERVICE) {
-            var d = call("read deployment", () -> client().apps().deployments().inNamespace(ns).withName(Translator.workloadName(spec, g)).get());
-            return d == null || d.getSpec().getReplicas() == null ? g.countOrDefault() : d.getSpec().getReplicas();
-        }
         if (spec.type() == JobType.SYSTEM) {
             var d = call("read daemon set", () -> client().apps().daemonSets().inNamespace(ns).withName(Translator.workloadName(spec, g)).get());
             return d == null || d.getStatus() == null || d.getStatus().getDesiredNumberScheduled() == null ? 1
@@ -545,8 +652,13 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
             throw UnsupportedCapabilityException.operation(PLATFORM, "scaling a " + spec.type().id() + " job",
                     "only Deployments (service jobs) have a replica count");
         }
-        call("scale " + Translator.workloadName(spec, g), () -> client().apps().deployments().inNamespace(ns)
-                .withName(Translator.workloadName(spec, g)).scale(count));
+        // the Scale subresource written without fabric8's wait (Scalable.scale(int) polls until status.replicas matches):
+        // the returned Deployment's await follows the pods by watch
+        call("scale " + Translator.workloadName(spec, g), () -> {
+            var deployment = client().apps().deployments().inNamespace(ns).withName(Translator.workloadName(spec, g));
+            return deployment.scale(new io.fabric8.kubernetes.api.model.autoscaling.v1.ScaleBuilder(deployment.scale())
+                    .editOrNewMetadata().withResourceVersion(null).endMetadata().editOrNewSpec().withReplicas(count).endSpec().build());
+        });
         return track(ns, spec.withCount(group, count), true, false);
     }
 
@@ -726,6 +838,7 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
 
     @Override
     public void put(String name, SecretData data) {
+        SecretRules.check(name, data);
         String ns = namespace(null);
         Map<String, String> encoded = new LinkedHashMap<>();
         data.keys().forEach(k -> encoded.put(k, Base64.getEncoder().encodeToString(data.bytes(k))));
@@ -751,6 +864,7 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
 
     @Override
     public void delete(String name) {
+        SecretRules.checkName(name);
         String ns = namespace(null);
         var deleted = call("delete secret " + name, () -> client().secrets().inNamespace(ns).withName(name).delete());
         if (deleted == null || deleted.isEmpty()) {

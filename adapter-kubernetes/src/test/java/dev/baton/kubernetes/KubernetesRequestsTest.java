@@ -11,6 +11,8 @@ import dev.baton.OrchestratorConfig;
 import dev.baton.Orchestrators;
 import dev.baton.PlatformException;
 import dev.baton.PlatformUnavailableException;
+import dev.baton.SecretData;
+import dev.baton.SecretsFacet;
 import dev.baton.Target;
 import dev.baton.UnsupportedCapabilityException;
 import dev.baton.model.JobSpec;
@@ -164,6 +166,27 @@ class KubernetesRequestsTest {
                     .hasMessageContaining("node port range 30000-32767");
         }
         assertThat(drain()).isEmpty();
+    }
+
+    @Test
+    void aSecretWhoseNameOrKeyBreaksTheRuleIsRefusedBeforeAnythingIsSent() throws Exception {
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new DryRunCrudDispatcher(), false);
+        server.init(InetAddress.getLoopbackAddress(), 0);
+        try (Orchestrator o = connect(server)) {
+            SecretsFacet secrets = o.facet(SecretsFacet.class).orElseThrow();
+
+            assertThatThrownBy(() -> secrets.put("../x", SecretData.of("password", "v"))).isInstanceOfSatisfying(InvalidSpecException.class,
+                    e -> assertThat(e.violations()).extracting(v -> v.path()).containsExactly("name"));
+            assertThatThrownBy(() -> secrets.put("db", SecretData.of("../../supervisor.json", "v"))).isInstanceOfSatisfying(
+                    InvalidSpecException.class, e -> assertThat(e.violations()).extracting(v -> v.path()).containsExactly("keys"));
+            assertThatThrownBy(() -> secrets.put("db", SecretData.of("..", "v"))).isInstanceOf(InvalidSpecException.class);
+            assertThatThrownBy(() -> secrets.delete("../x")).isInstanceOf(InvalidSpecException.class);
+            assertThat(drain()).isEmpty();
+
+            // the same calls with valid names and keys do reach the server
+            secrets.put("db", SecretData.of("tls.crt", "v"));
+            assertThat(writes(drain())).containsExactly("POST /api/v1/namespaces/default/secrets");
+        }
     }
 
     @Test

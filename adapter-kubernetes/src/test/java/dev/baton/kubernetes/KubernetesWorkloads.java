@@ -21,7 +21,10 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.Optional;
 
-/** Container workloads for the mock cluster; {@code FAIL=1} makes the fixture report the pod not ready. */
+/**
+ * Container workloads for the mock cluster; {@code FAIL=1} makes the fixture report the pod not ready, and a command
+ * {@code sh -c "echo …; exit N"} makes its kubelet run the container into CrashLoopBackOff.
+ */
 final class KubernetesWorkloads implements ContractWorkloads {
     private final KubernetesClient client;
 
@@ -50,6 +53,19 @@ final class KubernetesWorkloads implements ContractWorkloads {
     @Override
     public JobSpec failingService(String name, int count) {
         return service(name, count, server(99).env("FAIL", "1").build(), UpdatePolicy.rolling().withParallelism(1)
+                .withHealthyDeadline(Duration.ofSeconds(3)).withOnFailure(OnFailure.ROLLBACK));
+    }
+
+    /**
+     * The server task with its command replaced by a shell that prints a line and exits 1, which the fixture's kubelet
+     * ({@link MockCluster#exitCode}) runs into CrashLoopBackOff. The same port, HTTP check (so the same readiness probe,
+     * which a container that exits at once never passes) and Service as {@link #healthyService}. No restart policy:
+     * Kubernetes refuses {@code restart.policy: on-failure} and {@code restart.attempts} on a service (a Deployment's
+     * pods restart Always, without limit), so the kubelet's back-off is all there is.
+     */
+    @Override
+    public JobSpec crashingService(String name, int count) {
+        return service(name, count, server(97).command("sh", "-c", "echo crashing; exit 1").build(), UpdatePolicy.rolling().withParallelism(1)
                 .withHealthyDeadline(Duration.ofSeconds(3)).withOnFailure(OnFailure.ROLLBACK));
     }
 

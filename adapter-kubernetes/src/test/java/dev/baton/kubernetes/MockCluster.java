@@ -1,18 +1,30 @@
 package dev.baton.kubernetes;
 
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerState;
+import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodConditionBuilder;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentCondition;
+import io.fabric8.kubernetes.api.model.apps.DeploymentConditionBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
@@ -22,32 +34,69 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import java.net.InetAddress;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
 
 /**
  * fabric8's Kubernetes mock API server in CRUD mode on 127.0.0.1, plus a stand-in for the controllers it does not
  * run. The mock stores objects and serves lists and watches; this fixture plays the Deployment, ReplicaSet, Job
- * and DaemonSet controllers and the kubelet, reacting to watch events (not polling):
+ * and DaemonSet controllers and the kubelet, reacting to watch events (not polling), and to the two timers the real
+ * ones keep (the kubelet's restart back-off, the Deployment controller's progress check):
  * <ul>
  * <li>a Deployment gets a ReplicaSet per pod template (with the revision annotation and the Deployment's annotations,
  * as the real controller copies them); the new one is scaled to the replica count, the old ones keep as many pods
  * as the new one lacks ready ones (RollingUpdate with maxUnavailable 0);</li>
+ * <li>a Deployment gets a {@code status} as the Deployment controller writes it ({@code observedGeneration},
+ * {@code replicas}, {@code updatedReplicas}, {@code readyReplicas}, {@code availableReplicas},
+ * {@code unavailableReplicas}, and the {@code Available} and {@code Progressing} conditions with the upstream reasons
+ * {@code NewReplicaSetCreated}, {@code FoundNewReplicaSet}, {@code ReplicaSetUpdated}, {@code NewReplicaSetAvailable},
+ * {@code ProgressDeadlineExceeded}, {@code MinimumReplicasAvailable}, {@code MinimumReplicasUnavailable}). A rollout
+ * that makes no progress for {@code spec.progressDeadlineSeconds} (600 when unset, the API server's default) after
+ * the Progressing condition's {@code lastUpdateTime} gets {@code Progressing} {@code status: "False"},
+ * {@code reason: ProgressDeadlineExceeded}, {@code message: ReplicaSet "…" has timed out progressing.}; a stuck
+ * rollout is re-checked at that moment plus one second, as the controller requeues it. Source: kubernetes/kubernetes
+ * {@code pkg/controller/deployment/progress.go} ({@code syncRolloutStatus}, {@code requeueStuckDeployment}),
+ * {@code pkg/controller/deployment/util/deployment_util.go} ({@code DeploymentComplete}, {@code DeploymentProgressing},
+ * {@code DeploymentTimedOut}, {@code SetDeploymentCondition}, {@code ResolveFenceposts}, the reason constants),
+ * {@code sync.go} ({@code calculateStatus}, {@code getNewReplicaSet}); field names from the 1.36 OpenAPI definitions
+ * {@code io.k8s.api.apps.v1.DeploymentStatus} and {@code DeploymentCondition} in {@code ../shared/upstream/kubernetes/};</li>
  * <li>pods are bound to the one node {@code node-1}, Running, and Ready unless a container's environment has
  * {@code FAIL=1} (the stand-in for a failing readiness probe: no container runs here);</li>
+ * <li>a container whose command says it exits, {@link #exitCode the one explicit form} {@code sh -c "echo …; exit N"},
+ * is run by the kubelet as a real one would run it, in a pod that restarts Always (Deployments, DaemonSets): it
+ * terminates at once ({@code state.terminated}: {@code exitCode} N, {@code reason} {@code Error}, or {@code Completed}
+ * for 0), is restarted at once, then after a back-off of 10 s doubling to 5 min ({@code backOffPeriod},
+ * {@code MaxContainerBackOff}); between restarts it is {@code state.waiting} with {@code reason: CrashLoopBackOff} and
+ * {@code message: back-off 10s restarting failed container=… pod=…}, with {@code lastState.terminated} the last exit,
+ * {@code restartCount} growing, {@code ready: false}, {@code started: false}. The pod stays {@code phase: Running}
+ * ("all containers are in the process of restarting") with its {@code Ready} and {@code ContainersReady} conditions
+ * {@code False}, {@code reason: ContainersNotReady}. The instant a restarted container runs before it exits again is
+ * not reported (a container that exits at once is gone before the kubelet's next look). Source: kubernetes/kubernetes
+ * {@code pkg/kubelet/kubelet_pods.go} ({@code getPhase}), {@code pkg/kubelet/kuberuntime/kuberuntime_manager.go}
+ * ({@code doBackOff}), {@code pkg/kubelet/status/generate.go}, {@code pkg/kubelet/kubelet.go}; the doc page
+ * "Pod Lifecycle" (container restarts); field names from {@code io.k8s.api.core.v1.ContainerStatus},
+ * {@code ContainerState*} and {@code PodCondition} in the same OpenAPI definitions. Job pods keep the {@code FAIL=1}
+ * stand-in;</li>
  * <li>a Job's pods end Succeeded (or Failed with {@code FAIL=1}); a DaemonSet gets one pod on the node;</li>
  * <li>each Service gets an EndpointSlice of the pods it selects, with their readiness (the EndpointSlice controller).</li>
  * </ul>
- * Not reproduced: scheduling, resource accounting, probes themselves, rollout pacing (surge, minReadySeconds,
- * progress deadlines), server-side apply and field ownership, admission and validation.
+ * Not reproduced: scheduling, resource accounting, probes themselves, rollout pacing (surge, minReadySeconds: a ready
+ * pod counts as available at once), ReplicaSet status, server-side apply and field ownership, admission and
+ * validation. The mock has no status subresource for built-in kinds, so a replace of a Deployment without a status
+ * clears it; the controller then writes it afresh (a new template starts a new Progressing condition in any case).
  */
 final class MockCluster implements AutoCloseable {
     /** Held so the level sticks: the mock server logs every request at INFO through java.util.logging. */
@@ -59,11 +108,14 @@ final class MockCluster implements AutoCloseable {
 
     final KubernetesMockServer server;
     final KubernetesClient client;
-    private final ExecutorService controller = Executors.newSingleThreadExecutor(r -> {
+    /** The controllers' and the kubelet's one thread: watch events and their timers run here, one at a time. */
+    private final ScheduledExecutorService controller = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "mock-controller");
         t.setDaemon(true);
         return t;
     });
+    /** The pending progress check of each stuck Deployment ({@code namespace/name}), as the controller's delayed requeue. */
+    private final Map<String, ScheduledFuture<?>> progressChecks = new HashMap<>();
     private final List<Watch> watches = new ArrayList<>();
     private final AtomicInteger ips = new AtomicInteger(10);
 
@@ -124,7 +176,9 @@ final class MockCluster implements AutoCloseable {
                 endpointSlice(svc);
             }
         } catch (RuntimeException e) {
-            System.err.println("mock controller: " + e);
+            if (!controller.isShutdown()) {
+                System.err.println("mock controller: " + e);
+            }
         }
     }
 
@@ -145,6 +199,7 @@ final class MockCluster implements AutoCloseable {
                 .getOrDefault("deployment.kubernetes.io/revision", "0"))).max().orElse(0);
         int desired = d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
         Map<String, String> annotations = new LinkedHashMap<>(d.getMetadata().getAnnotations() == null ? Map.of() : d.getMetadata().getAnnotations());
+        boolean created = current == null;
         if (current == null) {
             annotations.put("deployment.kubernetes.io/revision", Long.toString(maxRevision + 1));
             PodTemplateSpec template = Serialization.clone(d.getSpec().getTemplate());
@@ -175,6 +230,194 @@ final class MockCluster implements AutoCloseable {
             }
             ensurePods(ns, old.getMetadata().getName(), old.getSpec().getTemplate(), want, old, false, null);
         }
+        List<ReplicaSet> all = new ArrayList<>(sets.stream().filter(rs -> !rs.getMetadata().getName().equals(rsName)).toList());
+        all.add(current);
+        rolloutStatus(d, current, created, all, desired);
+    }
+
+    private static final String PROGRESSING = "Progressing";
+    private static final String AVAILABLE = "Available";
+    private static final String TIMED_OUT = "ProgressDeadlineExceeded";
+    private static final String NEW_RS_AVAILABLE = "NewReplicaSetAvailable";
+    /** The API server's default for {@code spec.progressDeadlineSeconds} ({@code pkg/apis/apps/v1/defaults.go}). */
+    static final int DEFAULT_PROGRESS_DEADLINE_SECONDS = 600;
+
+    /** A {@code metav1.Time} as the API server serialises it: RFC 3339, whole seconds. */
+    private static String now() {
+        return Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+    }
+
+    private static DeploymentCondition condition(List<DeploymentCondition> conditions, String type) {
+        return conditions.stream().filter(c -> type.equals(c.getType())).findFirst().orElse(null);
+    }
+
+    /** {@code SetDeploymentCondition}: no change for the same status and reason; a kept status keeps its transition time. */
+    private static void setCondition(List<DeploymentCondition> conditions, DeploymentCondition c) {
+        DeploymentCondition current = condition(conditions, c.getType());
+        if (current != null && current.getStatus().equals(c.getStatus()) && Objects.equals(current.getReason(), c.getReason())) {
+            return;
+        }
+        if (current != null && current.getStatus().equals(c.getStatus())) {
+            c.setLastTransitionTime(current.getLastTransitionTime());
+        }
+        conditions.removeIf(x -> c.getType().equals(x.getType()));
+        conditions.add(c);
+    }
+
+    private static DeploymentCondition newCondition(String type, String status, String reason, String message) {
+        String now = now();
+        return new DeploymentConditionBuilder().withType(type).withStatus(status).withReason(reason).withMessage(message)
+                .withLastUpdateTime(now).withLastTransitionTime(now).build();
+    }
+
+    private static int intOrPercent(IntOrString v, int desired, boolean roundUp, int dflt) {
+        if (v == null) {
+            return dflt;
+        }
+        if (v.getStrVal() == null) {
+            return v.getIntVal();
+        }
+        double pct = Integer.parseInt(v.getStrVal().replace("%", "")) * desired / 100.0;
+        return (int) (roundUp ? Math.ceil(pct) : Math.floor(pct));
+    }
+
+    /** {@code MaxUnavailable}: 0 unless RollingUpdate; maxSurge and maxUnavailable both 0 resolve to 1 unavailable. */
+    private static int maxUnavailable(Deployment d, int desired) {
+        var strategy = d.getSpec().getStrategy();
+        if (desired == 0 || (strategy != null && strategy.getType() != null && !"RollingUpdate".equals(strategy.getType()))) {
+            return 0;
+        }
+        var ru = strategy == null ? null : strategy.getRollingUpdate();
+        int surge = intOrPercent(ru == null ? null : ru.getMaxSurge(), desired, true, (int) Math.ceil(desired * 0.25));
+        int unavailable = intOrPercent(ru == null ? null : ru.getMaxUnavailable(), desired, false, (int) Math.floor(desired * 0.25));
+        if (surge == 0 && unavailable == 0) {
+            unavailable = 1;
+        }
+        return Math.min(unavailable, desired);
+    }
+
+    private static int count(Integer v) {
+        return v == null ? 0 : v;
+    }
+
+    /** {@code DeploymentComplete}. */
+    private static boolean complete(Deployment d, DeploymentStatus s, int desired) {
+        long generation = d.getMetadata().getGeneration() == null ? 0 : d.getMetadata().getGeneration();
+        long observed = s.getObservedGeneration() == null ? 0 : s.getObservedGeneration();
+        return count(s.getUpdatedReplicas()) == desired && count(s.getReplicas()) == desired
+                && count(s.getAvailableReplicas()) >= desired - maxUnavailable(d, desired) && observed >= generation;
+    }
+
+    private static int progressDeadlineSeconds(Deployment d) {
+        return d.getSpec().getProgressDeadlineSeconds() == null ? DEFAULT_PROGRESS_DEADLINE_SECONDS : d.getSpec().getProgressDeadlineSeconds();
+    }
+
+    /**
+     * The Deployment controller's status: {@code getNewReplicaSet}'s Progressing condition, {@code calculateStatus},
+     * then {@code syncRolloutStatus} (complete, progressing, or timed out), written only when it changed; a stuck
+     * rollout is checked again when its deadline passes ({@code requeueStuckDeployment}).
+     */
+    private void rolloutStatus(Deployment d, ReplicaSet newRs, boolean created, List<ReplicaSet> sets, int desired) {
+        String ns = d.getMetadata().getNamespace();
+        String rs = newRs.getMetadata().getName();
+        DeploymentStatus stored = d.getStatus() == null ? new DeploymentStatus() : d.getStatus();
+        // getNewReplicaSet: the condition of a created or newly found ReplicaSet goes into the Deployment's status first
+        List<DeploymentCondition> base = new ArrayList<>(stored.getConditions() == null ? List.of()
+                : stored.getConditions().stream().map(c -> new DeploymentConditionBuilder(c).build()).toList());
+        if (created) {
+            setCondition(base, newCondition(PROGRESSING, "True", "NewReplicaSetCreated", "Created new replica set \"" + rs + "\""));
+        } else if (condition(base, PROGRESSING) == null) {
+            setCondition(base, newCondition(PROGRESSING, "True", "FoundNewReplicaSet", "Found new replica set \"" + rs + "\""));
+        }
+        DeploymentStatus old = new DeploymentStatusBuilder(stored).withConditions(base).build();
+
+        // calculateStatus (from the pods themselves: the fixture keeps no ReplicaSet status)
+        List<String> owners = sets.stream().map(set -> set.getMetadata().getName()).toList();
+        List<Pod> all = client.pods().inNamespace(ns).list().getItems().stream()
+                .filter(p -> p.getMetadata().getDeletionTimestamp() == null && p.getMetadata().getOwnerReferences() != null
+                        && p.getMetadata().getOwnerReferences().stream().anyMatch(o -> owners.contains(o.getName())))
+                .toList();
+        int specReplicas = sets.stream().mapToInt(set -> count(set.getSpec().getReplicas())).sum();
+        int updated = (int) all.stream().filter(p -> p.getMetadata().getOwnerReferences().stream().anyMatch(o -> o.getName().equals(rs))).count();
+        int ready = (int) all.stream().filter(MockCluster::ready).count();
+        int available = ready;
+        List<DeploymentCondition> conditions = new ArrayList<>(base.stream().map(c -> new DeploymentConditionBuilder(c).build()).toList());
+        if (available >= desired - maxUnavailable(d, desired)) {
+            setCondition(conditions, newCondition(AVAILABLE, "True", "MinimumReplicasAvailable", "Deployment has minimum availability."));
+        } else {
+            setCondition(conditions, newCondition(AVAILABLE, "False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability."));
+        }
+        DeploymentStatus next = new DeploymentStatusBuilder().withObservedGeneration(d.getMetadata().getGeneration())
+                .withReplicas(all.size()).withUpdatedReplicas(updated).withReadyReplicas(ready).withAvailableReplicas(available)
+                .withUnavailableReplicas(Math.max(0, specReplicas - available)).withConditions(conditions).build();
+
+        // syncRolloutStatus
+        DeploymentCondition currentCond = condition(old.getConditions(), PROGRESSING);
+        boolean completeDeployment = count(next.getReplicas()) == count(next.getUpdatedReplicas()) && currentCond != null
+                && NEW_RS_AVAILABLE.equals(currentCond.getReason());
+        if (!completeDeployment) {
+            if (complete(d, next, desired)) {
+                setCondition(next.getConditions(), newCondition(PROGRESSING, "True", NEW_RS_AVAILABLE,
+                        "ReplicaSet \"" + rs + "\" has successfully progressed."));
+            } else if (count(next.getUpdatedReplicas()) > count(old.getUpdatedReplicas())
+                    || count(next.getReplicas()) - count(next.getUpdatedReplicas()) < count(old.getReplicas()) - count(old.getUpdatedReplicas())
+                    || count(next.getAvailableReplicas()) > count(old.getAvailableReplicas())) {
+                DeploymentCondition c = newCondition(PROGRESSING, "True", "ReplicaSetUpdated", "ReplicaSet \"" + rs + "\" is progressing.");
+                if (currentCond != null) {
+                    if ("True".equals(currentCond.getStatus())) {
+                        c.setLastTransitionTime(currentCond.getLastTransitionTime());
+                    }
+                    next.getConditions().removeIf(x -> PROGRESSING.equals(x.getType()));
+                }
+                setCondition(next.getConditions(), c);
+            } else if (timedOut(d, condition(next.getConditions(), PROGRESSING))) {
+                setCondition(next.getConditions(), newCondition(PROGRESSING, "False", TIMED_OUT,
+                        "ReplicaSet \"" + rs + "\" has timed out progressing."));
+            }
+        }
+        if (next.equals(stored)) {
+            requeueStuck(d, currentCond, complete(d, next, desired));
+            return;
+        }
+        Deployment withStatus = new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder(d).withStatus(next).build();
+        try {
+            client.apps().deployments().inNamespace(ns).resource(withStatus).updateStatus();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 404) {
+                return; // deleted since it was listed: nothing left to report on
+            }
+            if (e.getCode() != 409) {
+                throw e;
+            }
+            // someone wrote the Deployment since it was listed: the controller's requeue on conflict
+            controller.execute(this::reconcile);
+        }
+    }
+
+    /** {@code DeploymentTimedOut}: the Progressing condition is older than the deadline, or already says so. */
+    private static boolean timedOut(Deployment d, DeploymentCondition progressing) {
+        if (progressing == null) {
+            return false;
+        }
+        if (TIMED_OUT.equals(progressing.getReason())) {
+            return true;
+        }
+        return Instant.parse(progressing.getLastUpdateTime()).plusSeconds(progressDeadlineSeconds(d)).isBefore(Instant.now());
+    }
+
+    /** {@code requeueStuckDeployment}: check a rollout without progress again when its deadline has passed (plus a second). */
+    private void requeueStuck(Deployment d, DeploymentCondition progressing, boolean complete) {
+        if (progressing == null || complete || TIMED_OUT.equals(progressing.getReason())) {
+            return;
+        }
+        Instant due = Instant.parse(progressing.getLastUpdateTime()).plusSeconds(progressDeadlineSeconds(d));
+        long after = Math.max(0, Duration.between(Instant.now(), due).toMillis()) + 1000;
+        String key = d.getMetadata().getNamespace() + "/" + d.getMetadata().getName();
+        ScheduledFuture<?> pending = progressChecks.get(key);
+        if (pending != null && !pending.isDone() && pending.getDelay(TimeUnit.MILLISECONDS) <= after) {
+            return;
+        }
+        progressChecks.put(key, controller.schedule(() -> reconcile(), after, TimeUnit.MILLISECONDS));
     }
 
     /** The EndpointSlice controller: one slice per Service with its selected pods, ready or not. */
@@ -262,7 +505,129 @@ final class MockCluster implements AutoCloseable {
                     .withNewStatus().withPhase(phase).withPodIP("10.0.0." + ips.getAndIncrement()).withStartTime(Instant.now().toString())
                     .addNewCondition().withType("Ready").withStatus(!failing && !runToCompletion ? "True" : "False").endCondition()
                     .endStatus().build();
-            pods.add(client.pods().inNamespace(ns).resource(pod).create());
+            boolean crashes = !runToCompletion && restartsAlways(template) && template.getSpec().getContainers().stream()
+                    .anyMatch(c -> exitCode(c) != null);
+            if (crashes) {
+                ranAndExited(pod);
+            }
+            Pod stored = client.pods().inNamespace(ns).resource(pod).create();
+            pods.add(stored);
+            if (crashes) {
+                // the kubelet restarts a container's first exit at once, later ones after its back-off
+                controller.execute(() -> restartExited(ns, stored.getMetadata().getName(), 1));
+            }
+        }
+    }
+
+    private static boolean restartsAlways(PodTemplateSpec t) {
+        return t.getSpec().getRestartPolicy() == null || "Always".equals(t.getSpec().getRestartPolicy());
+    }
+
+    /** A script that prints lines and then exits: statements separated by {@code ;} or new lines, the last one {@code exit N}. */
+    private static final Pattern PRINTS = Pattern.compile("(echo|printf)(\\s.*)?");
+    private static final Pattern EXIT = Pattern.compile("exit\\s+(\\d{1,3})");
+
+    /**
+     * The exit code of a container that the kubelet would see exit at once, or {@code null} for any other (which, no
+     * container running here, is taken to run on). Only one explicit form is read, never shell in general: the command
+     * (with its args) is {@code sh -c SCRIPT} or {@code /bin/sh -c SCRIPT} whose statements, split on {@code ;} and new
+     * lines, are {@code echo}/{@code printf} lines and end with {@code exit N}.
+     */
+    static Integer exitCode(Container c) {
+        List<String> argv = new ArrayList<>(c.getCommand() == null ? List.of() : c.getCommand());
+        argv.addAll(c.getArgs() == null ? List.of() : c.getArgs());
+        if (argv.size() != 3 || !List.of("sh", "/bin/sh").contains(argv.get(0)) || !argv.get(1).equals("-c")) {
+            return null;
+        }
+        List<String> statements = java.util.Arrays.stream(argv.get(2).split("[;\\n]")).map(String::trim).filter(x -> !x.isEmpty()).toList();
+        if (statements.isEmpty()) {
+            return null;
+        }
+        var exit = EXIT.matcher(statements.get(statements.size() - 1));
+        boolean prints = statements.subList(0, statements.size() - 1).stream().allMatch(x -> PRINTS.matcher(x).matches());
+        return exit.matches() && prints ? Integer.valueOf(exit.group(1)) : null;
+    }
+
+    private static ContainerState terminated(int exitCode, String startedAt, String finishedAt) {
+        return new ContainerStateBuilder().withNewTerminated().withExitCode(exitCode).withReason(exitCode == 0 ? "Completed" : "Error")
+                .withStartedAt(startedAt).withFinishedAt(finishedAt).endTerminated().build();
+    }
+
+    /**
+     * The status the kubelet reports for a pod whose container has just run and exited for the first time: the container
+     * {@code terminated}, not ready, not restarted yet; the pod Running (restartPolicy Always) and not Ready.
+     */
+    private static void ranAndExited(Pod pod) {
+        String now = now();
+        List<ContainerStatus> statuses = new ArrayList<>();
+        List<String> unready = new ArrayList<>();
+        for (Container c : pod.getSpec().getContainers()) {
+            Integer exit = exitCode(c);
+            ContainerStatusBuilder cs = new ContainerStatusBuilder().withName(c.getName()).withImage(c.getImage()).withImageID("")
+                    .withRestartCount(0).withReady(exit == null).withStarted(exit == null);
+            if (exit == null) {
+                cs.withNewState().withNewRunning().withStartedAt(now).endRunning().endState();
+            } else {
+                cs.withState(terminated(exit, now, now));
+                unready.add(c.getName());
+            }
+            statuses.add(cs.build());
+        }
+        String message = "containers with unready status: [" + String.join(" ", unready) + "]";
+        pod.getStatus().setConditions(List.of(
+                new PodConditionBuilder().withType("Ready").withStatus("False").withReason("ContainersNotReady").withMessage(message)
+                        .withLastTransitionTime(now).build(),
+                new PodConditionBuilder().withType("ContainersReady").withStatus("False").withReason("ContainersNotReady").withMessage(message)
+                        .withLastTransitionTime(now).build()));
+        pod.getStatus().setContainerStatuses(statuses);
+    }
+
+    /** The kubelet's container restart back-off after the {@code restarts}-th restart: 10 s doubling, at most 5 min. */
+    static Duration backOff(int restarts) {
+        long seconds = 10L << Math.min(restarts - 1, 10);
+        return Duration.ofSeconds(Math.min(seconds, 300));
+    }
+
+    /** A duration as Go's {@code time.Duration.String} prints whole seconds: {@code 10s}, {@code 1m20s}, {@code 5m0s}. */
+    static String goDuration(Duration d) {
+        long s = d.toSeconds();
+        return s < 60 ? s + "s" : (s / 60) + "m" + (s % 60) + "s";
+    }
+
+    /**
+     * The kubelet restarts the exited containers of a pod for the {@code restarts}-th time; they exit again at once, and
+     * wait in CrashLoopBackOff for the back-off before the next restart. Stops when the pod is gone.
+     */
+    private synchronized void restartExited(String ns, String name, int restarts) {
+        try {
+            Pod p = client.pods().inNamespace(ns).withName(name).get();
+            if (p == null || p.getMetadata().getDeletionTimestamp() != null || p.getStatus() == null
+                    || p.getStatus().getContainerStatuses() == null) {
+                return;
+            }
+            Duration backOff = backOff(restarts);
+            String now = now();
+            for (ContainerStatus cs : p.getStatus().getContainerStatuses()) {
+                Container c = p.getSpec().getContainers().stream().filter(x -> x.getName().equals(cs.getName())).findFirst().orElseThrow();
+                Integer exit = exitCode(c);
+                if (exit == null) {
+                    continue;
+                }
+                cs.setRestartCount(restarts);
+                cs.setReady(false);
+                cs.setStarted(false);
+                cs.setLastState(terminated(exit, now, now));
+                cs.setState(new ContainerStateBuilder().withNewWaiting().withReason("CrashLoopBackOff")
+                        .withMessage("back-off " + goDuration(backOff) + " restarting failed container=" + c.getName() + " pod=" + name + "_" + ns
+                                + "(" + p.getMetadata().getUid() + ")")
+                        .endWaiting().build());
+            }
+            client.pods().inNamespace(ns).resource(p).updateStatus();
+            controller.schedule(() -> restartExited(ns, name, restarts + 1), backOff.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RuntimeException e) {
+            if (!controller.isShutdown()) {
+                System.err.println("mock kubelet: " + e);
+            }
         }
     }
 

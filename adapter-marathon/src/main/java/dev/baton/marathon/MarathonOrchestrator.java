@@ -64,6 +64,13 @@ public final class MarathonOrchestrator implements Orchestrator {
     private static final List<String> EVENTS = List.of("deployment_success", "deployment_failed", "deployment_step_success",
             "status_update_event", "health_status_changed_event", "instance_health_changed_event", "instance_changed_event");
     private static final String SERVICE_LABEL = "baton.dev/service.";
+    /**
+     * How long an instance must have run and passed its checks to count as healthy ("healthy means stayed healthy"), as
+     * the local adapter's default {@code minHealthyTime}. Marathon counts an instance at its first {@code TASK_RUNNING}
+     * (no checks) or first passing check and has no such setting, so a spec's {@code minHealthyTime} stays refused; this
+     * window is Baton's, for what it reports. Compared with Marathon's timestamps on this machine's clock.
+     */
+    static final Duration MIN_HEALTHY = Duration.ofSeconds(2);
 
     private final MarathonClient client;
     private final String namespace;
@@ -204,7 +211,8 @@ public final class MarathonOrchestrator implements Orchestrator {
                 boolean reverting = false;
                 long seen = events.count();
                 while (!tracker.isDone()) {
-                    JobStatus status = statusOf(ns(spec), spec.name());
+                    Observed observed = observe(ns(spec), spec.name());
+                    JobStatus status = observed.status();
                     if (DeploymentTracker.settled(status.groups(), spec.type(), target) && noDeployments(spec)) {
                         tracker.complete(reverting ? Outcome.ROLLED_BACK : Outcome.HEALTHY, status,
                                 reverting ? "rolled back to version " + target : "healthy");
@@ -213,11 +221,12 @@ public final class MarathonOrchestrator implements Orchestrator {
                     tracker.progress(status);
                     Instant now = Instant.now();
                     if (!reverting && limit != null && now.isAfter(started.plus(limit))) {
-                        String why = "not healthy within " + dev.baton.model.Durations.format(limit);
+                        String why = "not healthy within " + dev.baton.model.Durations.format(limit)
+                                + (status.message() != null ? " (last task failure: " + status.message() + ")" : "");
                         OnFailure onFailure = spec.update().onFailure();
                         JobSpec previous = mayRevert && onFailure == OnFailure.ROLLBACK ? previousSpec(spec) : null;
-                        if (previous != null && cancelDeployments(spec)) {
-                            tracker.event(Event.of(spec.name(), Event.Type.DEPLOYMENT_FAILED, why + "; cancelling the deployment, which rolls back"));
+                        if (previous != null && revert(spec, previous)) {
+                            tracker.event(Event.of(spec.name(), Event.Type.DEPLOYMENT_FAILED, why + "; rolling back to version " + SpecVersion.of(previous)));
                             target = SpecVersion.of(previous);
                             reverting = true;
                         } else {
@@ -228,7 +237,11 @@ public final class MarathonOrchestrator implements Orchestrator {
                     if (!now.isBefore(deadline)) {
                         return;
                     }
+                    // woken by the next event, or when the deadline passes or an instance has stayed healthy long enough to count
                     Instant wake = limit == null || reverting ? deadline : min(deadline, started.plus(limit));
+                    if (observed.countsAt() != null) {
+                        wake = min(wake, observed.countsAt());
+                    }
                     seen = events.await(seen, Math.max(1, Math.min(Duration.between(now, wake).toMillis(), 30_000)));
                 }
             }
@@ -272,6 +285,33 @@ public final class MarathonOrchestrator implements Orchestrator {
         return any;
     }
 
+    /**
+     * Brings the job's apps and pods back to {@code previous} after {@code spec} failed to become healthy: a deployment
+     * still running is deleted, which makes Marathon roll it back ({@code DELETE /v2/deployments/{id}}); an app or pod
+     * whose deployment has already ended (Marathon ends it at the first {@code TASK_RUNNING} of an instance without
+     * health checks, even one that exits right after) gets its previous definition back with a {@code PUT}, as
+     * {@link #rollback} does. Returns whether anything was sent.
+     */
+    private boolean revert(JobSpec spec, JobSpec previous) {
+        boolean any = cancelDeployments(spec);
+        String failed = SpecVersion.of(spec);
+        String back = SpecVersion.of(previous);
+        for (GroupSpec g : spec.groups()) {
+            String id = AppTranslator.appId(ns(spec), spec.name(), g.name());
+            boolean isPod = g.tasks().size() > 1;
+            Optional<JsonNode> live = isPod ? pod(id) : app(id);
+            if (live.isEmpty() || back.equals(live.get().path("labels").path(SpecVersion.LABEL).asText())) {
+                continue;
+            }
+            JsonNode prev = previousDefinition(id, isPod, failed);
+            if (prev != null) {
+                client.write("PUT", (isPod ? "/v2/pods" : "/v2/apps") + id, Map.of(), withoutVersion(prev));
+                any = true;
+            }
+        }
+        return any;
+    }
+
     @Override
     public JobStatus status(String jobId) {
         JobRef ref = JobRef.parse(jobId, namespace);
@@ -283,6 +323,50 @@ public final class MarathonOrchestrator implements Orchestrator {
     }
 
     private JobStatus statusOf(String ns, String job) {
+        return observe(ns, job).status();
+    }
+
+    /**
+     * A job's status, and the earliest instant at which an instance that runs and passes its checks will have done so
+     * for {@link #MIN_HEALTHY} and count as healthy (null when none waits), for the await to wake then.
+     */
+    private record Observed(JobStatus status, Instant countsAt) {
+    }
+
+    /** The earliest of the instants at which waiting instances will count healthy. */
+    private static final class CountsAt {
+        private Instant at;
+
+        /** Whether an instance healthy since {@code since} has stayed so long enough to count at {@code now}. */
+        boolean stayed(Instant since, Instant now) {
+            if (since == null) {
+                // Marathon sets startedAt on every running task; without it there is nothing to wait on
+                return true;
+            }
+            Instant counts = since.plus(MIN_HEALTHY);
+            if (!now.isBefore(counts)) {
+                return true;
+            }
+            at = at == null || counts.isBefore(at) ? counts : at;
+            return false;
+        }
+    }
+
+    private static Instant timestamp(JsonNode node) {
+        String text = node.asText(null);
+        if (text == null || text.isEmpty()) {
+            return null;
+        }
+        try {
+            return java.time.OffsetDateTime.parse(text).toInstant();
+        } catch (java.time.format.DateTimeParseException e) {
+            return null;
+        }
+    }
+
+    private Observed observe(String ns, String job) {
+        Instant now = Instant.now();
+        CountsAt countsAt = new CountsAt();
         JsonNode apps = client.get("/v2/apps", q("id", AppTranslator.groupId(ns, job) + "/", "embed", "apps.tasks", "embed", "apps.deployments",
                 "embed", "apps.lastTaskFailure", "label", SpecVersion.JOB_LABEL + "==" + job)).path("apps");
         JobSpec fromApps = apps.isEmpty() ? null : specOf(apps.get(0));
@@ -303,7 +387,7 @@ public final class MarathonOrchestrator implements Orchestrator {
             deploying |= a.path("deployments").size() > 0;
             List<InstanceStatus> instances = new ArrayList<>();
             for (JsonNode t : a.path("tasks")) {
-                instances.add(instance(id, a, t, versions));
+                instances.add(instance(id, a, t, versions, now, countsAt));
             }
             groups.add(new GroupStatus(a.path("labels").path(SpecVersion.GROUP_LABEL).asText(), a.path("instances").asInt(), instances));
         }
@@ -314,7 +398,7 @@ public final class MarathonOrchestrator implements Orchestrator {
             deploying |= !"STABLE".equals(p.path("status").asText());
             List<InstanceStatus> instances = new ArrayList<>();
             for (JsonNode i : p.path("instances")) {
-                instances.add(podInstance(id, def, i, versions));
+                instances.add(podInstance(id, def, i, p.path("terminationHistory").path(0), versions, now, countsAt));
             }
             groups.add(new GroupStatus(def.path("labels").path(SpecVersion.GROUP_LABEL).asText(), instances(def), instances));
         }
@@ -323,12 +407,23 @@ public final class MarathonOrchestrator implements Orchestrator {
         groups.sort(java.util.Comparator.comparingInt(g -> order.indexOf(g.name())));
         String version = (apps.isEmpty() ? pods.get(0).path("spec") : apps.get(0)).path("labels").path(SpecVersion.LABEL).asText();
         boolean healthy = DeploymentTracker.settled(groups, spec.type(), version);
-        JsonNode failure = apps.isEmpty() ? com.fasterxml.jackson.databind.node.MissingNode.getInstance() : apps.get(0).path("lastTaskFailure");
-        return new JobStatus(job, ns, PLATFORM, deploying ? JobState.DEPLOYING : healthy ? JobState.RUNNING : JobState.DEPLOYING,
-                healthy ? Health.HEALTHY : Health.UNHEALTHY, version, groups, failure.isMissingNode() ? null : failure.path("message").asText(null));
+        // the last task failure: an app's lastTaskFailure, a pod's newest terminationHistory entry
+        JsonNode failure = apps.isEmpty() ? pods.get(0).path("terminationHistory").path(0) : apps.get(0).path("lastTaskFailure");
+        return new Observed(new JobStatus(job, ns, PLATFORM, deploying ? JobState.DEPLOYING : healthy ? JobState.RUNNING : JobState.DEPLOYING,
+                healthy ? Health.HEALTHY : Health.UNHEALTHY, version, groups, failure.isMissingNode() ? null : failure.path("message").asText(null)),
+                countsAt.at);
     }
 
-    private InstanceStatus instance(String appId, JsonNode app, JsonNode t, Map<String, String> versions) {
+    /**
+     * An app task. Running with its checks passing (or without checks) counts healthy only once it has been so for
+     * {@link #MIN_HEALTHY}: since {@code startedAt}, or since its checks last turned alive ({@code firstSuccess}, or
+     * {@code lastFailure} when it failed after) — until then its health is {@code UNKNOWN}. Marathon itself counts a
+     * task without checks healthy at its first {@code TASK_RUNNING} and a task with checks at its first passing check,
+     * even one whose process exits right after. A task that has ended has no {@code version} (Marathon writes
+     * {@code version}, {@code startedAt} and {@code ports} for active tasks only) and carries the app's last task
+     * failure when it is that task.
+     */
+    private InstanceStatus instance(String appId, JsonNode app, JsonNode t, Map<String, String> versions, Instant now, CountsAt countsAt) {
         InstanceState state = switch (t.path("state").asText("TASK_RUNNING")) {
             case "TASK_RUNNING" -> InstanceState.RUNNING;
             case "TASK_STAGING", "TASK_STARTING" -> InstanceState.STARTING;
@@ -339,25 +434,49 @@ public final class MarathonOrchestrator implements Orchestrator {
         };
         JsonNode results = t.path("healthCheckResults");
         boolean checks = app.path("healthChecks").size() > 0;
-        Health health = state != InstanceState.RUNNING ? Health.UNKNOWN : !checks ? Health.HEALTHY
-                : results.size() == 0 ? Health.UNKNOWN
-                : allAlive(results) ? Health.HEALTHY : Health.UNHEALTHY;
+        Health health = state != InstanceState.RUNNING ? Health.UNKNOWN
+                : checks && results.size() == 0 ? Health.UNKNOWN
+                : checks && !allAlive(results) ? Health.UNHEALTHY
+                : countsAt.stayed(healthySince(t, results), now) ? Health.HEALTHY : Health.UNKNOWN;
         Map<String, Integer> ports = new LinkedHashMap<>();
         JsonNode defs = app.path("portDefinitions");
         for (int i = 0; i < t.path("ports").size(); i++) {
             ports.put(i < defs.size() ? defs.get(i).path("name").asText("port" + i) : "port" + i, t.path("ports").get(i).asInt());
         }
-        String taskVersion = t.path("version").asText();
-        String v = versions.computeIfAbsent(appId + "@" + taskVersion, k -> {
+        String taskVersion = t.path("version").asText("");
+        String v = taskVersion.isEmpty() ? null : versions.computeIfAbsent(appId + "@" + taskVersion, k -> {
             try {
                 return client.get("/v2/apps" + appId + "/versions/" + taskVersion, Map.of()).path("labels").path(SpecVersion.LABEL).asText(null);
             } catch (NotFoundException e) {
                 return null;
             }
         });
+        JsonNode failure = app.path("lastTaskFailure");
+        boolean failed = state == InstanceState.FAILED && t.path("id").asText().equals(failure.path("taskId").asText(null));
+        String reason = failed ? failure.path("message").asText(null) : null;
         return new InstanceStatus(t.path("id").asText(), app.path("labels").path(SpecVersion.GROUP_LABEL).asText(), state, health,
-                t.path("host").asText(null), t.path("host").asText(null), ports,
-                t.hasNonNull("startedAt") ? Instant.parse(t.path("startedAt").asText()) : null, null, null, v, 0);
+                t.path("host").asText(null), t.path("host").asText(null), ports, timestamp(t.path("startedAt")), exitCode(reason), reason, v, 0);
+    }
+
+    /** When a running task's checks last turned alive, or its start when it has no results; null when Marathon says neither. */
+    private static Instant healthySince(JsonNode t, JsonNode results) {
+        Instant since = timestamp(t.path("startedAt"));
+        for (JsonNode r : results) {
+            Instant first = timestamp(r.path("firstSuccess"));
+            Instant failure = timestamp(r.path("lastFailure"));
+            Instant alive = failure != null && (first == null || failure.isAfter(first)) ? failure : first;
+            since = alive != null && (since == null || alive.isAfter(since)) ? alive : since;
+        }
+        return since;
+    }
+
+    /** The status in a Mesos executor's message ("Command exited with status 1"), or null. */
+    static Integer exitCode(String message) {
+        if (message == null) {
+            return null;
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("exited with status (\\d+)").matcher(message);
+        return m.find() ? Integer.valueOf(m.group(1)) : null;
     }
 
     /**
@@ -378,8 +497,14 @@ public final class MarathonOrchestrator implements Orchestrator {
         return out;
     }
 
-    /** A pod instance: STABLE is running and healthy, DEGRADED running and not healthy; its version from specReference. */
-    private InstanceStatus podInstance(String podId, JsonNode def, JsonNode i, Map<String, String> versions) {
+    /**
+     * A pod instance: STABLE is running and healthy — counted once it has been STABLE for {@link #MIN_HEALTHY} (since
+     * {@code statusSince}, when its condition or health last changed), {@code UNKNOWN} health before — DEGRADED running
+     * and not healthy, PENDING waiting for a launch (also a failed instance that Marathon will launch again, which carries
+     * the pod's last termination when it is that instance); its version from specReference.
+     */
+    private InstanceStatus podInstance(String podId, JsonNode def, JsonNode i, JsonNode termination, Map<String, String> versions, Instant now,
+            CountsAt countsAt) {
         String st = i.path("status").asText();
         InstanceState state = switch (st) {
             case "PENDING" -> InstanceState.PENDING;
@@ -388,7 +513,8 @@ public final class MarathonOrchestrator implements Orchestrator {
             case "TERMINAL" -> InstanceState.STOPPED;
             default -> InstanceState.UNKNOWN;
         };
-        Health health = "STABLE".equals(st) ? Health.HEALTHY : "DEGRADED".equals(st) ? Health.UNHEALTHY : Health.UNKNOWN;
+        Health health = "STABLE".equals(st) ? (countsAt.stayed(timestamp(i.path("statusSince")), now) ? Health.HEALTHY : Health.UNKNOWN)
+                : "DEGRADED".equals(st) ? Health.UNHEALTHY : Health.UNKNOWN;
         Map<String, Integer> ports = new LinkedHashMap<>();
         for (JsonNode c : i.path("containers")) {
             for (JsonNode e : c.path("endpoints")) {
@@ -406,10 +532,11 @@ public final class MarathonOrchestrator implements Orchestrator {
                 return null;
             }
         });
+        boolean ended = "PENDING".equals(st) && i.path("id").asText().equals(termination.path("instanceID").asText(null));
+        String reason = ended ? termination.path("message").asText(null) : i.path("message").asText(null);
         return new InstanceStatus(i.path("id").asText(), def.path("labels").path(SpecVersion.GROUP_LABEL).asText(), state, health,
                 i.path("agentHostname").asText(null), i.path("agentHostname").asText(null), ports,
-                "STABLE".equals(st) && i.hasNonNull("statusSince") ? Instant.parse(i.path("statusSince").asText()) : null, null,
-                i.path("message").asText(null), v, 0);
+                "STABLE".equals(st) ? timestamp(i.path("statusSince")) : null, ended ? exitCode(reason) : null, reason, v, 0);
     }
 
     private static boolean allAlive(JsonNode results) {

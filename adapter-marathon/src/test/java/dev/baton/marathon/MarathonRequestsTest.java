@@ -349,6 +349,159 @@ class MarathonRequestsTest {
         }
     }
 
+    /** A service whose task prints a line and exits 1, without checks, rolled back after 3 s. */
+    static JobSpec crashing() {
+        return JobSpec.builder("web").group(GroupSpec.builder("g").count(1)
+                .task(TaskSpec.builder("t").command("sh", "-c", "echo crashing; exit 1").port(PortSpec.dynamic("http")).build()).build())
+                .update(dev.baton.model.UpdatePolicy.rolling().withParallelism(1).withHealthyDeadline(Duration.ofSeconds(3))
+                        .withOnFailure(dev.baton.model.OnFailure.ROLLBACK))
+                .build();
+    }
+
+    /** The app Marathon would show for {@link #job()} (as rendered, with a version), with {@code tasks}. */
+    private static com.fasterxml.jackson.databind.node.ObjectNode appWith(String... tasks) throws Exception {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode app;
+        try (Orchestrator o = connect("127.0.0.1:1")) {
+            app = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(o.render(job()).content());
+        }
+        app.put("version", "2026-11-24T00:00:01Z");
+        var ts = app.putArray("tasks");
+        for (String t : tasks) {
+            ts.add(json.readTree(t));
+        }
+        app.putArray("deployments");
+        return app;
+    }
+
+    private void stubApp(com.fasterxml.jackson.databind.node.ObjectNode app) {
+        wire.stubFor(get(urlPathEqualTo("/v2/apps")).willReturn(aResponse().withHeader("Content-Type", "application/json")
+                .withBody("{\"apps\":[" + app + "]}")));
+        var definition = app.deepCopy();
+        definition.remove(List.of("tasks", "deployments", "lastTaskFailure", "tasksRunning", "tasksHealthy", "tasksStaged", "tasksUnhealthy"));
+        wire.stubFor(get(urlPathEqualTo("/v2/apps/web/g/versions/2026-11-24T00:00:01Z")).willReturn(aResponse()
+                .withHeader("Content-Type", "application/json").withBody(definition.toString())));
+    }
+
+    private static String task(String id, String state, java.time.Instant startedAt) {
+        return "{\"id\":\"" + id + "\",\"appId\":\"/web/g\",\"host\":\"10.0.0.7\",\"slaveId\":\"agent-1\",\"state\":\"" + state + "\""
+                + (startedAt == null ? "" : ",\"startedAt\":\"" + startedAt + "\",\"stagedAt\":\"" + startedAt.minusMillis(100)
+                + "\",\"ports\":[31001],\"version\":\"2026-11-24T00:00:01Z\"") + "}";
+    }
+
+    @Test
+    void aTaskThatHasJustStartedDoesNotCountAsHealthyYet() throws Exception {
+        wire();
+        java.time.Instant now = java.time.Instant.now();
+        // a crash-looping app in the instant its relaunched task runs: Marathon's deployment has ended (at the first
+        // TASK_RUNNING, as it does for an app without checks) and tasksRunning equals instances
+        var app = appWith(task("web_g.a", "TASK_RUNNING", now.minusSeconds(30)), task("web_g.b.3", "TASK_RUNNING", now.minusMillis(50)));
+        app.put("tasksRunning", 2).put("tasksHealthy", 0);
+        stubApp(app);
+        try (Orchestrator o = connect("127.0.0.1:" + wire.port())) {
+            var status = o.status("web");
+
+            assertThat(status.health()).as("%s", status).isNotEqualTo(dev.baton.status.Health.HEALTHY);
+            assertThat(status.instances()).filteredOn(i -> i.id().equals("web_g.b.3")).singleElement().satisfies(i -> {
+                assertThat(i.state()).isEqualTo(dev.baton.status.InstanceState.RUNNING);
+                assertThat(i.health()).isEqualTo(dev.baton.status.Health.UNKNOWN);
+                assertThat(i.isHealthy()).isFalse();
+            });
+            assertThat(status.instances()).filteredOn(i -> i.id().equals("web_g.a")).singleElement()
+                    .satisfies(i -> assertThat(i.isHealthy()).as("running for 30 s").isTrue());
+        }
+    }
+
+    @Test
+    void aTaskThatFailedCarriesTheAppsLastTaskFailure() throws Exception {
+        wire();
+        java.time.Instant now = java.time.Instant.now();
+        // Marathon writes version, startedAt, stagedAt and ports for active tasks only
+        var app = appWith(task("web_g.a", "TASK_RUNNING", now.minusSeconds(30)), task("web_g.b.2", "TASK_FAILED", null));
+        app.put("tasksRunning", 1);
+        app.putObject("lastTaskFailure").put("appId", "/web/g").put("host", "10.0.0.7").put("message", "Command exited with status 1")
+                .put("state", "TASK_FAILED").put("taskId", "web_g.b.2").put("timestamp", now.minusMillis(200).toString())
+                .put("version", "2026-11-24T00:00:01Z").put("slaveId", "agent-1");
+        stubApp(app);
+        try (Orchestrator o = connect("127.0.0.1:" + wire.port())) {
+            var status = o.status("web");
+
+            assertThat(status.health()).isNotEqualTo(dev.baton.status.Health.HEALTHY);
+            assertThat(status.message()).isEqualTo("Command exited with status 1");
+            assertThat(status.instances()).filteredOn(i -> i.id().equals("web_g.b.2")).singleElement().satisfies(i -> {
+                assertThat(i.state()).isEqualTo(dev.baton.status.InstanceState.FAILED);
+                assertThat(i.reason()).isEqualTo("Command exited with status 1");
+                assertThat(i.exitCode()).isEqualTo(1);
+                assertThat(i.version()).isNull();
+            });
+        }
+        assertThat(wire.getAllServeEvents()).extracting(e -> e.getRequest().getUrl()).noneMatch(u -> u.endsWith("/versions/"));
+    }
+
+    @Test
+    void aCrashingServiceEndsFailedThoughMarathonEndedItsDeployment() throws Exception {
+        marathon = new MarathonDouble();
+        List<dev.baton.status.Event> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (Orchestrator o = connect(marathon.address())) {
+            var deployment = o.deploy(crashing());
+            deployment.onEvent(events::add);
+            var result = deployment.await(Duration.ofSeconds(20));
+
+            assertThat(result.outcome()).as(result.message()).isEqualTo(Outcome.FAILED);
+            assertThat(result.message()).contains("not healthy within 3s").contains("Command exited with status 1");
+            assertThat(events).noneMatch(e -> e.type() == dev.baton.status.Event.Type.DEPLOYMENT_SUCCEEDED);
+            // what Marathon says meanwhile: no deployment left, the last failure, the app delayed in the launch queue
+            var http = java.net.http.HttpClient.newHttpClient();
+            var json = new com.fasterxml.jackson.databind.ObjectMapper();
+            var deployments = json.readTree(http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + marathon.address()
+                    + "/v2/deployments")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body());
+            assertThat(deployments).isEmpty();
+            var app = json.readTree(http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + marathon.address()
+                    + "/v2/apps/web/g")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body()).path("app");
+            assertThat(app.path("lastTaskFailure").path("message").asText()).isEqualTo("Command exited with status 1");
+            assertThat(app.path("tasksHealthy").asInt()).isZero();
+            assertThat(o.status("web").instances()).noneMatch(dev.baton.status.InstanceStatus::isHealthy);
+            // between two launches the app waits in the launch queue for its backoff (not a timing assertion: the
+            // double is asked until it shows one of its delays)
+            com.fasterxml.jackson.databind.JsonNode queued = null;
+            for (int i = 0; i < 200 && queued == null; i++) {
+                var queue = json.readTree(http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + marathon.address()
+                        + "/v2/queue")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body()).path("queue");
+                if (queue.size() > 0) {
+                    queued = queue.get(0);
+                } else {
+                    Thread.sleep(25);
+                }
+            }
+            assertThat(queued).as("the app in /v2/queue").isNotNull();
+            assertThat(queued.path("app").path("id").asText()).isEqualTo("/web/g");
+            assertThat(queued.path("count").asInt()).isEqualTo(1);
+            assertThat(queued.path("delay").path("overdue").asBoolean()).isFalse();
+        }
+        assertThat(marathon.requests.stream().filter(e -> !e.getRequest().getMethod().getName().equals("GET"))
+                .map(e -> e.getRequest().getMethod().getName() + " " + e.getRequest().getUrl())).containsExactly("PUT /v2/apps/web/g");
+    }
+
+    @Test
+    void aCrashingUpdateIsRolledBackWithThePreviousDefinitionOnceMarathonHasEndedItsDeployment() {
+        marathon = new MarathonDouble();
+        JobSpec good = job().withCount("g", 1).toBuilder().update(crashing().update()).build();
+        try (Orchestrator o = connect(marathon.address())) {
+            assertThat(o.deploy(good).await(Duration.ofSeconds(20)).outcome()).isEqualTo(Outcome.HEALTHY);
+
+            var result = o.deploy(crashing()).await(Duration.ofSeconds(20));
+
+            assertThat(result.outcome()).as(result.message()).isEqualTo(Outcome.ROLLED_BACK);
+            assertThat(o.status("web").version()).isEqualTo(dev.baton.spi.SpecVersion.of(good));
+        }
+        // Marathon had no deployment left to delete: the previous definition went back with a PUT
+        assertThat(marathon.requests.stream().filter(e -> !e.getRequest().getMethod().getName().equals("GET"))
+                .map(e -> e.getRequest().getMethod().getName() + " " + e.getRequest().getUrl()))
+                .containsExactly("PUT /v2/apps/web/g", "PUT /v2/apps/web/g", "PUT /v2/apps/web/g");
+        assertThat(marathon.appsSent().get(2).path("labels").path(dev.baton.spi.SpecVersion.LABEL).asText())
+                .isEqualTo(dev.baton.spi.SpecVersion.of(good));
+    }
+
     @Test
     void requestsGoToTheLeaderTheInstancesName() {
         marathon = new MarathonDouble();

@@ -13,11 +13,13 @@ import dev.baton.model.TaskSpec;
 import dev.baton.model.UpdatePolicy;
 import dev.baton.testkit.ContractWorkloads;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
  * The contract workloads for {@link MarathonDouble}: a process task with a dynamic port and an HTTP check (an app), or,
- * with {@code pods}, the same server beside a sidecar in one group (a pod). {@code FAIL=1} makes the double's checks fail.
+ * with {@code pods}, the same server beside a sidecar in one group (a pod). {@code FAIL=1} makes the double's checks fail;
+ * a command {@code sh -c '…; exit N'} makes its task exit at once, as on an agent.
  */
 final class MarathonWorkloads implements ContractWorkloads {
     private final boolean pods;
@@ -51,6 +53,22 @@ final class MarathonWorkloads implements ContractWorkloads {
     public JobSpec failingService(String name, int count) {
         return service(name, count, server(99).env("FAIL", "1").build(), UpdatePolicy.rolling().withParallelism(1)
                 .withHealthyDeadline(Duration.ofSeconds(2)).withOnFailure(OnFailure.ROLLBACK));
+    }
+
+    /**
+     * The server with its command replaced by a shell that prints a line and exits 1 ({@code sh -c 'echo crashing; exit 1'},
+     * which the double, like an agent, runs as a task that exits at once with status 1), and with no health check: without
+     * one Marathon counts an instance ready at its first {@code TASK_RUNNING} and ends the deployment there, so only
+     * "stayed running" tells the crash apart. The same port and service as {@link #healthyService}. No restart policy:
+     * Marathon restarts every app instance, without a limit on attempts ({@code feature.RESTART_ATTEMPTS} and restart
+     * {@code on-failure} are refused), backing off. {@code onFailure: rollback} and a healthy deadline of 5 s. As a pod,
+     * the sidecar still runs beside the server, and the whole instance fails with it (the double's class comment says why).
+     */
+    @Override
+    public JobSpec crashingService(String name, int count) {
+        TaskSpec crashing = server(98).command("sh", "-c", "echo crashing; exit 1").health(List.of()).build();
+        return service(name, count, crashing, UpdatePolicy.rolling().withParallelism(1)
+                .withHealthyDeadline(Duration.ofSeconds(5)).withOnFailure(OnFailure.ROLLBACK));
     }
 
     @Override

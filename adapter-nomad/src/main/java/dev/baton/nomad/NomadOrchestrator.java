@@ -32,6 +32,7 @@ import dev.baton.plan.FieldChange;
 import dev.baton.plan.Plan;
 import dev.baton.spi.DeploymentTracker;
 import dev.baton.spi.JobRef;
+import dev.baton.spi.SecretRules;
 import dev.baton.spi.SpecVersion;
 import dev.baton.status.Endpoint;
 import dev.baton.status.Event;
@@ -203,7 +204,9 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
             long index = 0;
             String target = version;
             while (!tracker.isDone()) {
-                JobStatus status = statusOf(spec.name());
+                // the deployment first: a failure it reports is then matched by the allocations read after it
+                JsonNode d = latestDeployment(spec.name());
+                JobStatus status = statusOf(spec.name(), d);
                 if (!target.equals(status.version())) {
                     // Nomad reverted the job (auto_revert): follow the version it went back to
                     target = status.version();
@@ -217,7 +220,6 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
                     return;
                 }
                 tracker.progress(status);
-                JsonNode d = latestDeployment(spec.name());
                 if (d != null && "failed".equals(d.path("Status").asText()) && tgt.equals(version)
                         && (!autoRevert(spec) || !hasStablePrevious(spec.name(), version))) {
                     tracker.complete(Outcome.FAILED, status, "deployment failed: " + d.path("StatusDescription").asText());
@@ -260,10 +262,12 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
 
     @Override
     public JobStatus status(String jobId) {
-        return statusOf(name(jobId));
+        String name = name(jobId);
+        return statusOf(name, latestDeployment(name));
     }
 
-    private JobStatus statusOf(String name) {
+    /** The job's status; {@code deployment} is its latest deployment (or null), which says whose health Nomad is judging. */
+    private JobStatus statusOf(String name, JsonNode deployment) {
         JsonNode job = job(name).orElseThrow(() -> NotFoundException.job(PLATFORM, name));
         JobSpec spec = Specs.read(job.path("Meta").path(JobTranslator.SPEC_META).asText());
         Map<Long, String> versions = new HashMap<>();
@@ -280,7 +284,7 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
             List<InstanceStatus> instances = new ArrayList<>();
             for (JsonNode a : allocs) {
                 if (g.equals(a.path("TaskGroup").asText()) && !"stop".equals(a.path("DesiredStatus").asText())) {
-                    instances.add(instance(a, versions, checks, gs));
+                    instances.add(instance(a, versions, checks, judging(deployment, a), gs));
                 }
             }
             int desired = tg.has("Count") ? tg.path("Count").asInt() : 1;
@@ -295,7 +299,21 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
                 version, groups, job.path("StatusDescription").asText(null));
     }
 
-    private static InstanceStatus instance(JsonNode a, Map<Long, String> versions, boolean checks, GroupSpec gs) {
+    /**
+     * Whether Nomad is judging the allocation's health: it belongs to the job version of a deployment that has not
+     * succeeded (nor been cancelled), so its health is Nomad's {@code DeploymentStatus.Healthy} once the client reports
+     * it, after the tasks ran and passed their checks for {@code min_healthy_time}, and not known before. (The
+     * allocation list has no {@code DeploymentID}; a deployment's allocations are those of its job version.)
+     */
+    static boolean judging(JsonNode deployment, JsonNode alloc) {
+        if (deployment == null || deployment.path("JobVersion").asLong(-1) != alloc.path("JobVersion").asLong(-2)) {
+            return false;
+        }
+        String st = deployment.path("Status").asText();
+        return !"successful".equals(st) && !"cancelled".equals(st);
+    }
+
+    private static InstanceStatus instance(JsonNode a, Map<Long, String> versions, boolean checks, boolean judging, GroupSpec gs) {
         InstanceState state = switch (a.path("ClientStatus").asText()) {
             case "pending" -> InstanceState.PENDING;
             case "running" -> InstanceState.RUNNING;
@@ -304,9 +322,11 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
             default -> InstanceState.UNKNOWN;
         };
         JsonNode healthy = a.path("DeploymentStatus").path("Healthy");
+        // healthy means stayed healthy: a running allocation Nomad has not yet reported on in its deployment (a task that
+        // exits at once is running for a moment between restarts) is not healthy yet, checks or not
         Health health = state != InstanceState.RUNNING ? Health.UNKNOWN
                 : healthy.isBoolean() ? (healthy.asBoolean() ? Health.HEALTHY : Health.UNHEALTHY)
-                : checks ? Health.UNKNOWN : Health.HEALTHY;
+                : checks || judging ? Health.UNKNOWN : Health.HEALTHY;
         Map<String, Integer> ports = new LinkedHashMap<>();
         String address = null;
         JsonNode shared = a.path("AllocatedResources").path("Shared");
@@ -542,6 +562,7 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
 
     @Override
     public void put(String name, SecretData data) {
+        SecretRules.check(name, data);
         secrets.put(name, data);
     }
 
@@ -552,6 +573,7 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
 
     @Override
     public void delete(String name) {
+        SecretRules.checkName(name);
         secrets.delete(name);
     }
 

@@ -14,6 +14,8 @@ import dev.baton.model.HealthCheck;
 import dev.baton.model.JobSpec;
 import dev.baton.model.OnFailure;
 import dev.baton.model.PortSpec;
+import dev.baton.model.RestartMode;
+import dev.baton.model.RestartPolicy;
 import dev.baton.model.SecretMount;
 import dev.baton.model.ServiceSpec;
 import dev.baton.model.TaskSpec;
@@ -86,8 +88,24 @@ class NomadContractTest extends OrchestratorContract {
 
             @Override
             public JobSpec failingService(String name, int count) {
+                // min_healthy_time below the healthy deadline: Nomad refuses a job whose (default 10s) one is not
                 return service(name, count, server(99).env("FAIL", "1").build(), UpdatePolicy.rolling().withParallelism(1)
-                        .withHealthyDeadline(Duration.ofSeconds(2)).withOnFailure(OnFailure.ROLLBACK));
+                        .withMinHealthyTime(Duration.ofSeconds(1)).withHealthyDeadline(Duration.ofSeconds(2)).withOnFailure(OnFailure.ROLLBACK));
+            }
+
+            /**
+             * The task's command is a shell that prints a line and exits 1 at once, every time it runs: {@link NomadDouble}
+             * runs a task whose command is {@code sh -c <script>} with {@code exit N} as the script's last command as a
+             * process that exits with code N as soon as it starts. Restart on-failure with one attempt (Nomad's restart
+             * {@code Mode: fail}), so the client gives the task up after one restart; a healthy deadline short enough for
+             * the suite, and a minimum healthy time below it, as Nomad requires.
+             */
+            @Override
+            public JobSpec crashingService(String name, int count) {
+                TaskSpec crashing = server(98).command("sh", "-c", "echo crashing; exit 1").build();
+                JobSpec spec = service(name, count, crashing, UpdatePolicy.rolling().withParallelism(1)
+                        .withMinHealthyTime(Duration.ofSeconds(1)).withHealthyDeadline(Duration.ofSeconds(5)).withOnFailure(OnFailure.ROLLBACK));
+                return spec.withGroup("web", g -> g.toBuilder().restart(new RestartPolicy(RestartMode.ON_FAILURE, 1, Duration.ofMillis(500))).build());
             }
 
             @Override

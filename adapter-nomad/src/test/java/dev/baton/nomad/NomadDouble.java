@@ -23,7 +23,10 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A stateful Nomad double on WireMock (127.0.0.1): one transformer answers every request from an in-memory cluster.
@@ -32,12 +35,19 @@ import java.util.concurrent.TimeUnit;
  * refused with Nomad's message); a raft-like index that blocking queries ({@code index}, {@code wait},
  * {@code X-Nomad-Index}) wait on; allocations that move pending → running and then become healthy or, for a task
  * whose environment has {@code FAIL=1} (standing in for a failing check), unhealthy; rolling replacement of old
- * allocations once new ones are healthy; deployments that succeed, or fail after the update's healthy deadline and
- * are reverted when {@code AutoRevert} is set (creating a new job version from the last stable one, as Nomad does);
+ * allocations once new ones are healthy; deployments that succeed, or, for {@code FAIL=1}, whose watcher sees the
+ * unhealthy allocations after the update's healthy deadline and fails them as for a task that exits at once (below),
+ * reverted when {@code AutoRevert} is set (creating a new job version from the last stable one, as Nomad does);
+ * tasks that exit at once (a command {@code sh -c "...; exit N"}, see {@link #exitsAtOnce}): Terminated, Restarting and
+ * Not Restarting task events by the group's restart policy, the allocation failed and unhealthy, the deployment's
+ * {@code TaskGroups} counts, and the deployment failed at once when {@code ProgressDeadline} is 0 (or the allocation
+ * cannot be rescheduled), else at the progress deadline, with Nomad's descriptions and auto-revert (see the section
+ * above {@code exitsAtOnce} for the upstream sources);
  * scale, revert, plan (a coarse diff), stop with purge, job versions, nodes, service registrations from healthy
  * allocations, variables with check-and-set (409 with the current variable on a conflict), plain-text errors.
  *
- * <p>Does not reproduce: scheduling and bin packing, evaluations, canaries and promotion, constraints, periodic
+ * <p>Does not reproduce: scheduling and bin packing, evaluations, rescheduling of failed or unhealthy allocations,
+ * canaries and promotion, constraints, periodic
  * launches, templates, drivers, the event stream, ACLs, several regions or servers.
  */
 final class NomadDouble implements ResponseDefinitionTransformerV2 {
@@ -400,6 +410,11 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
             anyFailing |= failing(g);
         }
         boolean fail = anyFailing;
+        deploymentState(dep, job, fresh);
+        // allocations with a task that exits at once: they never become healthy, see crash()
+        java.util.Set<ObjectNode> crashing = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        fresh.stream().filter(a -> !exits(group(job, a)).isEmpty()).forEach(crashing::add);
+        boolean crash = !crashing.isEmpty();
         clock.schedule(() -> {
             synchronized (NomadDouble.this) {
                 fresh.forEach(a -> publish("Allocation", "AllocationUpdated", a.path("ID").asText(), id));
@@ -408,13 +423,14 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
                     a.with("TaskStates").fields().forEachRemaining(t -> ((ObjectNode) t.getValue()).put("State", "running")
                             .put("StartedAt", Instant.now().toString()));
                 });
+                crashing.forEach(a -> crash(id, job, dep, a));
                 bump();
             }
         }, 100, TimeUnit.MILLISECONDS);
         clock.schedule(() -> {
             synchronized (NomadDouble.this) {
-                fresh.forEach(a -> a.with("DeploymentStatus").put("Healthy", !fail));
-                if (!versions.containsKey(id) || deployments.get(id) != dep) {
+                fresh.stream().filter(a -> !crashing.contains(a)).forEach(a -> allocHealth(dep, a, !fail));
+                if (!versions.containsKey(id) || deployments.get(id) != dep || crash) {
                     bump();
                     return;
                 }
@@ -447,25 +463,8 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
             long deadline = job.path("Update").path("HealthyDeadline").asLong(5_000_000_000L) / 1_000_000;
             clock.schedule(() -> {
                 synchronized (NomadDouble.this) {
-                    ObjectNode d = deployments.get(id);
-                    if (d == null || d != dep) {
-                        return;
-                    }
-                    d.put("Status", "failed").put("StatusDescription", "Failed due to unhealthy allocations");
-                    bump();
-                    if (job.path("Update").path("AutoRevert").asBoolean()) {
-                        ObjectNode stable = null;
-                        for (ObjectNode v : versions.get(id)) {
-                            if (v.path("Stable").asBoolean()) {
-                                stable = v;
-                            }
-                        }
-                        if (stable != null) {
-                            fresh.forEach(this::stopAlloc);
-                            ObjectNode again = stable.deepCopy();
-                            store(id, again);
-                        }
-                    }
+                    // the deployment watcher sees the unhealthy allocations
+                    sawUnhealthy(id, dep, job, fresh.isEmpty() ? null : fresh.get(0));
                 }
             }, deadline, TimeUnit.MILLISECONDS);
         }
@@ -473,7 +472,468 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
 
     private void stopAlloc(ObjectNode a) {
         a.put("DesiredStatus", "stop");
-        a.put("ClientStatus", "complete");
+        // an allocation whose task failed stays failed when it is stopped: its tasks are dead already
+        // (client/allocrunner/alloc_runner.go getClientStatus, Nomad v1.6.5)
+        if (!a.path("ClientStatus").asText().equals("failed")) {
+            a.put("ClientStatus", "complete");
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------------------------
+    // Tasks that exit at once, and how Nomad's client and deployment watcher answer them. Modelled on hashicorp/nomad
+    // v1.6.5 (a7cfff372cd5, MPL-2.0):
+    //  - client/allocrunner/taskrunner/restarts/restarts.go: RestartTracker.GetState (attempts in an interval, mode
+    //    fail or delay, restart on success for service jobs only, the reason strings, the 25% delay jitter);
+    //  - client/allocrunner/taskrunner/task_runner.go: emitExitResultEvent (Terminated with ExitCode), shouldRestart
+    //    (Restarting: state pending; Not Restarting: state dead, SetFailsTask), appendEvent (Failed, Restarts,
+    //    LastRestart), updateStateImpl (StartedAt, FinishedAt);
+    //  - client/allocrunner/alloc_runner.go: getClientStatus (failed / running / pending / complete and their
+    //    ClientDescription), a failed task's siblings are killed with a "Sibling Task Failed" event;
+    //  - client/allochealth/tracker.go watchTaskEvents: a failed task makes the allocation unhealthy at once; a restart
+    //    resets the min_healthy_time timer (so a task that runs RUNS_MS at a time never becomes healthy); the health
+    //    hook marks the allocation unhealthy at healthy_deadline;
+    //  - nomad/deploymentwatcher/deployment_watcher.go: handleAllocUpdate and shouldFailEarly (fail on the first
+    //    unhealthy allocation when progress_deadline is 0 or the allocation cannot be rescheduled, otherwise at the
+    //    progress deadline), the end of watch (description, rollback), handleRollbackValidity, latestStableJob;
+    //  - nomad/structs/structs.go: task event types, TaskEvent.PopulateEventDisplayMessage, the TaskEvent setters'
+    //    Details keys, DeploymentStatusDescription*, Job.SpecChanged, RescheduleTracker.RescheduleEligible;
+    //  - api/jobs.go DefaultUpdateStrategy and api/tasks.go default restart and reschedule policies (what the HTTP
+    //    API's Canonicalize fills in before the server sees the job).
+    // Not modelled: rescheduling of failed allocations (replacements, delays), RequireProgressBy being pushed back by
+    // healthy allocations, Killing/Killed events of killed siblings.
+    // ----------------------------------------------------------------------------------------------------------------
+
+    /** How long a task that exits at once runs before it exits. */
+    private static final long RUNS_MS = 50;
+    private static final String WITHIN_POLICY = "Restart within policy";
+    /** The script's last command is {@code exit N}, after a {@code ;} or a newline (not after {@code &&} or {@code ||}). */
+    private static final Pattern EXIT = Pattern.compile("(?:^|[;\\n])\\s*exit\\s+(\\d{1,3})\\s*;?\\s*$");
+    private static final java.util.Set<String> SHELLS = java.util.Set.of("sh", "/bin/sh", "bash", "/bin/bash");
+
+    /**
+     * The exit code of a task that exits as soon as it starts, or null. The double runs no process, so it reads the
+     * command line: a task whose command is {@code sh -c <script>} (docker {@code entrypoint}, then {@code command}, then
+     * {@code args}; exec and raw_exec {@code command}, then {@code args}) and whose script ends with {@code exit N} exits
+     * with {@code N & 255} every time it is started. Any other task runs until it is stopped.
+     */
+    static Integer exitsAtOnce(JsonNode task) {
+        JsonNode config = task.path("Config");
+        List<String> argv = new ArrayList<>();
+        config.path("entrypoint").forEach(x -> argv.add(x.asText()));
+        if (config.path("command").isTextual()) {
+            argv.add(config.path("command").asText());
+        }
+        config.path("args").forEach(x -> argv.add(x.asText()));
+        if (argv.size() != 3 || !SHELLS.contains(argv.get(0)) || !argv.get(1).equals("-c")) {
+            return null;
+        }
+        Matcher m = EXIT.matcher(argv.get(2));
+        return m.find() ? Integer.parseInt(m.group(1)) & 0xff : null;
+    }
+
+    /** The group's tasks that exit at once, by name, with their exit codes. */
+    private static Map<String, Integer> exits(JsonNode group) {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        for (JsonNode t : group.path("Tasks")) {
+            Integer code = exitsAtOnce(t);
+            if (code != null) {
+                out.put(t.path("Name").asText(), code);
+            }
+        }
+        return out;
+    }
+
+    private static JsonNode group(JsonNode job, ObjectNode alloc) {
+        for (JsonNode g : job.path("TaskGroups")) {
+            if (g.path("Name").asText().equals(alloc.path("TaskGroup").asText())) {
+                return g;
+            }
+        }
+        return JSON.createObjectNode();
+    }
+
+    private static JsonNode task(JsonNode group, String name) {
+        for (JsonNode t : group.path("Tasks")) {
+            if (t.path("Name").asText().equals(name)) {
+                return t;
+            }
+        }
+        return JSON.createObjectNode();
+    }
+
+    private static void merge(ObjectNode into, JsonNode from) {
+        from.fields().forEachRemaining(f -> {
+            if (!f.getValue().isNull()) {
+                into.set(f.getKey(), f.getValue());
+            }
+        });
+    }
+
+    /** The group's update block as the API canonicalizes it: the job's, then the group's, over api/jobs.go DefaultUpdateStrategy. */
+    static ObjectNode update(JsonNode job, JsonNode group) {
+        ObjectNode u = JSON.createObjectNode().put("Stagger", 30_000_000_000L).put("MaxParallel", 1).put("HealthCheck", "checks")
+                .put("MinHealthyTime", 10_000_000_000L).put("HealthyDeadline", 300_000_000_000L).put("ProgressDeadline", 600_000_000_000L)
+                .put("AutoRevert", false).put("Canary", 0).put("AutoPromote", false);
+        merge(u, job.path("Update"));
+        merge(u, group.path("Update"));
+        return u;
+    }
+
+    /** A task's restart policy as the API canonicalizes it: the group's, then the task's, over the job type's default (api/tasks.go). */
+    static ObjectNode restartPolicy(JsonNode job, JsonNode group, JsonNode task) {
+        boolean batch = job.path("Type").asText().equals("batch") || job.path("Type").asText().equals("sysbatch");
+        ObjectNode r = JSON.createObjectNode().put("Delay", 15_000_000_000L).put("Attempts", batch ? 3 : 2)
+                .put("Interval", batch ? 86_400_000_000_000L : 1_800_000_000_000L).put("Mode", "fail");
+        merge(r, group.path("RestartPolicy"));
+        merge(r, task.path("RestartPolicy"));
+        return r;
+    }
+
+    /**
+     * Whether a failed allocation of the group may be rescheduled: RescheduleTracker.RescheduleEligible before any
+     * attempt (the double reschedules nothing), over api/tasks.go NewDefaultReschedulePolicy (service: unlimited;
+     * batch: one attempt; system: none).
+     */
+    static boolean rescheduleEligible(JsonNode job, JsonNode group) {
+        ObjectNode p = JSON.createObjectNode();
+        switch (job.path("Type").asText("service")) {
+            case "service" -> p.put("Unlimited", true).put("Attempts", 0);
+            case "batch" -> p.put("Unlimited", false).put("Attempts", 1);
+            default -> p.put("Unlimited", false).put("Attempts", 0);
+        }
+        merge(p, job.path("Reschedule"));
+        merge(p, group.path("ReschedulePolicy"));
+        return p.path("Unlimited").asBoolean() || p.path("Attempts").asInt() > 0;
+    }
+
+    /** The deployment's per-group state (structs.DeploymentState), which the allocations' health reports update. */
+    private void deploymentState(ObjectNode dep, JsonNode job, List<ObjectNode> fresh) {
+        if (dep == null) {
+            return;
+        }
+        ObjectNode groups = dep.with("TaskGroups");
+        for (JsonNode g : job.path("TaskGroups")) {
+            String name = g.path("Name").asText();
+            ObjectNode u = update(job, g);
+            long progress = u.path("ProgressDeadline").asLong();
+            ObjectNode state = groups.putObject(name).put("AutoRevert", u.path("AutoRevert").asBoolean())
+                    .put("AutoPromote", u.path("AutoPromote").asBoolean()).put("ProgressDeadline", progress).put("Promoted", false)
+                    .put("DesiredCanaries", u.path("Canary").asInt()).put("DesiredTotal", g.has("Count") ? g.path("Count").asInt() : 1)
+                    .put("PlacedAllocs", fresh.stream().filter(a -> a.path("TaskGroup").asText().equals(name)).count())
+                    .put("HealthyAllocs", 0).put("UnhealthyAllocs", 0);
+            if (progress > 0) {
+                state.put("RequireProgressBy", Instant.now().plusNanos(progress).toString());
+            }
+        }
+    }
+
+    /** The client's health report for an allocation, counted in its deployment's group (state_store.go updateDeploymentWithAlloc). */
+    private static void allocHealth(ObjectNode dep, ObjectNode a, boolean healthy) {
+        if (a.path("DeploymentStatus").has("Healthy")) {
+            return;
+        }
+        a.with("DeploymentStatus").put("Healthy", healthy).put("Timestamp", Instant.now().toString());
+        JsonNode g = dep == null ? null : dep.path("TaskGroups").get(a.path("TaskGroup").asText());
+        if (g instanceof ObjectNode o) {
+            String field = healthy ? "HealthyAllocs" : "UnhealthyAllocs";
+            o.put(field, o.path(field).asInt() + 1);
+        }
+    }
+
+    /** The allocation's client status from its tasks' states (alloc_runner.go getClientStatus). */
+    private static void clientStatus(ObjectNode a) {
+        boolean pending = false;
+        boolean running = false;
+        boolean dead = false;
+        boolean failed = false;
+        for (JsonNode ts : a.path("TaskStates")) {
+            switch (ts.path("State").asText()) {
+                case "running" -> running = true;
+                case "pending" -> pending = true;
+                case "dead" -> {
+                    failed |= ts.path("Failed").asBoolean();
+                    dead |= !ts.path("Failed").asBoolean();
+                }
+                default -> {
+                }
+            }
+        }
+        String[] s = failed ? new String[] {"failed", "Failed tasks"} : running ? new String[] {"running", "Tasks are running"}
+                : pending ? new String[] {"pending", "No tasks have started"} : dead ? new String[] {"complete", "All tasks have completed"} : null;
+        if (s != null) {
+            a.put("ClientStatus", s[0]).put("ClientDescription", s[1]);
+        }
+    }
+
+    /** A task event (structs.TaskEvent) with its DisplayMessage as PopulateEventDisplayMessage writes it. */
+    private static ObjectNode event(String type, String display) {
+        Instant now = Instant.now();
+        ObjectNode e = JSON.createObjectNode().put("Type", type).put("Time", now.getEpochSecond() * 1_000_000_000L + now.getNano())
+                .put("DisplayMessage", display).put("FailsTask", false).put("RestartReason", "").put("ExitCode", 0).put("Signal", 0)
+                .put("Message", "").put("StartDelay", 0L);
+        e.putObject("Details");
+        return e;
+    }
+
+    private static boolean gone(ObjectNode a) {
+        return a.path("DesiredStatus").asText().equals("stop");
+    }
+
+    /** A task's RestartTracker: the attempts counted in the current interval and when that interval began. */
+    private static final class Tracker {
+        int count;
+        long intervalStart = System.nanoTime();
+    }
+
+    /**
+     * The allocation is running and its tasks that exit at once have just started: each exits after {@link #RUNS_MS}.
+     * The health hook marks the allocation unhealthy at the group's healthy_deadline if nothing decided before.
+     * Caller holds the monitor.
+     */
+    private void crash(String id, ObjectNode job, ObjectNode dep, ObjectNode a) {
+        JsonNode g = group(job, a);
+        exits(g).forEach((name, code) -> {
+            ObjectNode ts = (ObjectNode) a.path("TaskStates").path(name);
+            ts.withArray("Events").add(event("Received", "Task received by client"));
+            ts.withArray("Events").add(event("Started", "Task started by client"));
+            Tracker t = new Tracker();
+            clock.schedule(() -> exited(id, job, dep, a, name, code, t), RUNS_MS, TimeUnit.MILLISECONDS);
+        });
+        long healthyDeadline = update(job, g).path("HealthyDeadline").asLong();
+        clock.schedule(() -> {
+            synchronized (NomadDouble.this) {
+                if (!gone(a) && !a.path("DeploymentStatus").has("Healthy")) {
+                    allocHealth(dep, a, false);
+                    publish("Allocation", "AllocationUpdated", a.path("ID").asText(), id);
+                    sawUnhealthy(id, dep, job, a);
+                }
+            }
+        }, healthyDeadline, TimeUnit.NANOSECONDS);
+    }
+
+    /** The task exited with {@code code}: the task runner emits Terminated, then asks the restart tracker what next. */
+    private void exited(String id, ObjectNode job, ObjectNode dep, ObjectNode a, String name, int code, Tracker t) {
+        synchronized (this) {
+            if (gone(a) || allocs.getOrDefault(id, List.of()).stream().noneMatch(x -> x == a)) {
+                return;
+            }
+            ObjectNode ts = (ObjectNode) a.path("TaskStates").path(name);
+            ObjectNode terminated = event("Terminated", "Exit Code: " + code).put("ExitCode", code);
+            terminated.with("Details").put("exit_code", Integer.toString(code)).put("signal", "0").put("oom_killed", "false");
+            ts.withArray("Events").add(terminated);
+            JsonNode g = group(job, a);
+            ObjectNode policy = restartPolicy(job, g, task(g, name));
+            String type = job.path("Type").asText("service");
+            boolean onSuccess = !type.equals("batch") && !type.equals("sysbatch");
+            boolean success = code == 0;
+            int attempts = policy.path("Attempts").asInt();
+            if (attempts == 0) {
+                if (!onSuccess && success) {
+                    finished(id, a, ts);
+                } else {
+                    notRestarting(id, job, dep, a, name, "Policy allows no restarts");
+                }
+                return;
+            }
+            long interval = policy.path("Interval").asLong();
+            long now = System.nanoTime();
+            if (now - t.intervalStart > interval) {
+                t.count = 0;
+                t.intervalStart = now;
+            }
+            t.count++;
+            if (success && !onSuccess) {
+                finished(id, a, ts);
+            } else if (t.count > attempts && policy.path("Mode").asText().equals("fail")) {
+                notRestarting(id, job, dep, a, name,
+                        String.format("Exceeded allowed attempts %d in interval %s and mode is \"fail\"", attempts, goDuration(interval)));
+            } else if (t.count > attempts) {
+                restarting(id, job, dep, a, name, code, t, "Exceeded allowed attempts, applying a delay", t.intervalStart + interval - now);
+            } else {
+                long delay = Math.max(1, policy.path("Delay").asLong());
+                restarting(id, job, dep, a, name, code, t, WITHIN_POLICY, delay + (long) (ThreadLocalRandom.current().nextLong(delay) * 0.25));
+            }
+        }
+    }
+
+    /** Restarting: the task waits {@code delay} in state pending, then starts again (and exits again). */
+    private void restarting(String id, ObjectNode job, ObjectNode dep, ObjectNode a, String name, int code, Tracker t, String reason, long delay) {
+        ObjectNode ts = (ObjectNode) a.path("TaskStates").path(name);
+        String in = "Task restarting in " + goDuration(delay);
+        ObjectNode e = event("Restarting", reason.equals(WITHIN_POLICY) ? in : reason + " - " + in).put("RestartReason", reason).put("StartDelay", delay);
+        e.with("Details").put("start_delay", Long.toString(delay)).put("restart_reason", reason);
+        ts.withArray("Events").add(e);
+        ts.put("State", "pending").put("Restarts", ts.path("Restarts").asInt() + 1)
+                .put("LastRestart", Instant.ofEpochSecond(0, e.path("Time").asLong()).toString());
+        clientStatus(a);
+        publish("Allocation", "AllocationUpdated", a.path("ID").asText(), id);
+        clock.schedule(() -> {
+            synchronized (NomadDouble.this) {
+                if (gone(a)) {
+                    return;
+                }
+                ts.put("State", "running").put("StartedAt", Instant.now().toString());
+                ts.withArray("Events").add(event("Started", "Task started by client"));
+                clientStatus(a);
+                publish("Allocation", "AllocationUpdated", a.path("ID").asText(), id);
+            }
+            clock.schedule(() -> exited(id, job, dep, a, name, code, t), RUNS_MS, TimeUnit.MILLISECONDS);
+        }, delay, TimeUnit.NANOSECONDS);
+    }
+
+    /** The task ended and is not restarted, without failing (a batch task that exited 0). */
+    private void finished(String id, ObjectNode a, ObjectNode ts) {
+        ts.put("State", "dead").put("FinishedAt", Instant.now().toString());
+        clientStatus(a);
+        publish("Allocation", "AllocationUpdated", a.path("ID").asText(), id);
+    }
+
+    /**
+     * Not Restarting: the task is dead and failed, its siblings are killed, the allocation fails and is unhealthy at
+     * once; the deployment watcher answers that allocation update in a write of its own, a moment later.
+     */
+    private void notRestarting(String id, ObjectNode job, ObjectNode dep, ObjectNode a, String name, String reason) {
+        String now = Instant.now().toString();
+        ObjectNode ts = (ObjectNode) a.path("TaskStates").path(name);
+        ObjectNode e = event("Not Restarting", reason).put("RestartReason", reason).put("FailsTask", true);
+        e.with("Details").put("restart_reason", reason).put("fails_task", "true");
+        ts.withArray("Events").add(e);
+        ts.put("State", "dead").put("Failed", true).put("FinishedAt", now);
+        a.path("TaskStates").fields().forEachRemaining(f -> {
+            ObjectNode sibling = (ObjectNode) f.getValue();
+            if (!f.getKey().equals(name) && !sibling.path("State").asText().equals("dead")) {
+                ObjectNode k = event("Sibling Task Failed", "Task's sibling \"" + name + "\" failed").put("FailedSibling", name);
+                k.with("Details").put("failed_sibling", name);
+                sibling.withArray("Events").add(k);
+                sibling.put("State", "dead").put("FinishedAt", now);
+            }
+        });
+        clientStatus(a);
+        allocHealth(dep, a, false);
+        publish("Allocation", "AllocationUpdated", a.path("ID").asText(), id);
+        clock.schedule(() -> {
+            synchronized (NomadDouble.this) {
+                sawUnhealthy(id, dep, job, a);
+            }
+        }, 10, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The deployment watcher sees an unhealthy allocation (handleAllocUpdate, shouldFailEarly): with no progress
+     * deadline, or when the allocation cannot be rescheduled, the deployment fails at once; otherwise Nomad would
+     * replace the allocation (not modelled) and the deployment fails when its progress deadline passes. Caller holds
+     * the monitor.
+     */
+    private void sawUnhealthy(String id, ObjectNode dep, JsonNode job, ObjectNode alloc) {
+        if (deployments.get(id) != dep || !dep.path("Status").asText().equals("running")) {
+            return;
+        }
+        JsonNode g = alloc == null ? job.path("TaskGroups").path(0) : group(job, alloc);
+        if (update(job, g).path("ProgressDeadline").asLong() == 0 || !rescheduleEligible(job, g)) {
+            failDeployment(id, dep, "Failed due to unhealthy allocations");
+            return;
+        }
+        String by = dep.path("TaskGroups").path(g.path("Name").asText()).path("RequireProgressBy").asText(null);
+        long wait = by == null ? 0 : Math.max(0, java.time.Duration.between(Instant.now(), Instant.parse(by)).toMillis());
+        clock.schedule(() -> {
+            synchronized (NomadDouble.this) {
+                if (deployments.get(id) == dep && dep.path("Status").asText().equals("running")) {
+                    failDeployment(id, dep, "Failed due to progress deadline");
+                }
+            }
+        }, wait, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Fails the deployment; when its groups auto-revert, reverts the job to the latest stable version if that one's
+     * spec differs (deployment_watcher.go watch, handleRollbackValidity, latestStableJob; the descriptions of
+     * structs.go DeploymentStatusDescriptionRollback, ...RollbackNoop, ...NoRollbackTarget). Caller holds the monitor.
+     */
+    private void failDeployment(String id, ObjectNode dep, String base) {
+        boolean autoRevert = false;
+        for (JsonNode g : dep.path("TaskGroups")) {
+            autoRevert |= g.path("AutoRevert").asBoolean();
+        }
+        String description = base;
+        ObjectNode rollback = null;
+        if (autoRevert) {
+            ObjectNode stable = null;
+            for (ObjectNode v : versions.get(id)) {
+                if (v.path("Stable").asBoolean()) {
+                    stable = v;
+                }
+            }
+            if (stable == null) {
+                description = base + " - no stable job version to auto revert to";
+            } else if (specChanged(current(id), stable)) {
+                description = base + " - rolling back to job version " + stable.path("Version").asLong();
+                rollback = stable;
+            } else {
+                description = base + " - not rolling back to stable job version " + stable.path("Version").asLong()
+                        + " as current job has same specification";
+            }
+        }
+        dep.put("Status", "failed").put("StatusDescription", description);
+        publish("Deployment", "DeploymentStatusUpdate", dep.path("ID").asText(), id);
+        if (rollback != null) {
+            String failing = current(id).path("Meta").path("baton.dev/version").asText();
+            for (ObjectNode a : allocs.getOrDefault(id, List.of())) {
+                if (a.path("BatonVersion").asText().equals(failing) && !gone(a)) {
+                    stopAlloc(a);
+                }
+            }
+            store(id, rollback.deepCopy());
+        }
+    }
+
+    /** Job.SpecChanged: the jobs differ in more than status, stability, version, indexes and submit time. */
+    private static boolean specChanged(ObjectNode a, ObjectNode b) {
+        List<String> ignored = List.of("Status", "StatusDescription", "Stable", "Version", "CreateIndex", "ModifyIndex", "JobModifyIndex",
+                "SubmitTime");
+        ObjectNode x = a.deepCopy();
+        ObjectNode y = b.deepCopy();
+        x.remove(ignored);
+        y.remove(ignored);
+        return !x.equals(y);
+    }
+
+    /** Go's time.Duration.String(), as Nomad's messages print durations ({@code 30m0s}, {@code 512.5ms}). */
+    static String goDuration(long ns) {
+        if (ns == 0) {
+            return "0s";
+        }
+        String sign = ns < 0 ? "-" : "";
+        long u = Math.abs(ns);
+        if (u < 1_000L) {
+            return sign + u + "ns";
+        }
+        if (u < 1_000_000L) {
+            return sign + fraction(u, 1_000L, 3) + "µs";
+        }
+        if (u < 1_000_000_000L) {
+            return sign + fraction(u, 1_000_000L, 6) + "ms";
+        }
+        long h = u / 3_600_000_000_000L;
+        long m = u % 3_600_000_000_000L / 60_000_000_000L;
+        long s = u % 60_000_000_000L;
+        StringBuilder sb = new StringBuilder(sign);
+        if (h > 0) {
+            sb.append(h).append('h');
+        }
+        if (h > 0 || m > 0) {
+            sb.append(m).append('m');
+        }
+        return sb.append(fraction(s, 1_000_000_000L, 9)).append('s').toString();
+    }
+
+    private static String fraction(long v, long unit, int digits) {
+        long whole = v / unit;
+        long rest = v % unit;
+        if (rest == 0) {
+            return Long.toString(whole);
+        }
+        String f = String.format("%0" + digits + "d", rest).replaceAll("0+$", "");
+        return whole + "." + f;
     }
 
     private ObjectNode alloc(String job, ObjectNode spec, JsonNode group, long n) {

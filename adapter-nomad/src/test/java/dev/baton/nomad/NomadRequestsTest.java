@@ -11,6 +11,7 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import com.github.tomakehurst.wiremock.http.Fault;
 import dev.baton.AuthenticationException;
+import dev.baton.InvalidSpecException;
 import dev.baton.DeploymentResult.Outcome;
 import dev.baton.NotFoundException;
 import dev.baton.Orchestrator;
@@ -18,11 +19,16 @@ import dev.baton.OrchestratorConfig;
 import dev.baton.Orchestrators;
 import dev.baton.PlatformException;
 import dev.baton.PlatformUnavailableException;
+import dev.baton.SecretData;
+import dev.baton.SecretsFacet;
 import dev.baton.Target;
 import dev.baton.model.GroupSpec;
 import dev.baton.model.JobSpec;
 import dev.baton.model.PortSpec;
+import dev.baton.model.RestartMode;
+import dev.baton.model.RestartPolicy;
 import dev.baton.model.TaskSpec;
+import dev.baton.model.UpdatePolicy;
 import dev.baton.spi.RetryPolicy;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -127,6 +133,60 @@ class NomadRequestsTest {
                 assertThatThrownBy(() -> b.deploy(job().withCount("g", 3))).isInstanceOf(dev.baton.ConflictException.class)
                         .hasMessageContaining("conflicting job modify index");
             }
+        }
+    }
+
+    @Test
+    void aSecretWhoseNameOrKeyBreaksTheRuleIsRefusedBeforeAnythingIsSent() {
+        nomad = new NomadDouble();
+        try (Orchestrator o = connect(nomad.address(), Duration.ofSeconds(10))) {
+            SecretsFacet secrets = o.facet(SecretsFacet.class).orElseThrow();
+            int before = nomad.requests.size();
+
+            assertThatThrownBy(() -> secrets.put("../x", SecretData.of("password", "v"))).isInstanceOfSatisfying(InvalidSpecException.class,
+                    e -> assertThat(e.violations()).extracting(v -> v.path()).containsExactly("name"));
+            assertThatThrownBy(() -> secrets.put("db", SecretData.of("../../supervisor.json", "v"))).isInstanceOfSatisfying(
+                    InvalidSpecException.class, e -> assertThat(e.violations()).extracting(v -> v.path()).containsExactly("keys"));
+            assertThatThrownBy(() -> secrets.put("db", SecretData.of("..", "v"))).isInstanceOf(InvalidSpecException.class);
+            assertThatThrownBy(() -> secrets.delete("../x")).isInstanceOf(InvalidSpecException.class);
+            assertThat(nomad.requests.subList(before, nomad.requests.size())).isEmpty();
+
+            // the same calls with valid names and keys do reach the server
+            secrets.put("db", SecretData.of("tls.crt", "v"));
+            assertThat(nomad.requests.subList(before, nomad.requests.size())).extracting(e -> e.getRequest().getMethod().getName())
+                    .contains("PUT");
+        }
+    }
+
+    /**
+     * A task that exits at once, every time: Nomad's client restarts it by the restart policy, then gives it up and marks
+     * the allocation failed and unhealthy. With the healthy deadline sent as Nomad's {@code healthy_deadline} and no
+     * progress deadline, that first unhealthy allocation fails the deployment at once; with a progress deadline Nomad
+     * would replace the allocation until that deadline passed, long after the healthy deadline.
+     */
+    @Test
+    void aTaskThatExitsAtOnceFailsTheDeploymentWithoutWaitingForAProgressDeadline() throws Exception {
+        JobSpec crashing = JobSpec.builder("web").group(GroupSpec.builder("g").count(1)
+                .task(TaskSpec.builder("t").image("localhost/x:1").command("sh", "-c", "echo crashing; exit 3").port(PortSpec.dynamic("http")).build())
+                .restart(new RestartPolicy(RestartMode.ON_FAILURE, 1, Duration.ofMillis(200))).build())
+                .update(UpdatePolicy.rolling().withMinHealthyTime(Duration.ofSeconds(1)).withHealthyDeadline(Duration.ofSeconds(20)))
+                .build();
+        nomad = new NomadDouble();
+        try (Orchestrator o = connect(nomad.address(), Duration.ofSeconds(10))) {
+            var update = new com.fasterxml.jackson.databind.ObjectMapper().readTree(o.render(crashing).content()).path("Job").path("Update");
+            assertThat(update.path("HealthyDeadline").asLong()).isEqualTo(Duration.ofSeconds(20).toNanos());
+            assertThat(update.has("ProgressDeadline")).isTrue();
+            assertThat(update.path("ProgressDeadline").asLong()).isZero();
+
+            var result = o.deploy(crashing).await(Duration.ofSeconds(15));
+
+            assertThat(result.outcome()).as(result.message()).isEqualTo(Outcome.FAILED);
+            assertThat(result.message()).contains("Failed due to unhealthy allocations");
+            var instance = o.status("web").instances().get(0);
+            assertThat(instance.state()).isEqualTo(dev.baton.status.InstanceState.FAILED);
+            assertThat(instance.isHealthy()).isFalse();
+            assertThat(instance.exitCode()).isEqualTo(3);
+            assertThat(instance.restarts()).isEqualTo(1);
         }
     }
 

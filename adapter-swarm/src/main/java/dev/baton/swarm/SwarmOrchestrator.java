@@ -38,6 +38,7 @@ import dev.baton.plan.Plan;
 import dev.baton.spi.DeploymentTracker;
 import dev.baton.spi.JobRef;
 import dev.baton.spi.JsonDiff;
+import dev.baton.spi.SecretRules;
 import dev.baton.spi.SpecVersion;
 import dev.baton.status.Endpoint;
 import dev.baton.status.Event;
@@ -78,6 +79,12 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
     private static final String PLATFORM = Engine.PLATFORM;
     private static final Duration EVENT_WINDOW = Duration.ofSeconds(10);
     private static final Set<String> FAILED_STATES = Set.of("failed", "rejected", "orphaned");
+    /**
+     * How long a task must stay running when its service sets no {@code UpdateConfig.Monitor}: swarmkit's own default
+     * monitor (5 s, {@code api/defaults/service.go} in moby/swarmkit), which the engine applies to such a service's
+     * updates. Baton sends {@code Monitor} only when the spec sets {@code update.minHealthyTime}.
+     */
+    static final Duration DEFAULT_MIN_HEALTHY_TIME = Duration.ofSeconds(5);
 
     private final Engine engine;
     private final SwarmSecrets secrets;
@@ -292,9 +299,10 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
     /**
      * Follows a deploy, scale or rollback until every group runs its desired healthy tasks of the target version, Swarm
      * rolls the update back or pauses it, or a task of the new version fails outside an update (a new service whose
-     * tasks fail their health check: Swarm would restart them for ever). Waits on the engine's event stream, re-reading
-     * the services and tasks after each relevant event, after each window of {@link #EVENT_WINDOW}, and after a dropped
-     * stream.
+     * tasks fail their health check: Swarm would restart them for ever). A running task counts once it has stayed
+     * running for its service's {@link #minHealthyTime}. Waits on the engine's event stream, re-reading the services and
+     * tasks after each relevant event, when the next running task's minHealthyTime is up, after each window of
+     * {@link #EVENT_WINDOW}, and after a dropped stream.
      */
     private Deployment track(JobSpec spec, boolean changed, boolean rollback, Instant since, Map<String, String> awaitUpdate) {
         String version = SpecVersion.of(spec);
@@ -305,16 +313,28 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
                 Instant readAt = Instant.now();
                 List<JsonNode> services = services(job);
                 JsonNode tasks = tasks(job, services);
-                JobStatus status = statusOf(job, services, tasks);
+                JobStatus status = statusOf(job, services, tasks, readAt);
                 if (verdict(tracker, spec, version, rollback, services, tasks, status, since, awaitUpdate)) {
                     return;
                 }
                 tracker.progress(status);
-                Duration left = Duration.between(Instant.now(), deadline);
+                Instant now = Instant.now();
+                Duration left = Duration.between(now, deadline);
                 if (left.isNegative() || left.isZero()) {
                     return;
                 }
                 Duration window = left.compareTo(EVENT_WINDOW) < 0 ? left : EVENT_WINDOW;
+                // a running task counts once it has stayed running for minHealthyTime, which no event announces: wake
+                // up then (no sooner than needed), unless an event comes first
+                Optional<Instant> counts = nextToCount(services, tasks, readAt);
+                if (counts.isPresent()) {
+                    Duration untilCounts = Duration.between(now, counts.get());
+                    if (untilCounts.isNegative() || untilCounts.isZero()) {
+                        from = readAt;
+                        continue;
+                    }
+                    window = untilCounts.compareTo(window) < 0 ? untilCounts : window;
+                }
                 Set<String> names = new java.util.HashSet<>();
                 services.forEach(s -> names.add(s.path("Spec").path("Name").asText()));
                 // from the previous read on, so that nothing between that read and this wait is missed
@@ -381,12 +401,64 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
                             + " ended (" + failed.path("Status").path("State").asText() + "): "
                             + (failed.path("Status").path("Err").asText("").isBlank() ? failed.path("Status").path("Message").asText()
                                     : failed.path("Status").path("Err").asText())
-                            + (spec.type() == JobType.BATCH ? "" : " (Swarm goes on restarting it)"));
+                            + (spec.type() == JobType.BATCH ? "" : " (" + restarts(s) + ")"));
                     return true;
                 }
             }
         }
         return false;
+    }
+
+    /**
+     * How long a task of {@code service} must stay running to count as healthy: the service's
+     * {@code UpdateConfig.Monitor} (Baton's {@code update.minHealthyTime}), the period in which swarmkit's updater
+     * still counts a task's failure against the update; {@link #DEFAULT_MIN_HEALTHY_TIME} when it sets none.
+     */
+    static Duration minHealthyTime(JsonNode service) {
+        long nanos = service.path("Spec").path("UpdateConfig").path("Monitor").asLong(0);
+        return nanos > 0 ? Duration.ofNanos(nanos) : DEFAULT_MIN_HEALTHY_TIME;
+    }
+
+    /**
+     * When a task is running (with a HEALTHCHECK, Swarm reports it running only once the check passed) it counts as
+     * healthy after it has stayed so for {@code minHealthyTime}: a container that starts and exits at once is
+     * {@code running} for an instant, and until its exit reaches the manager. Before then its health is unknown.
+     */
+    static Health health(InstanceState state, Instant runningSince, Duration minHealthyTime, Instant now) {
+        return switch (state) {
+            case RUNNING -> runningSince != null && !runningSince.plus(minHealthyTime).isAfter(now) ? Health.HEALTHY : Health.UNKNOWN;
+            case STARTING -> Health.UNHEALTHY;
+            default -> Health.UNKNOWN;
+        };
+    }
+
+    /** The earliest moment after {@code now} at which a running task of the services will have run for its minHealthyTime. */
+    private static Optional<Instant> nextToCount(List<JsonNode> services, JsonNode tasks, Instant now) {
+        Map<String, Duration> monitor = new HashMap<>();
+        services.forEach(s -> monitor.put(s.path("ID").asText(), minHealthyTime(s)));
+        Instant next = null;
+        for (JsonNode t : tasks) {
+            Duration m = monitor.get(t.path("ServiceID").asText());
+            if (m == null || !"running".equals(t.path("Status").path("State").asText())
+                    || !"running".equals(t.path("DesiredState").asText())) {
+                continue;
+            }
+            Instant counts = Instant.parse(t.path("Status").path("Timestamp").asText()).plus(m);
+            if (counts.isAfter(now) && (next == null || counts.isBefore(next))) {
+                next = counts;
+            }
+        }
+        return Optional.ofNullable(next);
+    }
+
+    /** What Swarm does next with a service task that ended, from its restart policy. */
+    private static String restarts(JsonNode service) {
+        JsonNode rp = service.path("Spec").path("TaskTemplate").path("RestartPolicy");
+        if ("none".equals(rp.path("Condition").asText())) {
+            return "Swarm does not restart it";
+        }
+        int max = rp.path("MaxAttempts").asInt(0);
+        return max > 0 ? "Swarm restarts it at most " + max + (max == 1 ? " time" : " times") : "Swarm goes on restarting it";
     }
 
     /** Whether Swarm is updating or rolling back the service. */
@@ -435,16 +507,25 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
         return t.getEpochSecond() + "." + String.format(Locale.ROOT, "%09d", t.getNano());
     }
 
-    private static boolean relevant(JsonNode e, Set<String> services) {
+    /**
+     * An event of one of the services or of their containers that can change a task's state. A HEALTHCHECK runs as an
+     * exec in the container every interval ({@code exec_create}, {@code exec_start}, {@code exec_die}); only its
+     * outcome changing ({@code health_status: …}) says something, so the exec events do not cause a read.
+     */
+    static boolean relevant(JsonNode e, Set<String> services) {
         JsonNode attrs = e.path("Actor").path("Attributes");
+        if (e.path("Action").asText().startsWith("exec_")) {
+            return false;
+        }
         return services.contains(attrs.path("name").asText()) || services.contains(attrs.path("com.docker.swarm.service.name").asText());
     }
 
     @Override
     public JobStatus status(String jobId) {
         String job = name(jobId);
+        Instant readAt = Instant.now();
         List<JsonNode> services = services(job);
-        return statusOf(job, services, tasks(job, services));
+        return statusOf(job, services, tasks(job, services), readAt);
     }
 
     /** The tasks of the job's services, in one request (none when there are no services). */
@@ -456,7 +537,8 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
         return engine.get("list the tasks of " + job, "/tasks", Map.of("filters", Engine.filters(Map.of("service", ids))));
     }
 
-    private JobStatus statusOf(String job, List<JsonNode> services, JsonNode tasks) {
+    /** The job's status from services and tasks read after {@code readAt}, which is when a task's minHealthyTime is judged. */
+    private JobStatus statusOf(String job, List<JsonNode> services, JsonNode tasks, Instant readAt) {
         if (services.isEmpty()) {
             throw NotFoundException.job(PLATFORM, job);
         }
@@ -474,11 +556,12 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
             });
             String g = group(s);
             GroupSpec gs = storedSpec(s).group(g).orElse(null);
+            Duration minHealthy = minHealthyTime(s);
             List<InstanceStatus> instances = new ArrayList<>();
             for (JsonNode t : mine) {
                 String desired = t.path("DesiredState").asText();
                 if (desired.equals("running") || desired.equals("complete") || desired.equals("ready")) {
-                    instances.add(instance(t, g, nodes, gs));
+                    instances.add(instance(t, g, nodes, gs, minHealthy, readAt));
                 }
             }
             int desired = replicas(s.path("Spec"));
@@ -501,7 +584,7 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
         return new JobStatus(job, spec.namespace(), PLATFORM, state, healthy ? Health.HEALTHY : Health.UNHEALTHY, version, groups, message);
     }
 
-    private static InstanceStatus instance(JsonNode t, String group, Map<String, JsonNode> nodes, GroupSpec gs) {
+    private static InstanceStatus instance(JsonNode t, String group, Map<String, JsonNode> nodes, GroupSpec gs, Duration minHealthy, Instant now) {
         JsonNode st = t.path("Status");
         InstanceState state = switch (st.path("State").asText()) {
             case "new", "allocated", "pending", "assigned", "accepted", "preparing", "ready" -> InstanceState.PENDING;
@@ -513,7 +596,8 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
             default -> InstanceState.UNKNOWN;
         };
         // Swarm reports a task with a health check as running only once the check passed; it stays "starting" until then
-        Health health = state == InstanceState.RUNNING ? Health.HEALTHY : state == InstanceState.STARTING ? Health.UNHEALTHY : Health.UNKNOWN;
+        Instant runningSince = state == InstanceState.RUNNING ? Instant.parse(st.path("Timestamp").asText()) : null;
+        Health health = health(state, runningSince, minHealthy, now);
         JsonNode node = nodes.get(t.path("NodeID").asText());
         String host = node == null ? t.path("NodeID").asText(null) : node.path("Description").path("Hostname").asText();
         String address = node == null ? null : node.path("Status").path("Addr").asText(null);
@@ -526,7 +610,7 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
         String reason = st.path("Err").asText(null);
         String slot = t.has("Slot") ? "." + t.path("Slot").asInt() : "." + t.path("NodeID").asText();
         return new InstanceStatus(t.path("ID").asText(), group, state, health, host, address, ports,
-                state == InstanceState.RUNNING ? Instant.parse(st.path("Timestamp").asText()) : null, exit,
+                runningSince, exit,
                 reason == null || reason.isBlank() ? null : reason + " (" + group + slot + ")",
                 t.path("Spec").path("ContainerSpec").path("Labels").path(SpecVersion.LABEL).asText(null), 0);
     }
@@ -825,6 +909,7 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
 
     @Override
     public void put(String name, SecretData data) {
+        SecretRules.check(name, data);
         secrets.put(name, data);
     }
 
@@ -835,6 +920,7 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
 
     @Override
     public void delete(String name) {
+        SecretRules.checkName(name);
         secrets.delete(name);
     }
 

@@ -12,6 +12,8 @@ import dev.baton.model.HealthCheck;
 import dev.baton.model.JobSpec;
 import dev.baton.model.OnFailure;
 import dev.baton.model.PortSpec;
+import dev.baton.model.RestartMode;
+import dev.baton.model.RestartPolicy;
 import dev.baton.model.SecretMount;
 import dev.baton.model.ServiceSpec;
 import dev.baton.model.TaskSpec;
@@ -69,6 +71,20 @@ final class SwarmWorkloads implements ContractWorkloads {
     @Override
     public JobSpec failingService(String name, int count) {
         return service(name, count, server(name, 99).env("FAIL", "1").build(), rollingWithRollback());
+    }
+
+    /**
+     * The test image's shell printing a line and exiting 1, with no health check: without one Swarm reports the task
+     * {@code running} the moment its container starts, so only "stayed running for minHealthyTime" tells the crash
+     * apart. Restart on-failure with one attempt (Swarm honours {@code RestartPolicy.MaxAttempts}). Swarm refuses
+     * {@code healthyDeadline} (feature.UPDATE_HEALTHY_DEADLINE: its update monitor is minHealthyTime), so it is left
+     * out; the suite's timeout bounds the wait.
+     */
+    @Override
+    public JobSpec crashingService(String name, int count) {
+        TaskSpec task = server(name, 98).command("sh", "-c", "echo crashing; exit 1").health(List.of()).build();
+        JobSpec spec = service(name, count, task, rollingWithRollback());
+        return spec.withGroup("web", g -> g.toBuilder().restart(new RestartPolicy(RestartMode.ON_FAILURE, 1, null)).build());
     }
 
     @Override

@@ -27,6 +27,15 @@ public interface ContractWorkloads {
     JobSpec failingService(String name, int count);
 
     /**
+     * A service whose only task exits at once with a failure code every time it runs (an image or command that prints a
+     * line and exits 1), with restart {@code on-failure} and one attempt where the platform takes restart attempts,
+     * update {@code onFailure: rollback}, a {@code healthyDeadline} short enough for the suite's timeout, and the same
+     * ports and services as {@link #healthyService}, so that deploying it over a healthy generation is an update that
+     * fails. Healthy means stayed healthy: such a service must never be reported healthy.
+     */
+    JobSpec crashingService(String name, int count);
+
+    /**
      * A service whose task receives key {@code key} of secret {@code secret} (as a file or an environment variable,
      * whichever the platform supports).
      */

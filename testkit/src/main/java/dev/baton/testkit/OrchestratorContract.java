@@ -2,6 +2,7 @@ package dev.baton.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.baton.Capabilities;
@@ -15,8 +16,13 @@ import dev.baton.SecretData;
 import dev.baton.SecretsFacet;
 import dev.baton.Selector;
 import dev.baton.UnsupportedCapabilityException;
+import dev.baton.Violation;
 import dev.baton.model.JobSpec;
 import dev.baton.model.OnFailure;
+import dev.baton.model.SecretMount;
+import dev.baton.model.TaskSpec;
+import dev.baton.model.VolumeMount;
+import dev.baton.model.VolumeSpec;
 import dev.baton.plan.Change;
 import dev.baton.plan.Plan;
 import dev.baton.spi.SpecVersion;
@@ -178,6 +184,36 @@ public abstract class OrchestratorContract {
 
         assertThat(result.outcome()).as(result.message()).isIn(Outcome.FAILED, Outcome.ROLLED_BACK);
         assertThat(result.isSuccess()).isFalse();
+    }
+
+    @Test
+    void aServiceThatExitsAtOnceEndsItsDeploymentFailed() {
+        String name = jobName("crash");
+        List<Event> events = new CopyOnWriteArrayList<>();
+        var deployment = orchestrator().deploy(workloads().crashingService(name, 1));
+        deployment.onEvent(events::add);
+        var result = deployment.await(deployTimeout());
+
+        assertThat(result.outcome()).as(result.message()).isEqualTo(Outcome.FAILED);
+        assertThat(events).noneMatch(e -> e.type() == Event.Type.DEPLOYMENT_SUCCEEDED);
+        JobStatus status = orchestrator().status(name);
+        assertThat(status.health()).as("%s", status).isNotEqualTo(Health.HEALTHY);
+        assertThat(status.instances()).noneMatch(InstanceStatus::isHealthy);
+    }
+
+    @Test
+    void anUpdateThatExitsAtOnceRollsBackWhenThePolicySaysSo() {
+        assumeTrue(capabilities().onFailure().contains(OnFailure.ROLLBACK),
+                () -> capabilities().platform() + " lacks capability onFailure.rollback");
+        String name = jobName("crashback");
+        JobSpec good = workloads().healthyService(name, 1, 1);
+        deployAndAwait(good);
+
+        var result = orchestrator().deploy(workloads().crashingService(name, 1)).await(deployTimeout());
+
+        assertThat(result.outcome()).as(result.message()).isEqualTo(Outcome.ROLLED_BACK);
+        JobStatus status = orchestrator().status(name);
+        assertThat(status.version()).isEqualTo(SpecVersion.of(good));
     }
 
     @Test
@@ -345,6 +381,70 @@ public abstract class OrchestratorContract {
             secrets.get().delete(secretName);
         }
         assertThat(secrets.get().list()).noneMatch(s -> s.name().equals(secretName));
+    }
+
+    private static void assertRefusedAt(Throwable e, String... paths) {
+        assertThat(e).as("refused with an InvalidSpecException").isInstanceOf(InvalidSpecException.class);
+        assertThat(((InvalidSpecException) e).violations()).extracting(Violation::path).containsExactly(paths);
+    }
+
+    @Test
+    void secretNamesAndKeysThatTraverseAreRefused() {
+        var secrets = orchestrator().facet(SecretsFacet.class);
+        assumeTrue(secrets.isPresent(), () -> capabilities().platform() + " lacks capability feature." + Feature.SECRET_STORE.name());
+        String ok = "tck-keys-" + Integer.toString(ThreadLocalRandom.current().nextInt(0x10000, 0xfffff), 16);
+        try {
+            assertRefusedAt(catchThrowable(() -> secrets.get().put("../x", SecretData.of("password", "v"))), "name");
+            assertRefusedAt(catchThrowable(() -> secrets.get().put(ok, SecretData.of("../../supervisor.json", "v"))), "keys");
+            assertRefusedAt(catchThrowable(() -> secrets.get().put(ok, SecretData.of("..", "v"))), "keys");
+            assertRefusedAt(catchThrowable(() -> secrets.get().put(ok, SecretData.of("tls/../key", "v"))), "keys");
+            assertRefusedAt(catchThrowable(() -> secrets.get().delete("../x")), "name");
+            assertThat(catchThrowable(() -> secrets.get().put(ok, SecretData.of("..", "v"))))
+                    .hasMessageContaining("\"..\" is not a valid secret key");
+
+            assertThat(secrets.get().list()).noneMatch(s -> s.name().equals(ok) || s.name().contains("..")
+                    || s.keys().stream().anyMatch(k -> k.equals("..") || k.contains("/")));
+        } finally {
+            try {
+                secrets.get().delete(ok);
+            } catch (NotFoundException expected) {
+                // nothing was stored, as it should be
+            }
+        }
+    }
+
+    @Test
+    void pathsThatLeaveTheirDirectoryAreRefusedByPlanRenderAndDeploy() {
+        String name = jobName("traversal");
+        JobSpec healthy = workloads().healthyService(name, 1, 1);
+        String group = healthy.groups().get(0).name();
+        TaskSpec task = healthy.groups().get(0).tasks().get(0);
+        int s = task.secrets().size();
+        int v = task.volumes().size();
+        TaskSpec bad = task.toBuilder()
+                .workingDir("/srv/../../etc")
+                .secret(SecretMount.file("tck-s", "password", "/../../tmp/x"))
+                .secret(SecretMount.env("tck-s", "../../supervisor.json", "TCK_TRAVERSAL"))
+                .volume(VolumeMount.of("tck-v", "/../../../../tmp/victim"))
+                .build();
+        JobSpec spec = healthy.withGroup(group, g -> {
+            List<TaskSpec> tasks = new ArrayList<>(g.tasks());
+            tasks.set(0, bad);
+            return g.toBuilder().tasks(tasks).build();
+        }).toBuilder().secret("tck-s").volume(VolumeSpec.of("tck-v", null)).build();
+        String tp = "groups[0].tasks[0]";
+        String[] paths = {tp + ".workingDir", tp + ".secrets[" + s + "].file", tp + ".secrets[" + (s + 1) + "].key",
+            tp + ".volumes[" + v + "].mountPath"};
+
+        Throwable plan = catchThrowable(() -> orchestrator().plan(spec));
+        Throwable render = catchThrowable(() -> orchestrator().render(spec));
+        Throwable deploy = catchThrowable(() -> orchestrator().deploy(spec));
+
+        assertRefusedAt(plan, paths);
+        assertRefusedAt(render, paths);
+        assertRefusedAt(deploy, paths);
+        assertThat(deploy).hasMessageContaining("\"/../../tmp/x\"").hasMessageContaining("\"../../supervisor.json\"");
+        assertThatThrownBy(() -> orchestrator().status(name)).isInstanceOf(NotFoundException.class);
     }
 
     @Test

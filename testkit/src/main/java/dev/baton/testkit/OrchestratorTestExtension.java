@@ -38,14 +38,20 @@ public final class OrchestratorTestExtension implements TestTemplateInvocationCo
         return targets().stream().map(TargetContext::new);
     }
 
-    /** The targets from {@code baton.targets} or {@code BATON_TARGETS}, else {@code local://}. */
+    /**
+     * The targets from {@code baton.targets} or {@code BATON_TARGETS}, else {@code local://embedded}: a supervisor in
+     * the test JVM with a state directory of its own, so a test run leaves no process or daemon behind.
+     */
+    /** The target when none is named. */
+    public static final String DEFAULT_TARGET = "local://embedded";
+
     public static List<String> targets() {
         String spec = System.getProperty(TARGETS_PROPERTY);
         if (spec == null || spec.isBlank()) {
             spec = System.getenv(TARGETS_ENV);
         }
         if (spec == null || spec.isBlank()) {
-            spec = "local://";
+            spec = DEFAULT_TARGET;
         }
         return Arrays.stream(spec.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
     }

@@ -44,6 +44,6 @@ class OrchestratorTestExtensionTest {
     @Test
     void defaultsToTheLocalTarget() {
         assertThat(OrchestratorTestExtension.targets()).containsExactly(
-                System.getenv(OrchestratorTestExtension.TARGETS_ENV) == null ? "local://" : System.getenv(OrchestratorTestExtension.TARGETS_ENV));
+                System.getenv(OrchestratorTestExtension.TARGETS_ENV) == null ? "local://embedded" : System.getenv(OrchestratorTestExtension.TARGETS_ENV));
     }
 }

@@ -183,7 +183,11 @@ public final class JobTranslator {
         }
         if (u.healthyDeadline() != null) {
             o.put("HealthyDeadline", nanos(u.healthyDeadline()));
-            o.put("ProgressDeadline", nanos(u.healthyDeadline().plusMinutes(5)));
+            // the healthy deadline gives up on the batch: with progress_deadline 0, the first allocation Nomad marks
+            // unhealthy (a failed task, or not healthy by the deadline) fails the deployment (update block docs;
+            // deploymentwatcher shouldFailEarly). A progress deadline would instead have Nomad replace the allocation
+            // (service jobs reschedule without limit) until that deadline passed.
+            o.put("ProgressDeadline", 0L);
         }
         if (u.delay() != null) {
             o.put("Stagger", nanos(u.delay()));

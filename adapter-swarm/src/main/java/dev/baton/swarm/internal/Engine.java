@@ -1,5 +1,6 @@
 package dev.baton.swarm.internal;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -196,8 +197,12 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
-     * Reads a stream of JSON objects ({@code /events}) until the engine ends it or {@code each} returns false.
-     * A stream that breaks off is a {@link PlatformUnavailableException}.
+     * Reads a stream of JSON objects ({@code /events}) until the engine ends it or {@code each} returns false; then the
+     * request is aborted at once. A stream that breaks off is a {@link PlatformUnavailableException}.
+     *
+     * <p>The body is read without letting the JSON parser close it: closing the entity stream of a chunked response
+     * reads it to its end (HttpClient does so to reuse the connection), which for {@code /events} is its
+     * {@code until}, or never. Closing the response instead aborts the request (docker-java's response does).
      */
     public void stream(String what, String path, Map<String, String> query, java.util.function.Predicate<JsonNode> each) {
         DockerHttpClient.Request request = DockerHttpClient.Request.builder()
@@ -207,7 +212,7 @@ public final class Engine implements AutoCloseable {
                 throw map(r.getStatusCode(), new String(r.getBody().readAllBytes(), StandardCharsets.UTF_8), what);
             }
             InputStream in = r.getBody();
-            try (MappingIterator<JsonNode> it = JSON.readerFor(JsonNode.class).readValues(in)) {
+            try (MappingIterator<JsonNode> it = JSON.readerFor(JsonNode.class).without(JsonParser.Feature.AUTO_CLOSE_SOURCE).readValues(in)) {
                 while (it.hasNextValue()) {
                     if (!each.test(it.nextValue())) {
                         return;

@@ -19,7 +19,12 @@ import dev.baton.SecretsFacet;
 import dev.baton.Selector;
 import dev.baton.Specs;
 import dev.baton.Subscription;
+import dev.baton.OrchestratorConfig;
+import dev.baton.Unsupported;
+import dev.baton.UnsupportedCapabilityException;
 import dev.baton.local.internal.Backend;
+import dev.baton.local.internal.Engine;
+import dev.baton.local.internal.RemoteBackend;
 import dev.baton.model.GroupSpec;
 import dev.baton.model.JobSpec;
 import dev.baton.model.JobType;
@@ -29,6 +34,7 @@ import dev.baton.model.TaskSpec;
 import dev.baton.plan.Change;
 import dev.baton.plan.Plan;
 import dev.baton.spi.DeploymentTracker;
+import dev.baton.spi.SecretRules;
 import dev.baton.spi.SpecVersion;
 import dev.baton.status.Endpoint;
 import dev.baton.status.Event;
@@ -36,6 +42,7 @@ import dev.baton.status.Host;
 import dev.baton.status.JobStatus;
 import dev.baton.status.JobSummary;
 import dev.baton.status.PlatformInfo;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -56,12 +63,20 @@ public final class LocalOrchestrator implements Orchestrator, SecretsFacet, Logs
 
     private final Backend backend;
     private final String namespace;
-    private final boolean ownsBackend;
+    private final OrchestratorConfig config;
+    private final Path temporaryStateDir;
 
-    LocalOrchestrator(Backend backend, String namespace, boolean ownsBackend) {
+    /** {@code temporaryStateDir}: a state directory of this orchestrator's own, removed when it is closed. */
+    LocalOrchestrator(Backend backend, OrchestratorConfig config, Path temporaryStateDir) {
         this.backend = backend;
-        this.namespace = namespace == null ? "default" : namespace;
-        this.ownsBackend = ownsBackend;
+        this.config = config;
+        this.namespace = config.namespace() == null ? "default" : config.namespace();
+        this.temporaryStateDir = temporaryStateDir;
+    }
+
+    /** What this host refuses of a spec as a whole (a static port shared by several instances, the instance limits). */
+    private List<Unsupported> refusals(JobSpec spec) {
+        return Engine.refusals(spec, config);
     }
 
     private String id(String jobId) {
@@ -70,7 +85,8 @@ public final class LocalOrchestrator implements Orchestrator, SecretsFacet, Logs
 
     @Override
     public PlatformInfo platform() {
-        return new PlatformInfo("local", "java " + Runtime.version() + ", supervisor pid " + backend.pid(),
+        SupervisorStatus s = backend.supervisor();
+        return new PlatformInfo("local", "java " + Runtime.version() + (s.running() ? ", supervisor pid " + s.pid() : ", no supervisor running"),
                 backend.hosts().get(0).name());
     }
 
@@ -87,6 +103,10 @@ public final class LocalOrchestrator implements Orchestrator, SecretsFacet, Logs
     /** The processes each group would run: commands, environment (secret values left out), ports. */
     @Override
     public Manifest render(JobSpec spec) {
+        List<Unsupported> refused = refusals(spec);
+        if (!refused.isEmpty()) {
+            throw UnsupportedCapabilityException.of("local", refused);
+        }
         ObjectNode root = YAML.createObjectNode();
         root.put("job", spec.name());
         root.put("namespace", spec.namespace() == null ? namespace : spec.namespace());
@@ -136,6 +156,10 @@ public final class LocalOrchestrator implements Orchestrator, SecretsFacet, Logs
 
     @Override
     public Plan plan(JobSpec spec) {
+        List<Unsupported> refused = refusals(spec);
+        if (!refused.isEmpty()) {
+            return new Plan("local", spec.name(), List.of(), List.of(), List.of()).withUnsupported(refused, List.of());
+        }
         String jobId = id((spec.namespace() == null ? namespace : spec.namespace()) + "/" + spec.name());
         JobSpec current;
         try {
@@ -153,7 +177,7 @@ public final class LocalOrchestrator implements Orchestrator, SecretsFacet, Logs
     public Deployment deploy(JobSpec spec, DeployOptions options) {
         String ns = spec.namespace() == null ? namespace : spec.namespace();
         long since = backend.sequence();
-        Backend.Started s = backend.deploy(Specs.toJson(spec), ns, System.getProperty("user.dir"));
+        Backend.Started s = backend.deploy(Specs.toJson(spec), ns, System.getProperty("user.dir"), options.force());
         return track(ns + "/" + spec.name(), s, since, spec.type() == JobType.BATCH);
     }
 
@@ -253,12 +277,13 @@ public final class LocalOrchestrator implements Orchestrator, SecretsFacet, Logs
 
     @Override
     public <F> Optional<F> facet(Class<F> type) {
-        return type.isInstance(this) && (type == SecretsFacet.class || type == LogsFacet.class)
+        return type.isInstance(this) && (type == SecretsFacet.class || type == LogsFacet.class || type == LocalOrchestrator.class)
                 ? Optional.of(type.cast(this)) : Optional.empty();
     }
 
     @Override
     public void put(String name, SecretData data) {
+        SecretRules.check(name, data);
         Map<String, byte[]> values = new LinkedHashMap<>();
         data.keys().forEach(k -> values.put(k, data.bytes(k)));
         backend.putSecret(name, values);
@@ -271,6 +296,7 @@ public final class LocalOrchestrator implements Orchestrator, SecretsFacet, Logs
 
     @Override
     public void delete(String name) {
+        SecretRules.checkName(name);
         backend.deleteSecret(name);
     }
 
@@ -279,11 +305,46 @@ public final class LocalOrchestrator implements Orchestrator, SecretsFacet, Logs
         return backend.logs(id(jobId), tailLines);
     }
 
+    /**
+     * The supervisor of this orchestrator's state directory: whether it runs, its pid, since when, its jobs and
+     * instances. Never starts one.
+     */
+    public SupervisorStatus supervisor() {
+        SupervisorStatus s = backend.supervisor();
+        return backend instanceof RemoteBackend ? s
+                : new SupervisorStatus(s.stateDirectory(), s.running(), s.pid(), s.startedAt(), true, s.jobs(), s.instances());
+    }
+
+    /**
+     * Starts the supervisor daemon when none runs, so that it takes back the jobs on disk (what any deploy, scale,
+     * rollback or undeploy does too). In embedded mode the supervisor already runs in this JVM.
+     */
+    public SupervisorStatus startSupervisor() {
+        return backend instanceof RemoteBackend remote ? remote.start() : backend.supervisor();
+    }
+
+    /**
+     * Stops every job's processes, forgets the jobs and stops the supervisor daemon; returns when it is gone. In
+     * embedded mode this is what {@link #close()} does.
+     */
+    public void stopSupervisor() {
+        if (backend instanceof RemoteBackend remote) {
+            remote.shutdownSupervisor();
+        } else {
+            backend.close();
+        }
+    }
+
     /** Closes the connection; in embedded mode this stops every process the supervisor started. */
     @Override
     public void close() {
-        if (ownsBackend) {
-            backend.close();
+        backend.close();
+        if (temporaryStateDir != null) {
+            try (var walk = java.nio.file.Files.walk(temporaryStateDir)) {
+                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (java.io.IOException | java.io.UncheckedIOException ignored) {
+                // a temporary directory; the system cleans it up eventually
+            }
         }
     }
 

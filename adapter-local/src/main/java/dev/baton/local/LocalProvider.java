@@ -22,8 +22,9 @@ import java.nio.file.Path;
  * Provides {@code local://}: process tasks on this machine. {@code local://} talks to the supervisor daemon of the
  * state directory (starting it when none runs), so jobs keep running and a later command sees them;
  * {@code local://embedded} runs the supervisor inside this JVM and stops everything when the orchestrator is closed.
- * The state directory is {@code $BATON_HOME/local}, {@code ~/.baton/local} by default, or the config property
- * {@code local.stateDir}.
+ * The state directory is the config property {@code local.stateDir}, else {@code $BATON_HOME/local}, else
+ * {@code ~/.baton/local}; {@code local://embedded} without {@code local.stateDir} uses a temporary one of its own,
+ * removed on close.
  *
  * @since 0.1
  */
@@ -84,11 +85,24 @@ public final class LocalProvider implements OrchestratorProvider {
 
     @Override
     public Orchestrator create(Target target, OrchestratorConfig config) {
-        Path stateDir = stateDir(config);
         boolean embedded = target.address().equals("embedded") || config.property("local.mode").orElse("").equals("embedded");
         if (embedded) {
-            return new LocalOrchestrator(new Engine(stateDir), config.namespace(), true);
+            // an embedded supervisor's jobs end with it: unless told where, it keeps them in a directory of its own,
+            // removed on close, and never takes over (or ends) the jobs of the daemon's state directory
+            boolean temporary = config.property("local.stateDir").isEmpty();
+            Path dir = temporary ? temporaryStateDir() : stateDir(config);
+            return new LocalOrchestrator(new Engine(dir, config), config, temporary ? dir : null);
         }
-        return new LocalOrchestrator(new RemoteBackend(stateDir, config.requestTimeout()), config.namespace(), true);
+        Path stateDir = stateDir(config);
+        return new LocalOrchestrator(new RemoteBackend(stateDir, config.requestTimeout(), config), config, null);
+    }
+
+    private static Path temporaryStateDir() {
+        try {
+            return java.nio.file.Files.createTempDirectory("baton-local-",
+                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot create a state directory for local://embedded", e);
+        }
     }
 }

@@ -50,14 +50,8 @@ class LocalSupervisionIT {
         return Orchestrators.connect(Target.parse("local://"), config);
     }
 
-    /** Alive and not a zombie: an exited process whose parent is this container's init may never be reaped. */
     static boolean alive(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            return !stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
-        } catch (IOException e) {
-            return false;
-        }
+        return OsProcesses.alive(pid);
     }
 
     static long pidOf(InstanceStatus i) throws IOException {

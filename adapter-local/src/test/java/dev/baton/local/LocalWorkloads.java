@@ -40,6 +40,18 @@ final class LocalWorkloads implements ContractWorkloads {
                 .build();
     }
 
+    /** An embedded supervisor (in this JVM) over {@code state}, as the tests that need no daemon use it. */
+    static Orchestrator embedded(Path state) {
+        return dev.baton.Orchestrators.connect(dev.baton.Target.parse("local://embedded"),
+                dev.baton.OrchestratorConfig.builder().property("local.stateDir", state.toString()).build());
+    }
+
+    /** A light service: {@code count} instances of a shell that sleeps, healthy while it runs. */
+    static JobSpec sleeper(String name, int count, int generation) {
+        return JobSpec.builder(name).group(GroupSpec.builder("g").count(count).task(TaskSpec.builder("t")
+                .command("sh", "-c", "exec sleep 600").env("GENERATION", Integer.toString(generation)).build()).build()).build();
+    }
+
     @Override
     public JobSpec healthyService(String name, int count, int generation) {
         return service(name, count, server(generation).build(), UpdatePolicy.rolling().withParallelism(1));
@@ -53,6 +65,16 @@ final class LocalWorkloads implements ContractWorkloads {
                 .build();
         return service(name, count, failing, UpdatePolicy.rolling().withParallelism(1)
                 .withHealthyDeadline(Duration.ofSeconds(5)).withOnFailure(OnFailure.ROLLBACK));
+    }
+
+    @Override
+    public JobSpec crashingService(String name, int count) {
+        TaskSpec crashing = TaskSpec.builder("server").command("sh", "-c", "echo crashing; exit 1")
+                .port(PortSpec.dynamic("http")).build();
+        JobSpec spec = service(name, count, crashing, UpdatePolicy.rolling().withParallelism(1)
+                .withHealthyDeadline(Duration.ofSeconds(10)).withOnFailure(OnFailure.ROLLBACK));
+        return spec.withGroup("web", g -> g.toBuilder()
+                .restart(new dev.baton.model.RestartPolicy(dev.baton.model.RestartMode.ON_FAILURE, 1, Duration.ofMillis(200))).build());
     }
 
     @Override

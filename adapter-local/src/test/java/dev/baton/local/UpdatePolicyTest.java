@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.baton.DeploymentResult;
 import dev.baton.DeploymentResult.Outcome;
 import dev.baton.Orchestrator;
-import dev.baton.OrchestratorConfig;
-import dev.baton.Orchestrators;
-import dev.baton.Target;
 import dev.baton.model.JobSpec;
 import dev.baton.model.OnFailure;
 import dev.baton.model.UpdatePolicy;
@@ -32,8 +29,7 @@ class UpdatePolicyTest {
 
     @BeforeEach
     void connect() {
-        o = Orchestrators.connect(Target.parse("local://embedded"),
-                OrchestratorConfig.builder().property("local.stateDir", state.toString()).build());
+        o = LocalWorkloads.embedded(state);
     }
 
     @AfterEach
@@ -46,8 +42,10 @@ class UpdatePolicyTest {
         return f.toBuilder().update(f.update().withOnFailure(onFailure).withHealthyDeadline(Duration.ofSeconds(3))).build();
     }
 
+    /** The versions of the group's instances, a failing one between two restarts included. */
     private List<String> runningVersions(String name) {
-        return o.status(name).instances().stream().filter(i -> !i.state().isTerminal()).map(InstanceStatus::version).toList();
+        return o.status(name).instances().stream().filter(i -> i.state() != dev.baton.status.InstanceState.STOPPED
+                && i.state() != dev.baton.status.InstanceState.COMPLETED).map(InstanceStatus::version).toList();
     }
 
     @Test

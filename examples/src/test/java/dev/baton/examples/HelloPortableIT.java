@@ -18,7 +18,7 @@ import java.time.Duration;
 
 /**
  * A portable integration test as users write them: it runs once per target in {@code BATON_TARGETS} (default
- * {@code local://}) and does not know which platform it runs on.
+ * {@code local://embedded}) and does not know which platform it runs on.
  */
 class HelloPortableIT {
 

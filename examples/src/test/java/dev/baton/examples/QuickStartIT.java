@@ -81,5 +81,36 @@ class QuickStartIT {
         Result gone = baton("status", "hello");
         assertThat(gone.code()).isEqualTo(1);
         assertThat(gone.out()).contains("job default/hello not found on local");
+
+        Result running = baton("supervisor", "status");
+        assertThat(running.code()).as(running.out()).isZero();
+        assertThat(running.out()).contains(": running, pid ").contains("jobs: 0, instances running: 0");
+        Result stop = baton("supervisor", "stop");
+        assertThat(stop.code()).as(stop.out()).isZero();
+        assertThat(baton("supervisor", "status").out()).contains(": not running");
+        assertThat(baton("list").code()).isZero();
+        assertThat(home.resolve("local/supervisor.json")).as("a read-only command starts no supervisor").doesNotExist();
+    }
+
+    @Test
+    void aServiceThatExitsAtOnceFailsDeployWait() throws Exception {
+        Path spec = Files.writeString(home.resolve("crash.yaml"), """
+                apiVersion: baton/v1
+                name: crash
+                groups:
+                  - name: web
+                    restart: {policy: on-failure, attempts: 1, delay: 100ms}
+                    tasks:
+                      - name: server
+                        command: [sh, -c, "echo starting; exit 1"]
+                """);
+
+        Result deploy = baton("deploy", spec.toString(), "--wait");
+
+        assertThat(deploy.code()).as(deploy.out()).isEqualTo(1);
+        assertThat(deploy.out()).contains("crash: failed").contains("no restart left").doesNotContain("healthy (");
+        Result status = baton("status", "crash");
+        assertThat(status.out()).contains("FAILED");
+        assertThat(baton("undeploy", "crash").code()).isZero();
     }
 }

@@ -2,6 +2,7 @@ package dev.baton.local.internal;
 
 import dev.baton.LogsFacet.LogLine;
 import dev.baton.SecretInfo;
+import dev.baton.local.SupervisorStatus;
 import dev.baton.status.Endpoint;
 import dev.baton.status.Event;
 import dev.baton.status.Host;
@@ -28,8 +29,11 @@ public interface Backend extends AutoCloseable {
     record Events(long next, List<Event> events) {
     }
 
-    /** Deploys into {@code namespace} when the spec names none; {@code cwd} is where process tasks without a workingDir run. */
-    Started deploy(String specJson, String namespace, String cwd);
+    /**
+     * Deploys into {@code namespace} when the spec names none; {@code cwd} is where process tasks without a workingDir
+     * run. A job whose rollout is still running is a conflict unless {@code force}.
+     */
+    Started deploy(String specJson, String namespace, String cwd, boolean force);
 
     JobStatus status(String jobId);
 
@@ -68,6 +72,9 @@ public interface Backend extends AutoCloseable {
 
     /** The supervisor's process id. */
     long pid();
+
+    /** The supervisor: whether it runs, since when, what it keeps. */
+    SupervisorStatus supervisor();
 
     @Override
     void close();

@@ -55,7 +55,8 @@ final class HealthProbe {
             pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
             Process p = pb.start();
             if (!p.waitFor(timeout, TimeUnit.MILLISECONDS)) {
-                ProcessTree.kill(p);
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
                 return false;
             }
             return p.exitValue() == 0;

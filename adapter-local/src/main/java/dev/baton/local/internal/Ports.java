@@ -42,6 +42,33 @@ final class Ports {
         return port;
     }
 
+    /**
+     * The ports of one instance, all or none: a dynamic port for each port without a number, the fixed ones as given.
+     * When one cannot be had, the ones taken for this instance are given back before the failure is reported.
+     */
+    synchronized java.util.Map<String, Integer> allocate(java.util.List<dev.baton.model.PortSpec> specs) {
+        java.util.Map<String, Integer> out = new java.util.LinkedHashMap<>();
+        try {
+            for (dev.baton.model.PortSpec p : specs) {
+                out.put(p.name(), p.isDynamic() ? allocate(p.protocol()) : reserve(p.port(), p.protocol()));
+            }
+            return out;
+        } catch (RuntimeException e) {
+            taken.removeAll(out.values());
+            throw e;
+        }
+    }
+
+    /** Marks ports an adopted instance holds as taken. */
+    synchronized void adopt(Collection<Integer> ports) {
+        taken.addAll(ports);
+    }
+
+    /** How many ports are handed out (for tests: none may leak). */
+    synchronized int inUse() {
+        return taken.size();
+    }
+
     synchronized void release(Collection<Integer> ports) {
         taken.removeAll(ports);
     }

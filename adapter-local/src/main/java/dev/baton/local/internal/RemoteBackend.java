@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.LogsFacet.LogLine;
 import dev.baton.PlatformUnavailableException;
 import dev.baton.SecretInfo;
+import dev.baton.local.SupervisorStatus;
 import dev.baton.status.Endpoint;
 import dev.baton.status.Host;
 import dev.baton.status.JobStatus;
@@ -32,25 +33,37 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Talks to the supervisor daemon of a state directory, starting it (detached, in its own session) when none runs.
- * The daemon runs the same class path as this JVM.
+ * Talks to the supervisor daemon of a state directory, starting it (detached, in its own session) when a call needs
+ * one and none runs. Read-only calls (status, list, spec, hosts, endpoints, logs, secrets, supervisor) never start
+ * one: without a daemon they answer from the state on disk ({@link DiskView}).
  */
 public final class RemoteBackend implements Backend {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
 
     private final Path stateDir;
     private final Duration timeout;
+    private final DaemonSettings settings;
     private final HttpClient http;
     private URI base;
     private String token;
     private long pid;
 
     public RemoteBackend(Path stateDir, Duration timeout) {
-        this.stateDir = stateDir;
+        this(stateDir, timeout, DaemonSettings.DEFAULT);
+    }
+
+    public RemoteBackend(Path stateDir, Duration timeout, dev.baton.OrchestratorConfig config) {
+        this(stateDir, timeout, DaemonSettings.from(config));
+    }
+
+    RemoteBackend(Path stateDir, Duration timeout, DaemonSettings settings) {
+        this.stateDir = stateDir.toAbsolutePath();
         this.timeout = timeout;
+        this.settings = settings;
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).proxy(HttpClient.Builder.NO_PROXY).build();
     }
 
+    /** Connects to the daemon, starting one when none runs. */
     private synchronized void connect() {
         if (base != null) {
             return;
@@ -59,20 +72,24 @@ public final class RemoteBackend implements Backend {
             return;
         }
         try {
-            Files.createDirectories(stateDir);
-            try (FileChannel ch = FileChannel.open(stateDir.resolve("supervisor.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            PrivateFiles.secureRoot(stateDir);
+            try (FileChannel ch = FileChannel.open(PrivateFiles.touch(stateDir.resolve("supervisor.lock")), StandardOpenOption.WRITE);
                     FileLock ignored = ch.lock()) {
                 if (readInfo() && ping()) {
                     return;
                 }
                 Files.deleteIfExists(stateDir.resolve(SupervisorMain.INFO_FILE));
-                startDaemon();
+                Process daemon = startDaemon();
                 Instant until = Instant.now().plus(START_TIMEOUT);
                 while (Instant.now().isBefore(until)) {
                     if (readInfo() && ping()) {
                         return;
                     }
-                    Thread.sleep(100);
+                    if (!daemon.isAlive() && !readInfo()) {
+                        throw PlatformUnavailableException.of(Engine.PLATFORM, "the local supervisor exited at start (code "
+                                + daemon.exitValue() + "): " + lastLine(stateDir.resolve("supervisor.log")), null);
+                    }
+                    Thread.sleep(50);
                 }
             }
         } catch (IOException e) {
@@ -84,36 +101,46 @@ public final class RemoteBackend implements Backend {
                 + START_TIMEOUT.toSeconds() + "s; see " + stateDir.resolve("supervisor.log"), null);
     }
 
-    private void startDaemon() throws IOException {
-        String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        List<String> cmd = new ArrayList<>();
-        if (new File("/usr/bin/setsid").canExecute()) {
-            cmd.add("/usr/bin/setsid");
+    private static String lastLine(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return lines.isEmpty() ? "(no output)" : lines.get(lines.size() - 1);
+        } catch (IOException e) {
+            return "(no log)";
         }
-        cmd.addAll(List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-                SupervisorMain.class.getName(), stateDir.toAbsolutePath().toString()));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.redirectErrorStream(true);
-        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(stateDir.resolve("supervisor.log").toFile()));
-        pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        pb.start();
     }
 
+    private Process startDaemon() throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(DaemonCommand.of(stateDir, settings));
+        Path log = PrivateFiles.touch(stateDir.resolve("supervisor.log"));
+        LogFiles.trimFile(log);
+        pb.redirectErrorStream(true);
+        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        return pb.start();
+    }
+
+    /**
+     * Reads {@code supervisor.json}; true when the process it names is alive and is the same process that wrote it
+     * (pid and start time), so a file left by a killed daemon whose pid was reused is recognised as stale.
+     */
     private boolean readInfo() {
         Path info = stateDir.resolve(SupervisorMain.INFO_FILE);
         if (!Files.isRegularFile(info)) {
+            base = null;
             return false;
         }
         try {
             JsonNode n = Rpc.JSON.readTree(info.toFile());
             long p = n.path("pid").asLong();
-            if (ProcessHandle.of(p).map(ProcessHandle::isAlive).orElse(false)) {
+            Instant start = n.hasNonNull("start") ? Instant.parse(n.path("start").asText()) : null;
+            if (new ProcessTree.Identity(p, start).live().isPresent()) {
                 base = URI.create("http://127.0.0.1:" + n.path("port").asInt() + "/rpc/");
                 token = n.path("token").asText();
                 pid = p;
                 return true;
             }
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             // half-written or stale: start anew
         }
         base = null;
@@ -128,6 +155,14 @@ public final class RemoteBackend implements Backend {
             base = null;
             return false;
         }
+    }
+
+    /**
+     * Whether a daemon runs for the state directory: connected already, or named by a {@code supervisor.json} whose
+     * process is still the one that wrote it. Never starts one.
+     */
+    public synchronized boolean running() {
+        return base != null || readInfo();
     }
 
     private JsonNode send(String method, ArrayNode args, Duration wait) {
@@ -178,18 +213,18 @@ public final class RemoteBackend implements Backend {
     }
 
     @Override
-    public Started deploy(String specJson, String namespace, String cwd) {
-        return call(Started.class, "deploy", specJson, namespace, cwd);
+    public Started deploy(String specJson, String namespace, String cwd, boolean force) {
+        return call(Started.class, "deploy", specJson, namespace, cwd, force);
     }
 
     @Override
     public JobStatus status(String jobId) {
-        return call(JobStatus.class, "status", jobId);
+        return running() ? call(JobStatus.class, "status", jobId) : disk().status(jobId);
     }
 
     @Override
     public List<JobSummary> list(String namespace, Map<String, String> labels) {
-        return call(new TypeReference<List<JobSummary>>() { }, "list", namespace, labels);
+        return running() ? call(new TypeReference<List<JobSummary>>() { }, "list", namespace, labels) : disk().list(namespace, labels);
     }
 
     @Override
@@ -209,12 +244,12 @@ public final class RemoteBackend implements Backend {
 
     @Override
     public List<Host> hosts() {
-        return call(new TypeReference<List<Host>>() { }, "hosts");
+        return running() ? call(new TypeReference<List<Host>>() { }, "hosts") : disk().hosts();
     }
 
     @Override
     public List<Endpoint> endpoints(String service) {
-        return call(new TypeReference<List<Endpoint>>() { }, "endpoints", service);
+        return running() ? call(new TypeReference<List<Endpoint>>() { }, "endpoints", service) : disk().endpoints(service);
     }
 
     @Override
@@ -226,7 +261,7 @@ public final class RemoteBackend implements Backend {
 
     @Override
     public List<SecretInfo> secrets() {
-        return call(new TypeReference<List<SecretInfo>>() { }, "secrets");
+        return running() ? call(new TypeReference<List<SecretInfo>>() { }, "secrets") : new Secrets(stateDir.resolve("secrets")).list();
     }
 
     @Override
@@ -236,7 +271,11 @@ public final class RemoteBackend implements Backend {
 
     @Override
     public List<LogLine> logs(String jobId, int tail) {
-        return call(new TypeReference<List<LogLine>>() { }, "logs", jobId, tail);
+        if (running()) {
+            return call(new TypeReference<List<LogLine>>() { }, "logs", jobId, tail);
+        }
+        Job job = disk().find(jobId);
+        return LogFiles.tail(stateDir.resolve("logs").resolve(job.ref.namespace()).resolve(job.ref.name()), tail);
     }
 
     @Override
@@ -259,7 +298,7 @@ public final class RemoteBackend implements Backend {
 
     @Override
     public String spec(String jobId) {
-        return call("spec", jobId).asText();
+        return running() ? call("spec", jobId).asText() : disk().spec(jobId);
     }
 
     @Override
@@ -273,28 +312,56 @@ public final class RemoteBackend implements Backend {
         return pid;
     }
 
-    /** Asks the daemon to stop every job and exit. */
+    private DiskView disk() {
+        return new DiskView(stateDir);
+    }
+
+    @Override
+    public SupervisorStatus supervisor() {
+        if (running()) {
+            return call(SupervisorStatus.class, "supervisor");
+        }
+        DiskView disk = disk();
+        List<Job> jobs = disk.jobs();
+        return new SupervisorStatus(stateDir.toString(), false, null, null, false, jobs.size(), disk.runningInstances(jobs));
+    }
+
+    /** Starts the daemon when none runs (it takes back the jobs on disk); returns its status. */
+    public SupervisorStatus start() {
+        connect();
+        return supervisor();
+    }
+
+    /**
+     * Asks the daemon to stop every job's processes, forget its jobs and exit, and waits until it has. Without a
+     * daemon, processes a killed one left behind are ended too: a daemon is started to take them back first.
+     */
     public void shutdownSupervisor() {
-        if (readInfo()) {
+        if (!running() && disk().jobs().isEmpty()) {
+            return;
+        }
+        connect();
+        long p = pid;
+        try {
+            send("shutdown", Rpc.JSON.createArrayNode(), Duration.ofSeconds(10));
+        } catch (RuntimeException ignored) {
+            // it is going away
+        }
+        ProcessHandle.of(p).ifPresent(h -> {
             try {
-                send("shutdown", Rpc.JSON.createArrayNode(), Duration.ofSeconds(10));
-            } catch (RuntimeException ignored) {
-                // it is going away
+                h.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception e) {
+                h.destroyForcibly();
             }
-            long p = pid;
-            ProcessHandle.of(p).ifPresent(h -> {
-                try {
-                    h.onExit().get(15, java.util.concurrent.TimeUnit.SECONDS);
-                } catch (Exception e) {
-                    h.destroyForcibly();
-                }
-            });
+        });
+        synchronized (this) {
+            base = null;
         }
     }
 
     /** The daemon's pid, if one runs for the state directory. */
     public Optional<Long> runningSupervisor() {
-        return readInfo() ? Optional.of(pid) : Optional.empty();
+        return running() ? Optional.of(pid) : Optional.empty();
     }
 
     /** Closing a connection leaves the daemon and its jobs running. */

@@ -2,62 +2,48 @@ package dev.baton.local.internal;
 
 import dev.baton.NotFoundException;
 import dev.baton.SecretInfo;
+import dev.baton.spi.SecretRules;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
  * Secrets on disk: a directory only the user can read (0700) with one directory per secret and one file per key
- * (0600). Values are never logged.
+ * (0600). Names and keys are checked against the portable rules before any path is built from them, and a read
+ * never follows a link out of the secrets directory. Values are never logged.
  */
 final class Secrets {
-    private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?");
-    private static final Pattern KEY = Pattern.compile("[-._a-zA-Z0-9]{1,253}");
-
     private final Path dir;
 
     Secrets(Path dir) {
         this.dir = dir;
     }
 
-    private void ensureDir(Path d) throws IOException {
-        if (!Files.isDirectory(d)) {
-            try {
-                Files.createDirectories(d, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            } catch (FileAlreadyExistsException ignored) {
-                // raced
-            }
-        }
-        Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx------"));
+    static boolean validName(String name) {
+        return name != null && SecretRules.nameProblem(name).isEmpty();
+    }
+
+    static boolean validKey(String key) {
+        return key != null && SecretRules.keyProblem(key).isEmpty();
     }
 
     synchronized void put(String name, Map<String, byte[]> values) {
-        if (!NAME.matcher(name).matches()) {
-            throw dev.baton.InvalidSpecException.of("name", "\"" + name + "\" is not a valid secret name");
-        }
-        for (String k : values.keySet()) {
-            if (!KEY.matcher(k).matches()) {
-                throw dev.baton.InvalidSpecException.of("keys", "\"" + k + "\" is not a valid secret key");
-            }
-        }
+        SecretRules.check(name, dev.baton.SecretData.ofBytes(values));
         try {
-            ensureDir(dir);
+            PrivateFiles.dirs(dir);
             Path tmp = dir.resolve("." + name + ".tmp");
             deleteTree(tmp);
-            ensureDir(tmp);
+            PrivateFiles.dirs(tmp);
             for (Map.Entry<String, byte[]> e : values.entrySet()) {
-                writePrivate(tmp.resolve(e.getKey()), e.getValue());
+                PrivateFiles.write(tmp.resolve(e.getKey()), e.getValue());
             }
             Path target = dir.resolve(name);
             deleteTree(target);
@@ -67,9 +53,17 @@ final class Secrets {
         }
     }
 
+    /** The value of one key, or {@code null} when the secret or the key does not exist. */
     synchronized byte[] read(String name, String key) throws IOException {
-        Path f = dir.resolve(name).resolve(key);
-        return Files.isRegularFile(f) ? Files.readAllBytes(f) : null;
+        if (!validName(name) || !validKey(key)) {
+            return null;
+        }
+        Path secret = dir.resolve(name);
+        Path f = secret.resolve(key);
+        if (!f.normalize().startsWith(dir) || Files.isSymbolicLink(secret) || Files.isSymbolicLink(f)) {
+            return null;
+        }
+        return Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS) ? Files.readAllBytes(f) : null;
     }
 
     synchronized List<SecretInfo> list() {
@@ -93,8 +87,9 @@ final class Secrets {
     }
 
     synchronized void delete(String name) {
+        SecretRules.checkName(name);
         Path target = dir.resolve(name);
-        if (!Files.isDirectory(target) || !NAME.matcher(name).matches()) {
+        if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
             throw NotFoundException.of(Engine.PLATFORM, "secret", name, null);
         }
         try {
@@ -104,14 +99,9 @@ final class Secrets {
         }
     }
 
-    static void writePrivate(Path file, byte[] value) throws IOException {
-        Files.deleteIfExists(file);
-        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.write(file, value, StandardOpenOption.TRUNCATE_EXISTING);
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
+    /** Deletes a tree without following links (a link is removed, never what it points to). */
+    static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
         try (Stream<Path> walk = Files.walk(p)) {

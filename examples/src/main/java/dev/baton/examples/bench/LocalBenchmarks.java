@@ -7,6 +7,7 @@ import dev.baton.Orchestrators;
 import dev.baton.Target;
 import dev.baton.examples.embed.EmbeddedExample;
 import dev.baton.model.JobSpec;
+import dev.baton.model.UpdatePolicy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,8 +21,9 @@ import java.util.List;
  * <pre>java -cp examples/target/baton.jar dev.baton.examples.bench.LocalBenchmarks [runs]</pre>
  *
  * Measures (1) the time from {@code deploy} to all healthy for 20 instances of the hello service on the local
- * adapter, each run in a fresh state directory, and (2) the cold-start time of {@code baton render} (a new JVM per
- * run, wall clock until it exits).
+ * adapter, each run in a fresh state directory: with {@code minHealthyTime: 0s} (what the supervisor itself costs)
+ * and with the default (an instance counts once it stayed healthy for 2 s); and (2) the cold-start time of
+ * {@code baton render} (a new JVM per run, wall clock until it exits).
  */
 public final class LocalBenchmarks {
     private LocalBenchmarks() {
@@ -30,23 +32,11 @@ public final class LocalBenchmarks {
     public static void main(String[] args) throws Exception {
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         Path jar = Path.of(LocalBenchmarks.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        List<Long> deploys = new ArrayList<>();
-        for (int i = 0; i < runs; i++) {
-            Path state = Files.createTempDirectory("baton-bench");
-            JobSpec spec = EmbeddedExample.helloSpec(jar.toString()).withCount("web", 20);
-            try (Orchestrator o = Orchestrators.connect(Target.parse("local://embedded"),
-                    OrchestratorConfig.builder().property("local.stateDir", state.toString()).build())) {
-                long t0 = System.nanoTime();
-                DeploymentResult r = o.deploy(spec).await(Duration.ofMinutes(5));
-                long ms = (System.nanoTime() - t0) / 1_000_000;
-                if (!r.isSuccess()) {
-                    throw new IllegalStateException("run " + i + ": " + r.outcome() + " " + r.message());
-                }
-                deploys.add(ms);
-                System.out.printf("deploy to 20 healthy, run %d: %d ms%n", i + 1, ms);
-                o.undeploy(spec.name());
-            }
-        }
+        JobSpec hello = EmbeddedExample.helloSpec(jar.toString()).withCount("web", 20);
+        UpdatePolicy update = hello.update() == null ? UpdatePolicy.rolling() : hello.update();
+        JobSpec immediate = hello.toBuilder().update(update.withMinHealthyTime(Duration.ZERO)).build();
+        List<Long> withoutWindow = deploys(immediate, runs, "minHealthyTime 0s");
+        List<Long> withWindow = deploys(hello, runs, "default minHealthyTime");
         List<Long> renders = new ArrayList<>();
         String java = ProcessHandle.current().info().command().orElse("java");
         Path spec = Path.of("examples/specs/hello.yaml");
@@ -59,8 +49,29 @@ public final class LocalBenchmarks {
             }
             renders.add((System.nanoTime() - t0) / 1_000_000);
         }
-        System.out.println("deploy to 20 healthy (ms): " + summary(deploys));
+        System.out.println("deploy to 20 healthy, minHealthyTime 0s (ms): " + summary(withoutWindow));
+        System.out.println("deploy to 20 healthy, default minHealthyTime 2s (ms): " + summary(withWindow));
         System.out.println("baton render cold start (ms): " + summary(renders));
+    }
+
+    private static List<Long> deploys(JobSpec spec, int runs, String label) throws Exception {
+        List<Long> out = new ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+            Path state = Files.createTempDirectory("baton-bench");
+            try (Orchestrator o = Orchestrators.connect(Target.parse("local://embedded"),
+                    OrchestratorConfig.builder().property("local.stateDir", state.toString()).build())) {
+                long t0 = System.nanoTime();
+                DeploymentResult r = o.deploy(spec).await(Duration.ofMinutes(5));
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                if (!r.isSuccess()) {
+                    throw new IllegalStateException("run " + i + ": " + r.outcome() + " " + r.message());
+                }
+                out.add(ms);
+                System.out.printf("deploy to 20 healthy (%s), run %d: %d ms%n", label, i + 1, ms);
+                o.undeploy(spec.name());
+            }
+        }
+        return out;
     }
 
     private static String summary(List<Long> values) {

@@ -19,6 +19,8 @@ import dev.baton.Specs;
 import dev.baton.Target;
 import dev.baton.UnsupportedCapabilityException;
 import dev.baton.Violation;
+import dev.baton.local.LocalOrchestrator;
+import dev.baton.local.SupervisorStatus;
 import dev.baton.model.JobSpec;
 import dev.baton.plan.Plan;
 import dev.baton.spi.OrchestratorProvider;
@@ -54,7 +56,7 @@ import picocli.CommandLine.Parameters;
         subcommands = {BatonCli.DeployCmd.class, BatonCli.PlanCmd.class, BatonCli.RenderCmd.class, BatonCli.StatusCmd.class,
                 BatonCli.ListCmd.class, BatonCli.EndpointsCmd.class, BatonCli.ScaleCmd.class, BatonCli.RollbackCmd.class, BatonCli.UndeployCmd.class,
                 BatonCli.HostsCmd.class, BatonCli.DrainCmd.class, BatonCli.ActivateCmd.class, BatonCli.SecretCmd.class,
-                BatonCli.LogsCmd.class, BatonCli.CapabilitiesCmd.class})
+                BatonCli.LogsCmd.class, BatonCli.CapabilitiesCmd.class, BatonCli.SupervisorCmd.class})
 public final class BatonCli implements Runnable {
     static final int OK = 0;
     static final int FAILED = 1;
@@ -406,6 +408,85 @@ public final class BatonCli implements Runnable {
                 HostMaintenanceFacet f = facet(o, HostMaintenanceFacet.class, "activate", "feature.DRAIN");
                 f.activate(host);
                 out().println("activated " + host);
+                return OK;
+            }
+        }
+    }
+
+    @Command(name = "supervisor", description = "See, start or stop the local supervisor that keeps local:// jobs running.",
+            subcommands = {SupervisorStatusCmd.class, SupervisorStartCmd.class, SupervisorStopCmd.class})
+    static class SupervisorCmd implements Runnable {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public void run() {
+            spec.commandLine().usage(spec.commandLine().getOut());
+        }
+    }
+
+    /** The local orchestrator behind a target, or a plain error for targets that have no local supervisor. */
+    static LocalOrchestrator local(Orchestrator o) {
+        return o.facet(LocalOrchestrator.class).orElseThrow(() -> new IllegalArgumentException(
+                "the supervisor commands are for local:// targets; " + o.capabilities().platform() + " has no local supervisor"));
+    }
+
+    static void describe(SupervisorStatus s, PrintWriter out) {
+        if (s.running()) {
+            Duration up = s.startedAt() == null ? null : Duration.between(s.startedAt(), java.time.Instant.now());
+            out.println("supervisor of " + s.stateDirectory() + ": running" + (s.embedded() ? " in this process" : ", pid " + s.pid())
+                    + (up == null ? "" : ", up " + dev.baton.model.Durations.format(up.withNanos(0))));
+        } else {
+            out.println("supervisor of " + s.stateDirectory() + ": not running");
+        }
+        out.println("jobs: " + s.jobs() + ", instances running: " + s.instances()
+                + (!s.running() && s.instances() > 0 ? " (not watched: `baton supervisor start` takes them back)" : ""));
+    }
+
+    /** A supervisor command that shows the supervisor's status after doing what it does. */
+    abstract static class SupervisorShowCmd extends Base {
+        @CommandLine.Mixin
+        TargetOptionMixin t;
+
+        abstract SupervisorStatus act(LocalOrchestrator local);
+
+        @Override
+        public Integer call() {
+            try (Orchestrator o = t.connect()) {
+                describe(act(local(o)), out());
+                return OK;
+            }
+        }
+    }
+
+    @Command(name = "status", description = "Whether the local supervisor runs, its pid, uptime, jobs and instances (starts nothing).")
+    static class SupervisorStatusCmd extends SupervisorShowCmd {
+        @Override
+        SupervisorStatus act(LocalOrchestrator local) {
+            return local.supervisor();
+        }
+    }
+
+    @Command(name = "start", description = "Start the local supervisor; it takes back the jobs recorded in its state directory.")
+    static class SupervisorStartCmd extends SupervisorShowCmd {
+        @Override
+        SupervisorStatus act(LocalOrchestrator local) {
+            return local.startSupervisor();
+        }
+    }
+
+    @Command(name = "stop", description = "Stop every local job's processes, forget the jobs, and stop the supervisor.")
+    static class SupervisorStopCmd extends Base {
+        @CommandLine.Mixin
+        TargetOptionMixin t;
+
+        @Override
+        public Integer call() {
+            try (Orchestrator o = t.connect()) {
+                LocalOrchestrator local = local(o);
+                SupervisorStatus before = local.supervisor();
+                local.stopSupervisor();
+                out().println("stopped " + before.jobs() + " job(s) and the supervisor of " + before.stateDirectory());
                 return OK;
             }
         }

@@ -25,6 +25,8 @@ import dev.baton.SecretsFacet;
 import dev.baton.Selector;
 import dev.baton.Subscription;
 import dev.baton.UnsupportedCapabilityException;
+import dev.baton.Unsupported;
+import dev.baton.kubernetes.internal.Immutables;
 import dev.baton.kubernetes.internal.Translator;
 import dev.baton.model.ByteSize;
 import dev.baton.model.Cpu;
@@ -62,6 +64,8 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.time.Duration;
@@ -136,6 +140,14 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
         int code = e.getCode();
         String message = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage();
         if (code == 409) {
+            var causes = e.getStatus() == null || e.getStatus().getDetails() == null ? null : e.getStatus().getDetails().getCauses();
+            if (causes != null && !causes.isEmpty()) {
+                // server-side apply: fields another field manager owns ("conflict with \"kubectl\" using apps/v1: .spec.replicas")
+                String fields = causes.stream().map(c -> Objects.toString(c.getField(), "") + " (" + Objects.toString(c.getMessage(), c.getReason()) + ")")
+                        .collect(java.util.stream.Collectors.joining(", "));
+                return ConflictException.of(PLATFORM, what + ": fields owned by another field manager: " + fields
+                        + "; deploy with --force (DeployOptions.withForce) to take them over", e);
+            }
             return ConflictException.of(PLATFORM, what + ": " + message, e);
         }
         if (code == 401 || code == 403) {
@@ -219,28 +231,39 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
     }
 
     /**
-     * Server-side dry run ({@code dryRun=All}) of each create or replace the deploy would send, then a diff of what the
-     * server answered against the live object, restricted to the fields Baton sets. Nothing is changed.
+     * What a deploy would do, found the way it would do it: each object is read, an object whose fields Baton sets are
+     * as rendered is unchanged, and every other one is applied with {@code dryRun=All}; the server's answer is diffed
+     * against the live object, restricted to the fields Baton sets (server defaults are not differences). A Job whose
+     * immutable fields change is {@code REPLACE}d; a change the API server cannot make is listed as unsupported with
+     * its path. Nothing is changed.
      */
     @Override
     public Plan plan(JobSpec spec) {
         String ns = namespace(spec.namespace());
         List<Change> changes = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        List<Unsupported> refused = new ArrayList<>();
         List<ObjectNode> desired = Translator.translate(spec, ns);
-        for (ObjectNode d : desired) {
-            HasMetadata live = live(d);
-            String kind = d.path("kind").asText();
-            String name = d.path("metadata").path("name").asText();
-            if (live == null) {
-                call("dry-run create " + kind + " " + name, () -> client().resource(toFabric8(d)).dryRun().create());
+        for (Write w : prepare(spec, desired, refused)) {
+            String kind = w.kind();
+            String name = w.name();
+            if (w.live() == null) {
+                apply(w.desired(), false, true);
                 changes.add(new Change(Change.Action.CREATE, kind, name, List.of()));
+            } else if (w.diff().isEmpty()) {
+                changes.add(new Change(Change.Action.NONE, kind, name, List.of()));
+            } else if (w.recreate()) {
+                changes.add(new Change(Change.Action.REPLACE, kind, name, w.diff()));
+            } else if (w.refused()) {
+                // listed as unsupported; the server would refuse a dry run of it too
+                changes.add(new Change(Change.Action.UPDATE, kind, name, w.diff()));
             } else {
-                List<FieldChange> diff = differences(toJson(live), d);
-                if (!diff.isEmpty()) {
-                    ObjectNode withVersion = d.deepCopy();
-                    withVersion.with("metadata").put("resourceVersion", live.getMetadata().getResourceVersion());
-                    HasMetadata answer = call("dry-run replace " + kind + " " + name, () -> client().resource(toFabric8(withVersion)).dryRun().update());
-                    diff = JsonDiff.diff(restrict(toJson(live), d), restrict(toJson(answer), d));
+                List<FieldChange> diff = w.diff();
+                try {
+                    HasMetadata answer = apply(w.desired(), false, true);
+                    diff = JsonDiff.diff(restrict(toJson(w.live()), w.desired()), restrict(toJson(answer), w.desired()));
+                } catch (ConflictException e) {
+                    warnings.add(e.getMessage());
                 }
                 changes.add(new Change(diff.isEmpty() ? Change.Action.NONE : Change.Action.UPDATE, kind, name, diff));
             }
@@ -248,7 +271,156 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
         for (HasMetadata stale : stale(spec, ns, desired)) {
             changes.add(new Change(Change.Action.DESTROY, stale.getKind(), stale.getMetadata().getName(), List.of()));
         }
-        return new Plan(PLATFORM, spec.name(), changes, List.of(), List.of());
+        return new Plan(PLATFORM, spec.name(), changes, refused, warnings);
+    }
+
+    /** The field manager Baton applies as: it owns the fields it sets, and only those. */
+    static final String FIELD_MANAGER = "baton";
+
+    /** One object of a write: as rendered, as it lives ({@code null}: absent), the fields Baton sets that differ. */
+    private record Write(ObjectNode desired, HasMetadata live, List<FieldChange> diff, boolean recreate, boolean refused) {
+        String kind() {
+            return desired.path("kind").asText();
+        }
+
+        String name() {
+            return desired.path("metadata").path("name").asText();
+        }
+
+        boolean needed() {
+            return live == null || !diff.isEmpty();
+        }
+    }
+
+    /**
+     * Reads every rendered object and works out what a write needs: nothing where the fields Baton sets are as
+     * rendered, an apply otherwise, a delete and create for a Job whose immutable fields change. A change the API
+     * server cannot make (an immutable claim or selector field) goes to {@code refused}, so that it is refused before
+     * anything is sent. A Deployment whose {@code replicas} another field manager owns (an autoscaler) is applied
+     * without them.
+     */
+    private List<Write> prepare(JobSpec spec, List<ObjectNode> desired, List<Unsupported> refused) {
+        List<Write> out = new ArrayList<>();
+        for (ObjectNode d : desired) {
+            HasMetadata live = live(d);
+            if (live == null) {
+                out.add(new Write(d, null, List.of(), false, false));
+                continue;
+            }
+            JsonNode liveJson = toJson(live);
+            if ("Deployment".equals(d.path("kind").asText()) && replicasOwnedByAnother(liveJson)) {
+                ((ObjectNode) d.path("spec")).remove("replicas");
+            }
+            List<FieldChange> diff = differences(liveJson, d);
+            List<Immutables.Hit> hits = Immutables.hits(d.path("kind").asText(), diff);
+            List<Immutables.Hit> refusals = hits.stream().filter(h -> h.remedy() == Immutables.Remedy.REFUSE).toList();
+            refusals.forEach(h -> refused.add(immutable(spec, d, h)));
+            out.add(new Write(d, live, diff, hits.stream().anyMatch(h -> h.remedy() == Immutables.Remedy.RECREATE), !refusals.isEmpty()));
+        }
+        return out;
+    }
+
+    /** Whether a field manager other than Baton owns a workload's {@code spec.replicas} (an autoscaler, {@code kubectl scale}). */
+    static boolean replicasOwnedByAnother(JsonNode live) {
+        for (JsonNode entry : live.path("metadata").path("managedFields")) {
+            if (!FIELD_MANAGER.equals(entry.path("manager").asText()) || !entry.path("subresource").asText("").isEmpty()) {
+                if (entry.path("fieldsV1").path("f:spec").has("f:replicas")) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** An immutable-field change as a refusal, with the spec field that causes it where there is one. */
+    private static Unsupported immutable(JobSpec spec, ObjectNode d, Immutables.Hit h) {
+        String kind = d.path("kind").asText();
+        String name = d.path("metadata").path("name").asText();
+        String path = "extensions.kubernetes";
+        String reason = "the API server does not let " + kind + " " + name + " change " + h.field() + " after it is created";
+        if (kind.equals("PersistentVolumeClaim")) {
+            for (int i = 0; i < spec.volumes().size(); i++) {
+                if ((spec.name() + "-" + spec.volumes().get(i).name()).equals(name)) {
+                    path = "volumes[" + i + "]" + (h.field().startsWith("spec.accessModes") ? ".access"
+                            : h.field().startsWith("spec.resources") ? ".size" : "");
+                }
+            }
+            reason = "a PersistentVolumeClaim's spec cannot change once it exists, except to grow its storage request ("
+                    + h.field() + " would); give the volume a new name, or undeploy the job to start again with an empty one";
+        }
+        return new Unsupported(path, "changing " + kind + " " + h.field(), PLATFORM, reason, false);
+    }
+
+    /**
+     * Server-side apply of one rendered object as {@link #FIELD_MANAGER}: the server merges it into the live object
+     * (or creates it), Baton owns the fields it sends, and a field another manager owns is a conflict unless
+     * {@code force} takes it over.
+     */
+    private HasMetadata apply(ObjectNode d, boolean force, boolean dryRun) {
+        PatchContext context = new PatchContext.Builder().withPatchType(PatchType.SERVER_SIDE_APPLY).withFieldManager(FIELD_MANAGER)
+                .withForce(force ? Boolean.TRUE : null).withDryRun(dryRun ? List.of("All") : null).build();
+        String what = (dryRun ? "dry-run apply " : "apply ") + d.path("kind").asText() + " " + d.path("metadata").path("name").asText();
+        return call(what, () -> client().resource(toFabric8(d)).patch(context));
+    }
+
+    /**
+     * Writes what {@link #prepare} found: an apply per changed object, and for a Job whose immutable fields change a
+     * delete (propagation Background, the Job's pods go with it) and an apply that creates it again, as
+     * {@code kubectl replace --force} does. Returns whether anything was sent.
+     */
+    private boolean send(List<Write> writes, boolean force) {
+        boolean changed = false;
+        for (Write w : writes) {
+            if (!w.needed()) {
+                continue;
+            }
+            if (w.recreate()) {
+                call("delete " + w.kind() + " " + w.name(), () -> client().resource(w.live())
+                        .withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND).delete());
+                applyOnceGone(w.desired(), force);
+            } else {
+                apply(w.desired(), force, false);
+            }
+            changed = true;
+        }
+        return changed;
+    }
+
+    /** Applies an object whose predecessor was just deleted; while that one is still terminating the name is taken. */
+    private void applyOnceGone(ObjectNode d, boolean force) {
+        Instant until = Instant.now().plus(Duration.ofSeconds(30));
+        while (true) {
+            try {
+                apply(d, force, false);
+                return;
+            } catch (ConflictException e) {
+                if (Instant.now().isAfter(until)) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Brings the cluster to {@code spec}: refusals first, then the writes, then the objects it no longer renders go. */
+    private boolean write(JobSpec spec, String ns, boolean force) {
+        List<ObjectNode> desired = Translator.translate(spec, ns);
+        List<Unsupported> refused = new ArrayList<>();
+        List<Write> writes = prepare(spec, desired, refused);
+        if (!refused.isEmpty()) {
+            throw UnsupportedCapabilityException.of(PLATFORM, refused);
+        }
+        boolean changed = send(writes, force);
+        for (HasMetadata stale : stale(spec, ns, desired)) {
+            call("delete " + stale.getKind() + " " + stale.getMetadata().getName(), () -> client().resource(stale).delete());
+            changed = true;
+        }
+        return changed;
     }
 
     /** Objects labelled with the job that the new spec no longer renders. */
@@ -277,25 +449,7 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
     @Override
     public Deployment deploy(JobSpec spec, DeployOptions options) {
         String ns = namespace(spec.namespace());
-        List<ObjectNode> desired = Translator.translate(spec, ns);
-        boolean changed = false;
-        for (ObjectNode d : desired) {
-            String what = d.path("kind").asText() + " " + d.path("metadata").path("name").asText();
-            HasMetadata live = live(d);
-            if (live == null) {
-                call("create " + what, () -> client().resource(toFabric8(d)).create());
-                changed = true;
-            } else if (!differences(toJson(live), d).isEmpty()) {
-                d.with("metadata").put("resourceVersion", live.getMetadata().getResourceVersion());
-                call("replace " + what, () -> client().resource(toFabric8(d)).update());
-                changed = true;
-            }
-        }
-        for (HasMetadata stale : stale(spec, ns, desired)) {
-            call("delete " + stale.getKind() + " " + stale.getMetadata().getName(), () -> client().resource(stale).delete());
-            changed = true;
-        }
-        return track(ns, spec, changed, true);
+        return track(ns, spec, write(spec, ns, options.force()), true);
     }
 
     private Deployment track(String ns, JobSpec spec, boolean changed, boolean mayRevert) {
@@ -403,7 +557,7 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
                             JobSpec previous = previousSpec(ns, spec);
                             if (previous != null) {
                                 tracker.event(Event.of(spec.name(), Event.Type.DEPLOYMENT_FAILED, why + "; rolling back"));
-                                undo(ns, spec);
+                                write(previous, ns, false);
                                 var back = track(ns, previous, true, false).await(Duration.between(Instant.now(), deadline));
                                 tracker.complete(back.isSuccess() ? Outcome.ROLLED_BACK : Outcome.FAILED, back.status(),
                                         back.isSuccess() ? "rolled back to version " + SpecVersion.of(previous) + " after: " + why
@@ -652,14 +806,16 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
             throw UnsupportedCapabilityException.operation(PLATFORM, "scaling a " + spec.type().id() + " job",
                     "only Deployments (service jobs) have a replica count");
         }
-        // the Scale subresource written without fabric8's wait (Scalable.scale(int) polls until status.replicas matches):
-        // the returned Deployment's await follows the pods by watch
-        call("scale " + Translator.workloadName(spec, g), () -> {
-            var deployment = client().apps().deployments().inNamespace(ns).withName(Translator.workloadName(spec, g));
-            return deployment.scale(new io.fabric8.kubernetes.api.model.autoscaling.v1.ScaleBuilder(deployment.scale())
-                    .editOrNewMetadata().withResourceVersion(null).endMetadata().editOrNewSpec().withReplicas(count).endSpec().build());
-        });
-        return track(ns, spec.withCount(group, count), true, false);
+        // the workload applied again with the new count, as Baton's own field manager: Baton keeps owning replicas (a
+        // write to the Scale subresource would make another manager own them, and the next deploy conflict), and an
+        // autoscaler that owns them makes this a conflict naming it. The await follows the pods by watch.
+        JobSpec scaled = spec.withCount(group, count);
+        String name = Translator.workloadName(spec, g);
+        ObjectNode workload = Translator.translate(scaled, ns).stream()
+                .filter(o -> o.path("kind").asText().equals("Deployment") && o.path("metadata").path("name").asText().equals(name))
+                .findFirst().orElseThrow();
+        apply(workload, false, false);
+        return track(ns, scaled, true, false);
     }
 
     @Override
@@ -675,14 +831,27 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
         if (previous == null) {
             throw ConflictException.of(PLATFORM, "job " + ref.name() + " has no previous revision to roll back to");
         }
-        undo(ns, spec);
+        write(previous, ns, false);
         return track(ns, previous, true, false);
     }
 
-    /** The spec of the previous ReplicaSet revision of the job's first group, like {@code kubectl rollout undo}. */
+    /**
+     * The spec of the previous ReplicaSet revision of the job's first group (kept in its {@code baton.dev/spec}
+     * annotation), with the counts the job has now: rollback changes what runs, not how many, like
+     * {@code kubectl rollout undo}. Applying it puts that revision's pod template back, as Baton's own field manager.
+     */
     private JobSpec previousSpec(String ns, JobSpec spec) {
         Optional<ReplicaSet> prev = previousReplicaSet(ns, spec, spec.groups().get(0));
-        return prev.map(rs -> Translator.specOf(toJson(rs))).orElse(null);
+        JobSpec previous = prev.map(rs -> Translator.specOf(toJson(rs))).orElse(null);
+        if (previous == null) {
+            return null;
+        }
+        for (GroupSpec g : spec.groups()) {
+            if (previous.group(g.name()).isPresent()) {
+                previous = previous.withCount(g.name(), g.countOrDefault());
+            }
+        }
+        return previous;
     }
 
     private Optional<ReplicaSet> previousReplicaSet(String ns, JobSpec spec, GroupSpec g) {
@@ -692,27 +861,6 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
         return sets.stream()
                 .filter(rs -> !version.equals(rs.getSpec().getTemplate().getMetadata().getLabels().get(SpecVersion.LABEL)))
                 .max(Comparator.comparingLong(rs -> Long.parseLong(rs.getMetadata().getAnnotations().getOrDefault(REVISION, "0"))));
-    }
-
-    /** Puts each group's previous ReplicaSet template (and Baton's annotations) back on its Deployment. */
-    private void undo(String ns, JobSpec spec) {
-        for (GroupSpec g : spec.groups()) {
-            ReplicaSet rs = previousReplicaSet(ns, spec, g).orElse(null);
-            if (rs == null) {
-                continue;
-            }
-            String name = Translator.workloadName(spec, g);
-            call("roll back " + name, () -> client().apps().deployments().inNamespace(ns).withName(name).edit(d -> {
-                var template = rs.getSpec().getTemplate();
-                template.getMetadata().getLabels().remove("pod-template-hash");
-                d.getSpec().setTemplate(template);
-                var ann = rs.getMetadata().getAnnotations();
-                d.getMetadata().getAnnotations().put(SpecVersion.LABEL, ann.get(SpecVersion.LABEL));
-                d.getMetadata().getAnnotations().put(Translator.SPEC_ANNOTATION, ann.get(Translator.SPEC_ANNOTATION));
-                d.getMetadata().getLabels().put(SpecVersion.LABEL, ann.get(SpecVersion.LABEL));
-                return d;
-            }));
-        }
     }
 
     @Override
@@ -813,21 +961,76 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
     public Subscription watch(String jobId, Consumer<Event> listener) {
         JobRef ref = JobRef.parse(jobId, null);
         String ns = namespace(ref.namespace());
-        Watch w = call("watch " + ref.name(), () -> client().pods().inNamespace(ns).withLabel(SpecVersion.JOB_LABEL, ref.name())
-                .watch(new Watcher<Pod>() {
-                    @Override
-                    public void eventReceived(Action action, Pod pod) {
-                        listener.accept(Event.instance(ref.name(), Event.Type.PLATFORM,
-                                pod.getMetadata().getLabels().get(SpecVersion.GROUP_LABEL), pod.getMetadata().getName(),
-                                "pod " + action.name().toLowerCase() + (pod.getStatus() == null ? "" : ", phase " + pod.getStatus().getPhase())));
-                    }
-
-                    @Override
-                    public void onClose(WatcherException cause) {
-                        listener.accept(Event.of(ref.name(), Event.Type.PLATFORM, "watch closed: " + cause.getMessage()));
-                    }
-                }));
+        PodWatch w = new PodWatch(ns, ref.name(), listener);
+        call("watch " + ref.name(), () -> {
+            w.start(null);
+            return null;
+        });
         return w::close;
+    }
+
+    /**
+     * A job's pod events for {@link #watch}. When the API server ends the watch (a 410 Gone after its history was
+     * compacted, a dropped connection), the pods are listed again, each reported as it is now, and the watch resumes
+     * from the list's resourceVersion, so nothing that happened in between is lost for good.
+     */
+    private final class PodWatch {
+        private final String ns;
+        private final String job;
+        private final Consumer<Event> listener;
+        private volatile boolean closed;
+        private volatile Watch current;
+
+        PodWatch(String ns, String job, Consumer<Event> listener) {
+            this.ns = ns;
+            this.job = job;
+            this.listener = listener;
+        }
+
+        private void report(String verb, Pod pod) {
+            listener.accept(Event.instance(job, Event.Type.PLATFORM, pod.getMetadata().getLabels().get(SpecVersion.GROUP_LABEL),
+                    pod.getMetadata().getName(), "pod " + verb + (pod.getStatus() == null ? "" : ", phase " + pod.getStatus().getPhase())));
+        }
+
+        synchronized void start(String resourceVersion) {
+            if (closed) {
+                return;
+            }
+            var pods = client().pods().inNamespace(ns).withLabel(SpecVersion.JOB_LABEL, job);
+            var options = new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withResourceVersion(resourceVersion).build();
+            current = pods.watch(options, new Watcher<Pod>() {
+                @Override
+                public void eventReceived(Action action, Pod pod) {
+                    report(action.name().toLowerCase(), pod);
+                }
+
+                @Override
+                public void onClose(WatcherException cause) {
+                    if (closed) {
+                        return;
+                    }
+                    listener.accept(Event.of(job, Event.Type.PLATFORM, "watch closed (" + cause.getMessage() + "); listing the pods again"));
+                    resync();
+                }
+            });
+        }
+
+        private void resync() {
+            try {
+                var list = client().pods().inNamespace(ns).withLabel(SpecVersion.JOB_LABEL, job).list();
+                list.getItems().forEach(p -> report("listed", p));
+                start(list.getMetadata().getResourceVersion());
+            } catch (KubernetesClientException e) {
+                listener.accept(Event.of(job, Event.Type.PLATFORM, "cannot resume the watch: " + e.getMessage()));
+            }
+        }
+
+        synchronized void close() {
+            closed = true;
+            if (current != null) {
+                current.close();
+            }
+        }
     }
 
     @Override

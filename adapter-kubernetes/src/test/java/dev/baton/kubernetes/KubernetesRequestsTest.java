@@ -19,6 +19,7 @@ import dev.baton.model.JobSpec;
 import dev.baton.model.ServiceSpec;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import dev.baton.kubernetes.apiserver.ApiServerDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
@@ -72,8 +73,7 @@ class KubernetesRequestsTest {
 
     @Test
     void aFirstDeployOfOneGroupAndOneServiceIsTwoWritesAndARedeployIsNone() throws Exception {
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new DryRunCrudDispatcher(), false);
-        server.init(InetAddress.getLoopbackAddress(), 0);
+        server = ApiServerDispatcher.start(new ApiServerDispatcher());
         try (Orchestrator o = connect(server)) {
             var first = o.deploy(service());
             List<String> firstWrites = writes(drain());
@@ -81,22 +81,23 @@ class KubernetesRequestsTest {
             List<String> secondWrites = writes(drain());
 
             assertThat(first.changed()).isTrue();
+            // one server-side apply per rendered object
             assertThat(firstWrites).containsExactly(
-                    "POST /apis/apps/v1/namespaces/default/deployments",
-                    "POST /api/v1/namespaces/default/services");
+                    "PATCH /apis/apps/v1/namespaces/default/deployments/app-web?fieldManager=baton",
+                    "PATCH /api/v1/namespaces/default/services/app?fieldManager=baton");
             assertThat(again.changed()).isFalse();
             assertThat(secondWrites).isEmpty();
 
             var scaled = o.deploy(service().withCount("web", 3));
             assertThat(scaled.changed()).isTrue();
-            assertThat(writes(drain())).containsExactly("PUT /apis/apps/v1/namespaces/default/deployments/app-web");
+            assertThat(writes(drain())).containsExactly("PATCH /apis/apps/v1/namespaces/default/deployments/app-web?fieldManager=baton");
         }
     }
 
     private void failingCreate(int code, io.fabric8.kubernetes.api.model.Status status) {
         server = new KubernetesMockServer(false);
         server.init(InetAddress.getLoopbackAddress(), 0);
-        server.expect().post().withPath("/apis/apps/v1/namespaces/default/deployments").andReturn(code, status).always();
+        server.expect().patch().withPath("/apis/apps/v1/namespaces/default/deployments/app-web?fieldManager=baton").andReturn(code, status).always();
     }
 
     @Test
@@ -170,8 +171,7 @@ class KubernetesRequestsTest {
 
     @Test
     void aSecretWhoseNameOrKeyBreaksTheRuleIsRefusedBeforeAnythingIsSent() throws Exception {
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new DryRunCrudDispatcher(), false);
-        server.init(InetAddress.getLoopbackAddress(), 0);
+        server = ApiServerDispatcher.start(new ApiServerDispatcher());
         try (Orchestrator o = connect(server)) {
             SecretsFacet secrets = o.facet(SecretsFacet.class).orElseThrow();
 
@@ -209,8 +209,7 @@ class KubernetesRequestsTest {
 
     @Test
     void planIsAServerSideDryRunThatStoresNothing() throws Exception {
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new DryRunCrudDispatcher(), false);
-        server.init(InetAddress.getLoopbackAddress(), 0);
+        server = ApiServerDispatcher.start(new ApiServerDispatcher());
         try (Orchestrator o = connect(server)) {
             var created = o.plan(service());
             List<RecordedRequest> first = drain();
@@ -221,9 +220,9 @@ class KubernetesRequestsTest {
 
             assertThat(created.changes()).extracting(c -> c.action()).containsOnly(dev.baton.plan.Change.Action.CREATE);
             assertThat(writes(first)).containsExactly(
-                    "POST /apis/apps/v1/namespaces/default/deployments?dryRun=All",
-                    "POST /api/v1/namespaces/default/services?dryRun=All");
-            assertThat(writes(second)).containsExactly("PUT /apis/apps/v1/namespaces/default/deployments/app-web?dryRun=All");
+                    "PATCH /apis/apps/v1/namespaces/default/deployments/app-web?fieldManager=baton&dryRun=All",
+                    "PATCH /api/v1/namespaces/default/services/app?fieldManager=baton&dryRun=All");
+            assertThat(writes(second)).containsExactly("PATCH /apis/apps/v1/namespaces/default/deployments/app-web?fieldManager=baton&dryRun=All");
             assertThat(changed.changes().get(0).fields()).extracting(Object::toString).contains("spec.replicas: 2 -> 5");
             assertThat(o.status("app").groups().get(0).desired()).isEqualTo(2);
         }
@@ -231,8 +230,7 @@ class KubernetesRequestsTest {
 
     @Test
     void scaleAndUndeployPinTheirWrites() throws Exception {
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new DryRunCrudDispatcher(), false);
-        server.init(InetAddress.getLoopbackAddress(), 0);
+        server = ApiServerDispatcher.start(new ApiServerDispatcher());
         try (Orchestrator o = connect(server)) {
             o.deploy(service());
             drain();
@@ -242,7 +240,7 @@ class KubernetesRequestsTest {
             o.undeploy("app");
             List<String> undeploy = writes(drain());
 
-            assertThat(scale).containsExactly("PUT /apis/apps/v1/namespaces/default/deployments/app-web/scale");
+            assertThat(scale).containsExactly("PATCH /apis/apps/v1/namespaces/default/deployments/app-web?fieldManager=baton");
             assertThat(undeploy).containsExactly(
                     "DELETE /apis/apps/v1/namespaces/default/deployments/app-web",
                     "DELETE /api/v1/namespaces/default/services/app",

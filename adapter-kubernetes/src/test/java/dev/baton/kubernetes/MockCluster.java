@@ -120,7 +120,7 @@ final class MockCluster implements AutoCloseable {
     private final AtomicInteger ips = new AtomicInteger(10);
 
     MockCluster() {
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new DryRunCrudDispatcher(), false);
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new dev.baton.kubernetes.apiserver.ApiServerDispatcher(), false);
         server.init(InetAddress.getLoopbackAddress(), 0);
         client = server.createClient();
         client.nodes().resource(new NodeBuilder().withNewMetadata().withName("node-1")

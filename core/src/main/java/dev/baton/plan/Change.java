@@ -3,7 +3,7 @@ package dev.baton.plan;
 import java.util.List;
 
 /**
- * One native object a deploy would create, update, destroy or leave unchanged, with the fields that differ.
+ * One native object a deploy would create, update, replace, destroy or leave unchanged, with the fields that differ.
  *
  * @since 0.1
  */
@@ -16,6 +16,8 @@ public record Change(Action action, String kind, String name, List<FieldChange> 
     public enum Action {
         CREATE,
         UPDATE,
+        /** Destroyed and created again, because a field that changes cannot be updated in place (a Job's template). */
+        REPLACE,
         DESTROY,
         NONE
     }

@@ -36,6 +36,7 @@ public record Plan(String platform, String jobId, List<Change> changes, List<Uns
             sb.append(switch (c.action()) {
                 case CREATE -> "+ ";
                 case UPDATE -> "~ ";
+                case REPLACE -> "-/+ ";
                 case DESTROY -> "- ";
                 case NONE -> "  ";
             }).append(c.kind()).append(' ').append(c.name()).append('\n');

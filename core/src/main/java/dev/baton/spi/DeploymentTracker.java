@@ -137,7 +137,8 @@ public final class DeploymentTracker implements Deployment {
     /**
      * Whether a job's groups have reached {@code version}: a cron job as soon as it is registered; a batch job when each
      * group has its desired completed instances; any other job when each group has its desired healthy instances of
-     * {@code version} and no instance of another version is still alive.
+     * {@code version}, no instance of another version is still alive, and no more instances are alive than it wants (a
+     * scale-down has settled when the extra instances are gone, not when the first few are healthy).
      */
     public static boolean settled(java.util.List<GroupStatus> groups, dev.baton.model.JobType type, String version) {
         if (type == dev.baton.model.JobType.CRON) {
@@ -148,7 +149,8 @@ public final class DeploymentTracker implements Deployment {
                     .filter(i -> i.state() == dev.baton.status.InstanceState.COMPLETED).count() >= g.desired());
         }
         return groups.stream().allMatch(g -> g.instances().stream().filter(i -> i.isHealthy() && version.equals(i.version())).count() >= g.desired()
-                && g.instances().stream().noneMatch(i -> !version.equals(i.version()) && !i.state().isTerminal()));
+                && g.instances().stream().noneMatch(i -> !version.equals(i.version()) && !i.state().isTerminal())
+                && g.instances().stream().filter(i -> !i.state().isTerminal()).count() <= g.desired());
     }
 
     private static boolean groupSettled(GroupStatus g) {

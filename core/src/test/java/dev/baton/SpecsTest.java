@@ -479,9 +479,9 @@ class SpecsTest {
             assertThat(e.violations()).extracting(Violation::path).containsExactly(
                     "groups[0].tasks[0].workingDir", "groups[0].tasks[0].secrets[0].key", "groups[0].tasks[0].secrets[1].file");
             assertThat(e.violations().get(0).message()).startsWith("\"/srv/\\u2066x\" contains the format character U+2066");
-            // long values are cut: 100 characters of the value, then how long it was
-            assertThat(e.violations().get(1).message()).isEqualTo("\"" + "a".repeat(100) + "\"… (254 characters)" + KEY_RULE);
-            assertThat(e.violations().get(2).message()).isEqualTo("\"/" + "a/".repeat(49) + "a\"… (403 characters)" + CLIMBS);
+            // long values are cut: 80 characters of the value, then how long it was
+            assertThat(e.violations().get(1).message()).isEqualTo("\"" + "a".repeat(80) + "\"… (254 characters)" + KEY_RULE);
+            assertThat(e.violations().get(2).message()).isEqualTo("\"/" + "a/".repeat(39) + "a\"… (403 characters)" + CLIMBS);
         });
     }
 

@@ -1,5 +1,6 @@
 package dev.baton.model;
 
+import dev.baton.internal.spec.Quoted;
 import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -42,14 +43,14 @@ public final class ByteSize implements Comparable<ByteSize> {
         Objects.requireNonNull(text, "text");
         Matcher m = SIZE.matcher(text.trim());
         if (!m.matches()) {
-            throw new IllegalArgumentException('"' + text + "\" is not a size (use a number with Ki, Mi, Gi, Ti, K, M, G or T)");
+            throw new IllegalArgumentException(Quoted.quote(text) + " is not a size (use a number with Ki, Mi, Gi, Ti, K, M, G or T)");
         }
         long n = Long.parseLong(m.group(1));
         String unit = m.group(2);
         try {
             return new ByteSize(unit == null ? n : Math.multiplyExact(n, multiplier(unit)));
         } catch (ArithmeticException e) {
-            throw new IllegalArgumentException('"' + text + "\" is too large", e);
+            throw new IllegalArgumentException(Quoted.quote(text) + " is too large", e);
         }
     }
 

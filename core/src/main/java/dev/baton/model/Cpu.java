@@ -1,5 +1,6 @@
 package dev.baton.model;
 
+import dev.baton.internal.spec.Quoted;
 import java.math.BigDecimal;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -46,7 +47,7 @@ public final class Cpu implements Comparable<Cpu> {
         if (CORES.matcher(t).matches()) {
             return new Cpu(new BigDecimal(t).movePointRight(3).longValueExact());
         }
-        throw new IllegalArgumentException('"' + text + "\" is not a CPU amount (use cores such as \"0.5\" or millicores such as \"250m\")");
+        throw new IllegalArgumentException(Quoted.quote(text) + " is not a CPU amount (use cores such as \"0.5\" or millicores such as \"250m\")");
     }
 
     public long millicores() {

@@ -1,5 +1,6 @@
 package dev.baton.model;
 
+import dev.baton.internal.spec.Quoted;
 import java.time.ZonedDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.BitSet;
@@ -50,7 +51,7 @@ public final class CronSchedule {
         Objects.requireNonNull(expression, "expression");
         String[] f = expression.trim().split("\\s+");
         if (f.length != 5) {
-            throw new IllegalArgumentException('"' + expression + "\" is not a five-field cron expression (minute hour day-of-month month day-of-week)");
+            throw new IllegalArgumentException(Quoted.quote(expression) + " is not a five-field cron expression (minute hour day-of-month month day-of-week)");
         }
         return new CronSchedule(expression.trim(), f);
     }
@@ -99,7 +100,7 @@ public final class CronSchedule {
             }
         }
         if (!s.matches("[0-9]{1,2}")) {
-            throw new IllegalArgumentException("cron " + what + " \"" + s + "\" is not a number");
+            throw new IllegalArgumentException("cron " + what + " " + Quoted.quote(s) + " is not a number");
         }
         int n = Integer.parseInt(s);
         if (n < min || n > max) {

@@ -1,5 +1,6 @@
 package dev.baton.model;
 
+import dev.baton.internal.spec.Quoted;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.regex.Matcher;
@@ -62,7 +63,7 @@ public final class Durations {
     }
 
     private static IllegalArgumentException notADuration(String text) {
-        return new IllegalArgumentException('"' + text + "\" is not a duration (use a number with ms, s, m or h, such as 10s or 1m30s)");
+        return new IllegalArgumentException(Quoted.quote(text) + " is not a duration (use a number with ms, s, m or h, such as 10s or 1m30s)");
     }
 
     /** Prints a duration in the spec's form, such as {@code 1m30s}; sub-millisecond parts are dropped. */

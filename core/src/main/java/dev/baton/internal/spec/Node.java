@@ -71,8 +71,11 @@ final class Node {
         return prev[b.length()];
     }
 
+    /** A path with a key appended; a key with control characters, or a long one, is escaped and cut. */
     static String at(String path, String key) {
-        return path.isEmpty() ? key : path + "." + key;
+        String k = Quoted.firstControlOrFormat(key) >= 0 || key.length() > Quoted.MAX_SHOWN || key.indexOf('"') >= 0 || key.indexOf('\\') >= 0
+                ? Quoted.plain(key) : key;
+        return path.isEmpty() ? k : path + "." + k;
     }
 
     static String describe(JsonNode n) {
@@ -89,9 +92,9 @@ final class Node {
             return "a list";
         }
         if (n.isTextual()) {
-            return "\"" + n.asText() + "\"";
+            return Quoted.quote(n.asText());
         }
-        return n.asText();
+        return Quoted.plain(n.asText());
     }
 
     String path() {

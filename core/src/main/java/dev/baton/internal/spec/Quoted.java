@@ -7,7 +7,7 @@ package dev.baton.internal.spec;
  */
 public final class Quoted {
     /** The longest escaped text shown before a value is cut. */
-    public static final int MAX_SHOWN = 100;
+    public static final int MAX_SHOWN = 80;
 
     private Quoted() {
     }
@@ -32,6 +32,16 @@ public final class Quoted {
             b.append("… (").append(value.codePointCount(0, value.length())).append(" characters)");
         }
         return b.toString();
+    }
+
+    /**
+     * A value as it may appear unquoted in a message (a field path segment, a number): escaped like {@link #quote}, and
+     * cut after {@value #MAX_SHOWN} characters with {@code …} and its full length.
+     */
+    public static String plain(String value) {
+        String q = quote(value);
+        int close = q.lastIndexOf('"');
+        return q.substring(1, close) + q.substring(close + 1);
     }
 
     /** The first control or format character (Unicode categories Cc, Cf) of a value, or -1 if there is none. */

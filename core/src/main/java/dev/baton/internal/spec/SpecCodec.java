@@ -48,6 +48,8 @@ public final class SpecCodec {
     public static final int MAX_DEPTH = 64;
     /** YAML aliases to collections beyond this are refused (alias bombs). */
     public static final int MAX_ALIASES = 20;
+    /** Number tokens longer than this are refused before any conversion (no count needs more). */
+    public static final int MAX_NUMBER_LENGTH = 40;
 
     private static final ObjectMapper JSON;
     private static final ObjectMapper YAML_WRITER;
@@ -58,6 +60,7 @@ public final class SpecCodec {
                 .maxNestingDepth(MAX_DEPTH)
                 .maxDocumentLength(MAX_DOCUMENT_BYTES)
                 .maxStringLength(MAX_DOCUMENT_BYTES)
+                .maxNumberLength(MAX_NUMBER_LENGTH)
                 .build();
         JsonFactory json = JsonFactory.builder().streamReadConstraints(limits).build();
         JSON = new ObjectMapper(json).enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
@@ -140,7 +143,10 @@ public final class SpecCodec {
         if (all.contains("nesting depth") || all.contains("Nesting Depth")) {
             return "nested deeper than " + MAX_DEPTH + " levels";
         }
-        if (all.contains("code points") || all.contains("exceeds the maximum")) {
+        if (all.contains("Number value length") || all.contains("Number length")) {
+            return "a number longer than " + MAX_NUMBER_LENGTH + " characters; numbers are at most " + MAX_NUMBER_LENGTH + " characters long";
+        }
+        if (all.contains("code points") || all.contains("Document length") || all.contains("document length")) {
             return "the document is larger than the limit of " + MAX_DOCUMENT_BYTES + " bytes (1 MiB)";
         }
         if (all.contains("Duplicate field") || all.contains("found duplicate key")) {

@@ -89,7 +89,7 @@ final class SpecParser {
         }
         String api = n.string("apiVersion", true);
         if (api != null && !api.equals(JobSpec.API_VERSION)) {
-            n.violation("apiVersion", "\"" + api + "\" is not supported; use " + JobSpec.API_VERSION);
+            n.violation("apiVersion", Quoted.quote(api) + " is not supported; use " + JobSpec.API_VERSION);
         }
         JobSpec.Builder b = JobSpec.builder(n.string("name", true))
                 .namespace(n.string("namespace", false))
@@ -279,11 +279,11 @@ final class SpecParser {
     }
 
     static Validation<String, ByteSize> size(String s) {
-        return Try.of(() -> ByteSize.parse(s)).toValidation(t -> "\"" + s + "\" is not a size (use a number with Ki, Mi, Gi, K, M or G)");
+        return Try.of(() -> ByteSize.parse(s)).toValidation(t -> Quoted.quote(s) + " is not a size (use a number with Ki, Mi, Gi, K, M or G)");
     }
 
     static <E> Function<String, Validation<String, E>> enumParser(Function<String, Optional<E>> from, String ids) {
         return s -> from.apply(s).map(Validation::<String, E>valid)
-                .orElseGet(() -> Validation.invalid("\"" + s + "\" is not one of " + ids));
+                .orElseGet(() -> Validation.invalid(Quoted.quote(s) + " is not one of " + ids));
     }
 }

@@ -108,7 +108,7 @@ final class SpecValidator {
                 try {
                     ZoneId.of(s.timeZone());
                 } catch (DateTimeException e) {
-                    add("timeZone", "\"" + s.timeZone() + "\" is not a time zone (use an IANA name such as Europe/Berlin or UTC)");
+                    add("timeZone", Quoted.quote(s.timeZone()) + " is not a time zone (use an IANA name such as Europe/Berlin or UTC)");
                 }
             }
         } else {
@@ -121,12 +121,12 @@ final class SpecValidator {
         }
         s.labels().forEach((k, v) -> {
             if (!LABEL_KEY.matcher(k).matches()) {
-                add("labels." + k, "\"" + k + "\" is not a valid label key");
+                add(Node.at("labels", k), Quoted.quote(k) + " is not a valid label key");
             } else if (k.startsWith(RESERVED_LABEL_PREFIX)) {
-                add("labels." + k, "the prefix " + RESERVED_LABEL_PREFIX + " is reserved for Baton's own labels");
+                add(Node.at("labels", k), "the prefix " + RESERVED_LABEL_PREFIX + " is reserved for Baton's own labels");
             }
             if (!LABEL_VALUE.matcher(v).matches()) {
-                add("labels." + k, "\"" + v + "\" is not a valid label value: at most 63 characters of A-Z, a-z, 0-9, -, _ and ., starting and ending alphanumeric");
+                add(Node.at("labels", k), Quoted.quote(v) + " is not a valid label value: at most 63 characters of A-Z, a-z, 0-9, -, _ and ., starting and ending alphanumeric");
             }
         });
 
@@ -183,7 +183,7 @@ final class SpecValidator {
             }
             String spread = s.placement().spread();
             if (spread != null && !ATTRIBUTE.matcher(spread).matches()) {
-                add("placement.spread", "\"" + spread + "\" is not a host attribute (use node.hostname, node.os, node.arch or node.labels.<key>)");
+                add("placement.spread", Quoted.quote(spread) + " is not a host attribute (use node.hostname, node.os, node.arch or node.labels.<key>)");
             }
         }
     }
@@ -212,7 +212,7 @@ final class SpecValidator {
                 PortSpec port = task.ports().get(p);
                 String pp = tp + ".ports[" + p + "]";
                 if (!PORT_NAME.matcher(port.name()).matches()) {
-                    add(pp + ".name", "\"" + port.name() + "\" is not a valid port name: 1-15 characters of a-z, 0-9 and -");
+                    add(pp + ".name", Quoted.quote(port.name()) + " is not a valid port name: 1-15 characters of a-z, 0-9 and -");
                 } else if (portOwners.putIfAbsent(port.name(), tp) != null) {
                     add(pp + ".name", "duplicate port \"" + port.name() + "\" in group " + g.name());
                 }
@@ -237,7 +237,7 @@ final class SpecValidator {
             if (svc.port() == null) {
                 add(sp + ".port", "is required");
             } else if (!portOwners.containsKey(svc.port())) {
-                add(sp + ".port", "\"" + svc.port() + "\" names no port of a task in group " + g.name());
+                add(sp + ".port", Quoted.quote(svc.port()) + " names no port of a task in group " + g.name());
             }
             if (svc.publishedPort() != null) {
                 if (svc.expose() != dev.baton.model.Exposure.PUBLISHED) {
@@ -266,11 +266,11 @@ final class SpecValidator {
             add(tp + ".command", "is required for a process task (a task without an image)");
         }
         if (t.image() != null && (t.image().isBlank() || t.image().chars().anyMatch(Character::isWhitespace))) {
-            add(tp + ".image", "\"" + t.image() + "\" is not an image reference");
+            add(tp + ".image", Quoted.quote(t.image()) + " is not an image reference");
         }
         t.env().keySet().forEach(k -> {
             if (!ENV.matcher(k).matches()) {
-                add(tp + ".env." + k, "\"" + k + "\" is not a valid environment variable name");
+                add(Node.at(tp + ".env", k), Quoted.quote(k) + " is not a valid environment variable name");
             }
         });
         if (t.workingDir() != null) {
@@ -289,10 +289,10 @@ final class SpecValidator {
             String hp = tp + ".health[" + i + "]";
             String port = h instanceof HealthCheck.Http http ? http.port() : h instanceof HealthCheck.Tcp tcp ? tcp.port() : null;
             if (port != null && t.ports().stream().noneMatch(p -> p.name().equals(port))) {
-                add(hp + "." + h.kind().id() + ".port", "\"" + port + "\" names no port of task " + t.name());
+                add(hp + "." + h.kind().id() + ".port", Quoted.quote(port) + " names no port of task " + t.name());
             }
             if (h instanceof HealthCheck.Http http && !http.path().startsWith("/")) {
-                add(hp + ".http.path", "\"" + http.path() + "\" must start with /");
+                add(hp + ".http.path", Quoted.quote(http.path()) + " must start with /");
             }
             if (h instanceof HealthCheck.Exec exec && exec.command().isEmpty()) {
                 add(hp + ".exec.command", "needs at least one element");
@@ -314,7 +314,7 @@ final class SpecValidator {
             if (m.secret() == null) {
                 add(mp + ".secret", "is required");
             } else if (!secrets.contains(m.secret())) {
-                add(mp + ".secret", "\"" + m.secret() + "\" is not declared under secrets");
+                add(mp + ".secret", Quoted.quote(m.secret()) + " is not declared under secrets");
             }
             if (m.key() == null || m.key().isBlank()) {
                 add(mp + ".key", "is required");
@@ -325,9 +325,9 @@ final class SpecValidator {
                 add(mp, "needs exactly one of env or file");
             } else if (m.env() != null) {
                 if (!ENV.matcher(m.env()).matches()) {
-                    add(mp + ".env", "\"" + m.env() + "\" is not a valid environment variable name");
+                    add(mp + ".env", Quoted.quote(m.env()) + " is not a valid environment variable name");
                 } else if (!envTargets.add(m.env())) {
-                    add(mp + ".env", "\"" + m.env() + "\" is already set in this task");
+                    add(mp + ".env", Quoted.quote(m.env()) + " is already set in this task");
                 }
             } else if (path(mp + ".file", m.file()) && !files.add(m.file())) {
                 add(mp + ".file", Quoted.quote(m.file()) + " is already mounted in this task");
@@ -340,7 +340,7 @@ final class SpecValidator {
             if (m.volume() == null) {
                 add(mp + ".volume", "is required");
             } else if (!volumes.contains(m.volume())) {
-                add(mp + ".volume", "\"" + m.volume() + "\" is not declared under volumes");
+                add(mp + ".volume", Quoted.quote(m.volume()) + " is not declared under volumes");
             }
             if (m.mountPath() == null) {
                 add(mp + ".mountPath", "is required");
@@ -375,7 +375,7 @@ final class SpecValidator {
         if (c.attribute() == null) {
             add(path + ".attribute", "is required");
         } else if (!ATTRIBUTE.matcher(c.attribute()).matches()) {
-            add(path + ".attribute", "\"" + c.attribute() + "\" is not a host attribute (use node.hostname, node.os, node.arch or node.labels.<key>)");
+            add(path + ".attribute", Quoted.quote(c.attribute()) + " is not a host attribute (use node.hostname, node.os, node.arch or node.labels.<key>)");
         }
         Operator op = c.operator();
         if (op == null) {

@@ -48,7 +48,11 @@ final class YamlTree {
     });
 
     private final Map<String, JsonNode> anchors = new HashMap<>();
+    /** The characters each anchored node stands for, aliases inside it expanded. */
+    private final Map<String, Long> weights = new HashMap<>();
     private int collectionAliases;
+    /** The characters of the document with every alias expanded: an alias counts as much as what it repeats. */
+    private long expanded;
 
     private YamlTree() {
     }
@@ -95,8 +99,10 @@ final class YamlTree {
             if (target.isContainerNode() && ++collectionAliases > SpecCodec.MAX_ALIASES) {
                 throw fail(e.getStartMark(), "too many aliases (more than " + SpecCodec.MAX_ALIASES + "); alias expansion is limited to refuse alias bombs");
             }
+            grow(weights.get(alias.getAnchor()), e.getStartMark());
             return target;
         }
+        long before = expanded;
         JsonNode result;
         if (e instanceof ScalarEvent scalar) {
             result = scalar(scalar);
@@ -107,6 +113,7 @@ final class YamlTree {
                 if (!(next instanceof ScalarEvent key)) {
                     throw fail(next.getStartMark(), "keys must be plain strings");
                 }
+                grow(key.getValue().length(), key.getStartMark());
                 JsonNode value = node(events.next(), events, depth + 1);
                 if (o.has(key.getValue())) {
                     throw fail(key.getStartMark(), "duplicate key " + key.getValue());
@@ -127,12 +134,27 @@ final class YamlTree {
         String anchor = e instanceof ScalarEvent s ? s.getAnchor() : e instanceof CollectionStartEvent c ? c.getAnchor() : null;
         if (anchor != null) {
             anchors.put(anchor, result);
+            weights.put(anchor, expanded - before);
         }
         return result;
     }
 
-    private static JsonNode scalar(ScalarEvent s) {
+    /**
+     * Counts characters the parsed tree stands for, aliases expanded, and refuses a document that expands past the
+     * document limit: a small file whose aliases repeat a long scalar or a list thousands of times is as large, once
+     * read, as the file it would be written out.
+     */
+    private void grow(long characters, Mark at) {
+        expanded += characters;
+        if (expanded > SpecCodec.MAX_DOCUMENT_BYTES) {
+            throw fail(at, "the document expands through its aliases to more than " + SpecCodec.MAX_DOCUMENT_BYTES
+                    + " characters (1 MiB), the limit for a document");
+        }
+    }
+
+    private JsonNode scalar(ScalarEvent s) {
         String v = s.getValue();
+        grow(v.length(), s.getStartMark());
         String tag = s.getTag();
         if (tag != null && tag.endsWith(":str") || !s.getImplicit().canOmitTagInPlainScalar()) {
             return NODES.textNode(v);
@@ -146,6 +168,10 @@ final class YamlTree {
                 return NODES.booleanNode(false);
             default:
                 break;
+        }
+        if ((isInteger(v) || isFloat(v)) && v.length() > SpecCodec.MAX_NUMBER_LENGTH) {
+            throw fail(s.getStartMark(), "a number of " + v.length() + " characters; numbers are at most " + SpecCodec.MAX_NUMBER_LENGTH
+                    + " characters long");
         }
         if (isInteger(v)) {
             BigInteger big = new BigInteger(v.startsWith("+") ? v.substring(1) : v);

@@ -4,6 +4,7 @@ import dev.baton.Orchestrator;
 import dev.baton.OrchestratorException;
 import dev.baton.Orchestrators;
 import dev.baton.Target;
+import dev.baton.UnsupportedCapabilityException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.Extension;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolutionException;
 import org.junit.jupiter.api.extension.ParameterResolver;
 import org.junit.jupiter.api.extension.TestTemplateInvocationContext;
 import org.junit.jupiter.api.extension.TestTemplateInvocationContextProvider;
@@ -74,34 +76,69 @@ public final class OrchestratorTestExtension implements TestTemplateInvocationCo
         }
     }
 
-    /** Connects before the test, skips it when the target is unavailable, closes after. */
+    /**
+     * Whether an unreachable target fails its tests instead of skipping them: environment variable
+     * {@code BATON_REQUIRE_TARGETS=true} or system property {@code baton.requireTargets=true} (CI sets it).
+     */
+    static boolean targetsRequired() {
+        String v = System.getProperty(REQUIRE_PROPERTY, System.getenv(REQUIRE_ENV));
+        return Boolean.parseBoolean(v);
+    }
+
+    /** The environment variable that makes an unreachable target a failure. */
+    public static final String REQUIRE_ENV = "BATON_REQUIRE_TARGETS";
+    /** The system property that makes an unreachable target a failure. */
+    public static final String REQUIRE_PROPERTY = "baton.requireTargets";
+
+    /**
+     * Connects before the test and closes after. A target that cannot be right (a malformed endpoint, a scheme no
+     * provider serves, a missing adapter artifact) fails the test with the reason, since nothing was tested; a target
+     * that is only unreachable skips it with the reason, also printed on the console, or fails it when targets are
+     * required.
+     */
     private static final class Connection implements ExecutionCondition, ParameterResolver, AfterEachCallback {
         private final String target;
         private Orchestrator orchestrator;
         private String unavailable;
+        private String misconfigured;
 
         Connection(String target) {
             this.target = target;
         }
 
         private synchronized void connect() {
-            if (orchestrator != null || unavailable != null) {
+            if (orchestrator != null || unavailable != null || misconfigured != null) {
+                return;
+            }
+            Orchestrator o;
+            try {
+                o = Orchestrators.connect(Target.parse(target), dev.baton.OrchestratorConfig.defaults());
+            } catch (UnsupportedCapabilityException | IllegalArgumentException e) {
+                misconfigured = "target " + target + " cannot be used: " + e.getMessage();
                 return;
             }
             try {
-                Orchestrator o = Orchestrators.connect(Target.parse(target), dev.baton.OrchestratorConfig.defaults());
                 o.platform();
                 orchestrator = o;
-            } catch (OrchestratorException | IllegalArgumentException e) {
-                unavailable = "target " + target + " is unavailable: " + e.getMessage();
+            } catch (OrchestratorException e) {
+                o.close();
+                String why = "target " + target + " is unavailable: " + e.getMessage();
+                if (targetsRequired()) {
+                    misconfigured = why + " (" + REQUIRE_ENV + " is set, so an unavailable target fails)";
+                } else {
+                    unavailable = why;
+                }
             }
         }
 
         @Override
         public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
             connect();
-            return unavailable == null ? ConditionEvaluationResult.enabled("connected to " + target)
-                    : ConditionEvaluationResult.disabled(unavailable);
+            if (unavailable != null) {
+                System.out.println("[baton] skipping " + context.getDisplayName() + ": " + unavailable);
+                return ConditionEvaluationResult.disabled(unavailable);
+            }
+            return ConditionEvaluationResult.enabled(misconfigured != null ? "fails: " + misconfigured : "connected to " + target);
         }
 
         @Override
@@ -112,6 +149,9 @@ public final class OrchestratorTestExtension implements TestTemplateInvocationCo
         @Override
         public Object resolveParameter(ParameterContext p, ExtensionContext e) {
             connect();
+            if (misconfigured != null) {
+                throw new ParameterResolutionException(misconfigured);
+            }
             return orchestrator;
         }
 

@@ -25,7 +25,31 @@ class OrchestratorTestExtensionTest {
     @AfterEach
     void clear() {
         System.clearProperty(OrchestratorTestExtension.TARGETS_PROPERTY);
+        System.clearProperty(OrchestratorTestExtension.REQUIRE_PROPERTY);
         SEEN.clear();
+    }
+
+    @Test
+    void aTargetNoAdapterServesFailsTheTestWithTheReasonInsteadOfSkippingIt() {
+        System.setProperty(OrchestratorTestExtension.TARGETS_PROPERTY, "locl://, nomad://127.0.0.1:1");
+
+        Events events = EngineTestKit.engine("junit-jupiter").selectors(selectClass(Portable.class)).execute().testEvents();
+
+        events.assertStatistics(s -> s.failed(2).skipped(0).succeeded(0));
+        assertThat(events.failed().stream().map(e -> e.getPayload(org.junit.platform.engine.TestExecutionResult.class)
+                .flatMap(org.junit.platform.engine.TestExecutionResult::getThrowable).map(Throwable::getMessage).orElse("")))
+                .anySatisfy(m -> assertThat(m).contains("target locl:// cannot be used").contains("no provider supports the scheme locl://"))
+                .anySatisfy(m -> assertThat(m).contains("target nomad://127.0.0.1:1 cannot be used").contains("baton-nomad"));
+    }
+
+    @Test
+    void anUnreachableTargetFailsWhenTargetsAreRequired() {
+        System.setProperty(OrchestratorTestExtension.TARGETS_PROPERTY, "echo://down");
+        System.setProperty(OrchestratorTestExtension.REQUIRE_PROPERTY, "true");
+
+        Events events = EngineTestKit.engine("junit-jupiter").selectors(selectClass(Portable.class)).execute().testEvents();
+
+        events.assertStatistics(s -> s.failed(1).skipped(0));
     }
 
     @Test

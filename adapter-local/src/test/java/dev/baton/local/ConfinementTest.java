@@ -96,6 +96,24 @@ class ConfinementTest {
     }
 
     @Test
+    void aSecretValueNeverAppearsInAReasonOrEventEvenWhenTheJdkQuotesIt() {
+        o.facet(SecretsFacet.class).orElseThrow().put("db", SecretData.ofBytes(java.util.Map.of("password",
+                "hunter2-very-secret\0tail-of-it".getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+        JobSpec spec = JobSpec.builder("leaky").secret("db").group(GroupSpec.builder("g").restart(RestartPolicy.of(RestartMode.NEVER))
+                .task(TaskSpec.builder("t").command("sh", "-c", "exec sleep 60").secret(SecretMount.env("db", "password", "PASSWORD")).build())
+                .build()).build();
+        List<dev.baton.status.Event> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        var d = o.deploy(spec);
+        d.onEvent(events::add);
+        DeploymentResult r = d.await(Duration.ofSeconds(30));
+
+        assertThat(r.outcome()).isEqualTo(Outcome.FAILED);
+        String everything = r.message() + " " + o.status("leaky") + " " + events;
+        assertThat(everything).doesNotContain("hunter2").doesNotContain("tail-of-it").contains("NUL byte");
+    }
+
+    @Test
     void everythingTheSupervisorWritesIsOwnerOnlyWhateverTheUmask() throws IOException {
         o.facet(SecretsFacet.class).orElseThrow().put("db", SecretData.of("password", "s3cret"));
         JobSpec spec = JobSpec.builder("private").secret("db").volume(VolumeSpec.of("data", null))

@@ -142,6 +142,7 @@ final class Instances {
         inst.givenUp = false;
         inst.state = InstanceState.STARTING;
         inst.startedAt = Instant.now();
+        List<byte[]> secretValues = new ArrayList<>();
         try {
             PrivateFiles.dirs(inst.root());
             Map<String, String> env = environment(inst);
@@ -151,7 +152,7 @@ final class Instances {
                 }
                 Map<String, String> taskEnv = new LinkedHashMap<>(env);
                 taskEnv.putAll(task.env());
-                materialize(inst, task, taskEnv);
+                materialize(inst, task, taskEnv, secretValues);
                 Process p = spawn(inst, task, taskEnv);
                 Instance.Task t = new Instance.Task(task.name(), p.toHandle(), ProcessTree.Identity.of(p.toHandle()), true);
                 inst.processes.add(t);
@@ -173,7 +174,8 @@ final class Instances {
             inst.processes.clear();
             ProcessTree.terminate(started, timers);
             inst.state = InstanceState.FAILED;
-            inst.reason = "cannot start: " + (e.getMessage() == null ? e.toString() : e.getMessage());
+            // the JDK's own messages quote environment values ("invalid environment variable value ..."): no secret in a reason
+            inst.reason = "cannot start: " + scrub(e.getMessage() == null ? e.toString() : e.getMessage(), secretValues);
             event(inst.job, Event.Type.INSTANCE_EXITED, inst.group, inst.id, inst.reason);
             afterExit(inst, -1);
         }
@@ -246,14 +248,20 @@ final class Instances {
     }
 
     /** Secrets as env or files under the instance's root; volume mounts as links to the job's volume directories. */
-    private void materialize(Instance inst, TaskSpec task, Map<String, String> env) throws IOException {
+    private void materialize(Instance inst, TaskSpec task, Map<String, String> env, List<byte[]> secretValues) throws IOException {
         for (SecretMount m : task.secrets()) {
             byte[] value = secrets.read(m.secret(), m.key());
             if (value == null) {
                 throw new IOException("secret " + m.secret() + " has no key " + m.key() + " (store it with the secrets facet or `baton secret put`)");
             }
+            secretValues.add(value);
             if (m.isEnv()) {
-                env.put(m.env(), new String(value, StandardCharsets.UTF_8));
+                String text = new String(value, StandardCharsets.UTF_8);
+                if (text.indexOf('\0') >= 0) {
+                    throw new IOException("key " + m.key() + " of secret " + m.secret() + " holds a NUL byte, which an environment variable"
+                            + " cannot carry; mount it as a file instead");
+                }
+                env.put(m.env(), text);
             } else {
                 Confined.writeFile(inst.root(), m.file(), value);
             }
@@ -263,6 +271,24 @@ final class Instances {
                     .resolve(inst.job.ref.name()).resolve(m.volume()));
             Confined.link(inst.root(), m.mountPath(), volume);
         }
+    }
+
+    /** A message with every secret value in it replaced, whole or as a line of it. */
+    static String scrub(String message, List<byte[]> secretValues) {
+        String out = message;
+        for (byte[] v : secretValues) {
+            String text = new String(v, StandardCharsets.UTF_8);
+            if (!text.isEmpty()) {
+                out = out.replace(text, "<secret>");
+            }
+            // a message may carry the value cut at a NUL or a line end
+            for (String part : text.split("[\\x00\\r\\n]")) {
+                if (part.length() >= 3) {
+                    out = out.replace(part, "<secret>");
+                }
+            }
+        }
+        return out;
     }
 
     Path workingDir(Instance inst, TaskSpec task) {

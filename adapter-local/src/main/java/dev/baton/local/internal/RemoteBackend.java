@@ -39,11 +39,24 @@ import java.util.Optional;
  */
 public final class RemoteBackend implements Backend {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+    /**
+     * One HTTP client for every connection of this JVM: the JDK's client keeps a selector thread and pooled
+     * connections until it is collected (Java 17 cannot close it), so a client per connection would leak both across
+     * connect/close cycles. Its threads are daemons, and idle connections to a daemon are closed after the JDK's
+     * keep-alive timeout.
+     */
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+            .proxy(HttpClient.Builder.NO_PROXY)
+            .executor(java.util.concurrent.Executors.newCachedThreadPool(r -> {
+                Thread t = new Thread(r, "baton-local-client");
+                t.setDaemon(true);
+                return t;
+            }))
+            .build();
 
     private final Path stateDir;
     private final Duration timeout;
     private final DaemonSettings settings;
-    private final HttpClient http;
     private URI base;
     private String token;
     private long pid;
@@ -60,7 +73,6 @@ public final class RemoteBackend implements Backend {
         this.stateDir = stateDir.toAbsolutePath();
         this.timeout = timeout;
         this.settings = settings;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).proxy(HttpClient.Builder.NO_PROXY).build();
     }
 
     /** Connects to the daemon, starting one when none runs. */
@@ -174,7 +186,7 @@ public final class RemoteBackend implements Backend {
                 .build();
         HttpResponse<String> r;
         try {
-            r = http.send(request, HttpResponse.BodyHandlers.ofString());
+            r = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (HttpTimeoutException e) {
             throw PlatformUnavailableException.of(Engine.PLATFORM, "the local supervisor did not answer " + method + " within " + wait.toSeconds() + "s", e);
         } catch (ConnectException e) {

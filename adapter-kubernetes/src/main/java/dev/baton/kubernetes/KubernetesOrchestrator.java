@@ -98,11 +98,39 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
 
     private final Supplier<KubernetesClient> clientFactory;
     private final String configuredNamespace;
+    private final boolean ownsClient;
     private KubernetesClient client;
 
-    KubernetesOrchestrator(Supplier<KubernetesClient> clientFactory, String namespace) {
+    KubernetesOrchestrator(Supplier<KubernetesClient> clientFactory, String namespace, boolean ownsClient) {
         this.clientFactory = clientFactory;
         this.configuredNamespace = namespace;
+        this.ownsClient = ownsClient;
+    }
+
+    /**
+     * An orchestrator on the {@link KubernetesClient} your application already has (its configuration, namespace,
+     * interceptors and credentials), validated and capability-checked like one from {@code Orchestrators.connect}.
+     * Baton uses the client as given and never closes it: closing the orchestrator leaves it open.
+     *
+     * @since 0.1
+     */
+    public static Orchestrator using(KubernetesClient client) {
+        Objects.requireNonNull(client, "client");
+        return new dev.baton.internal.GuardedOrchestrator(new KubernetesOrchestrator(() -> client, null, false), KubernetesProvider.CAPABILITIES);
+    }
+
+    /**
+     * An orchestrator on a fabric8 {@link io.fabric8.kubernetes.client.Config} (for example
+     * {@code Config.fromKubeconfig(k3s.getKubeConfigYaml())}); Baton creates the client from it and closes it on
+     * {@link #close()}.
+     *
+     * @since 0.1
+     */
+    public static Orchestrator using(io.fabric8.kubernetes.client.Config config) {
+        Objects.requireNonNull(config, "config");
+        return new dev.baton.internal.GuardedOrchestrator(new KubernetesOrchestrator(
+                () -> new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(config).build(), null, true),
+                KubernetesProvider.CAPABILITIES);
     }
 
     private synchronized KubernetesClient client() {
@@ -112,6 +140,10 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
         return client;
     }
 
+    /**
+     * The namespace a job without one of its own goes to: Baton's configured namespace, else the client's — the
+     * kubeconfig current context's namespace, or the service account's in a pod — else {@code default}, as kubectl does.
+     */
     private String namespace(String specNamespace) {
         if (specNamespace != null) {
             return specNamespace;
@@ -119,12 +151,8 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
         if (configuredNamespace != null) {
             return configuredNamespace;
         }
-        String ns = client == null && configuredNamespace == null ? null : client().getNamespace();
+        String ns = client().getNamespace();
         return ns == null ? "default" : ns;
-    }
-
-    private String renderNamespace(JobSpec spec) {
-        return spec.namespace() != null ? spec.namespace() : configuredNamespace != null ? configuredNamespace : "default";
     }
 
     /** Runs a call, turning fabric8's failures into Baton's. */
@@ -183,7 +211,7 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
     @Override
     public Manifest render(JobSpec spec) {
         StringBuilder sb = new StringBuilder();
-        for (ObjectNode o : Translator.translate(spec, renderNamespace(spec))) {
+        for (ObjectNode o : Translator.translate(spec, namespace(spec.namespace()))) {
             try {
                 sb.append(YAML.writeValueAsString(o));
             } catch (IOException e) {
@@ -1119,7 +1147,7 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
 
     @Override
     public synchronized void close() {
-        if (client != null) {
+        if (client != null && ownsClient) {
             client.close();
         }
     }

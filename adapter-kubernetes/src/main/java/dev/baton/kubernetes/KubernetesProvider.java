@@ -21,9 +21,12 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.util.function.Supplier;
 
 /**
- * Provides {@code kubernetes://}: the current kubeconfig context or in-cluster configuration;
- * {@code kubernetes://<context>} for a named context; {@code kubernetes://https://host:6443} for an API server URL
- * (config property {@code kubernetes.trustCerts=true} to skip TLS verification, for test clusters only).
+ * Provides {@code kubernetes://}: the current kubeconfig context ({@code KUBECONFIG}, several files merged, or
+ * {@code ~/.kube/config}) or the in-cluster configuration (service-account token and namespace), with that context's
+ * namespace; {@code kubernetes://<context>} for a named context; {@code kubernetes://https://host:6443} for an API
+ * server URL (config properties {@code kubernetes.token} and {@code kubernetes.caFile}, and
+ * {@code kubernetes.trustCerts=true} to skip TLS verification, for test clusters only). An application's own client
+ * goes through {@link KubernetesOrchestrator#using}.
  *
  * @since 0.1
  */
@@ -81,9 +84,12 @@ public final class KubernetesProvider implements OrchestratorProvider {
             if (address.isEmpty()) {
                 c = Config.autoConfigure(null);
             } else if (address.startsWith("http://") || address.startsWith("https://")) {
-                c = new ConfigBuilder(Config.empty()).withMasterUrl(address)
-                        .withTrustCerts(config.property("kubernetes.trustCerts").map(Boolean::parseBoolean).orElse(false))
-                        .build();
+                // a bare API server URL: credentials from config properties, as kubectl --server --token --certificate-authority
+                ConfigBuilder b = new ConfigBuilder(Config.empty()).withMasterUrl(address)
+                        .withTrustCerts(config.property("kubernetes.trustCerts").map(Boolean::parseBoolean).orElse(false));
+                config.property("kubernetes.token").ifPresent(b::withOauthToken);
+                config.property("kubernetes.caFile").ifPresent(b::withCaCertFile);
+                c = b.build();
             } else {
                 c = Config.autoConfigure(address);
             }
@@ -97,6 +103,6 @@ public final class KubernetesProvider implements OrchestratorProvider {
             }
             return new KubernetesClientBuilder().withConfig(c).build();
         };
-        return new KubernetesOrchestrator(client, config.namespace());
+        return new KubernetesOrchestrator(client, config.namespace(), true);
     }
 }

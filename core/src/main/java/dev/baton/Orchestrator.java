@@ -19,6 +19,12 @@ import java.util.function.Consumer;
  * <p>A job id is the spec's {@code name}; in a namespace other than the connection's, write
  * {@code namespace/name}. Status of a job that does not exist is a {@link NotFoundException}.
  *
+ * <p><b>Thread safety.</b> An orchestrator is meant to be shared, like an HTTP client: every method may be called from
+ * several threads at once, and one connection serves them all (its HTTP connections, watches and streams are pooled
+ * and shared). Two deploys of the same job from two threads are the platform's concurrent writes: one of them may end
+ * in a {@link ConflictException}. {@link Deployment} handles are for one waiter each. {@link #close()} ends what the
+ * orchestrator started (streams, threads, a client it created) and must be the last call.
+ *
  * @since 0.1
  */
 public interface Orchestrator extends AutoCloseable {

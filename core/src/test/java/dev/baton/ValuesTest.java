@@ -63,4 +63,27 @@ class ValuesTest {
         assertThatThrownBy(() -> CronSchedule.parse("* * *")).hasMessageContaining("five-field");
         assertThatThrownBy(() -> CronSchedule.parse("5-1 * * * *")).hasMessageContaining("backwards");
     }
+
+    @Test
+    void cronShortcutsAreTheFieldsKubernetesAndNomadGiveThem() {
+        ZoneId utc = ZoneId.of("UTC");
+        ZonedDateTime t = ZonedDateTime.of(2026, 11, 23, 10, 7, 30, 0, utc);
+
+        assertThat(CronSchedule.parse("@daily").next(t)).isEqualTo(ZonedDateTime.of(2026, 11, 24, 0, 0, 0, 0, utc));
+        assertThat(CronSchedule.parse("@hourly").next(t)).isEqualTo(ZonedDateTime.of(2026, 11, 23, 11, 0, 0, 0, utc));
+        assertThat(CronSchedule.parse("@weekly").next(t)).isEqualTo(ZonedDateTime.of(2026, 11, 29, 0, 0, 0, 0, utc));
+        assertThat(CronSchedule.parse("@monthly").next(t)).isEqualTo(ZonedDateTime.of(2026, 12, 1, 0, 0, 0, 0, utc));
+        assertThat(CronSchedule.parse("@yearly").next(t)).isEqualTo(CronSchedule.parse("@annually").next(t));
+        assertThat(CronSchedule.parse("@daily")).hasToString("@daily");
+        assertThatThrownBy(() -> CronSchedule.parse("@every 5m")).hasMessageContaining("not a schedule shortcut");
+    }
+
+    @Test
+    void aScheduleThatCanNeverFireIsRefusedWhenParsed() {
+        assertThatThrownBy(() -> CronSchedule.parse("0 0 30 2 *")).hasMessageContaining("never fires").hasMessageContaining("day 30");
+        assertThatThrownBy(() -> CronSchedule.parse("0 0 31 4,6,9,11 *")).hasMessageContaining("never fires");
+        assertThat(CronSchedule.parse("0 0 29 2 *").next(ZonedDateTime.of(2026, 3, 1, 0, 0, 0, 0, ZoneId.of("UTC"))).getYear()).isEqualTo(2028);
+        assertThat(CronSchedule.parse("0 0 31 4,5 *")).isNotNull();
+        assertThat(CronSchedule.parse("0 0 30 2 MON")).as("day of week given: it fires on Mondays").isNotNull();
+    }
 }

@@ -9,8 +9,10 @@ import java.util.Objects;
 
 /**
  * A five-field cron expression (minute, hour, day of month, month, day of week), with lists, ranges, steps,
- * {@code *} and the names {@code JAN}–{@code DEC} and {@code SUN}–{@code SAT}; it can compute the next time
- * it fires.
+ * {@code *} and the names {@code JAN}–{@code DEC} and {@code SUN}–{@code SAT}, or one of the shortcuts Kubernetes and
+ * Nomad accept ({@code @yearly}, {@code @annually}, {@code @monthly}, {@code @weekly}, {@code @daily},
+ * {@code @midnight}, {@code @hourly}); it can compute the next time it fires. An expression that can never fire (the
+ * 30th of February) is refused when it is parsed.
  *
  * @since 0.1
  */
@@ -49,11 +51,43 @@ public final class CronSchedule {
      */
     public static CronSchedule parse(String expression) {
         Objects.requireNonNull(expression, "expression");
-        String[] f = expression.trim().split("\\s+");
+        String trimmed = expression.trim();
+        String fields = trimmed.startsWith("@") ? shortcut(trimmed) : trimmed;
+        String[] f = fields.split("\\s+");
         if (f.length != 5) {
             throw new IllegalArgumentException(Quoted.quote(expression) + " is not a five-field cron expression (minute hour day-of-month month day-of-week)");
         }
-        return new CronSchedule(expression.trim(), f);
+        CronSchedule schedule = new CronSchedule(trimmed, f);
+        schedule.checkItCanFire();
+        return schedule;
+    }
+
+    /** The five fields a shortcut stands for (robfig/cron and Kubernetes' CronJob controller define the same ones). */
+    private static String shortcut(String s) {
+        return switch (s.toLowerCase(Locale.ROOT)) {
+            case "@yearly", "@annually" -> "0 0 1 1 *";
+            case "@monthly" -> "0 0 1 * *";
+            case "@weekly" -> "0 0 * * 0";
+            case "@daily", "@midnight" -> "0 0 * * *";
+            case "@hourly" -> "0 * * * *";
+            default -> throw new IllegalArgumentException(Quoted.quote(s) + " is not a schedule shortcut (use @yearly, @annually, "
+                    + "@monthly, @weekly, @daily, @midnight or @hourly, or five fields)");
+        };
+    }
+
+    /** Refuses days of the month that none of the months has (only they decide when the day of the week is *). */
+    private void checkItCanFire() {
+        if (domStar || !dowStar) {
+            return;
+        }
+        int[] longest = {0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+        for (int m = months.nextSetBit(1); m >= 0; m = months.nextSetBit(m + 1)) {
+            if (daysOfMonth.nextSetBit(1) <= longest[m]) {
+                return;
+            }
+        }
+        throw new IllegalArgumentException(Quoted.quote(expression) + " never fires: none of its months has day "
+                + daysOfMonth.stream().mapToObj(Integer::toString).reduce((a, b) -> a + "," + b).orElse("?"));
     }
 
     private static BitSet field(String text, int min, int max, String[] names, String what) {

@@ -21,8 +21,8 @@ import javax.net.ssl.X509TrustManager;
 
 /**
  * TLS from PEM files, as the platforms' CLIs configure it ({@code NOMAD_CACERT}, {@code MARATHON_CACERT}, …): a CA
- * bundle to trust instead of the JDK's, and optionally a client certificate and PKCS#8 key for mutual TLS. Only the
- * JDK's own classes are used.
+ * bundle to trust instead of the JDK's, and optionally a client certificate and key (PKCS#8, PKCS#1 or SEC1 PEM) for
+ * mutual TLS. Only the JDK's own classes are used.
  *
  * @since 0.1
  */
@@ -79,21 +79,149 @@ public final class PemTls {
         }
     }
 
-    private static PrivateKey privateKey(Path pem) throws IOException, GeneralSecurityException {
+    /**
+     * The private key in a PEM file, in any of the encodings the platforms' own tools write: PKCS#8
+     * ({@code BEGIN PRIVATE KEY}), PKCS#1 ({@code BEGIN RSA PRIVATE KEY}, openssl genrsa and many others) or SEC1
+     * ({@code BEGIN EC PRIVATE KEY}, {@code nomad tls cert create}, openssl ecparam). An encrypted key is refused with
+     * the reason.
+     */
+    static PrivateKey privateKey(Path pem) throws IOException, GeneralSecurityException {
         String text = Files.readString(pem, StandardCharsets.US_ASCII);
-        if (!text.contains("-----BEGIN PRIVATE KEY-----")) {
-            throw new IllegalArgumentException(pem + " is not a PKCS#8 PEM key (BEGIN PRIVATE KEY); convert it with "
-                    + "openssl pkcs8 -topk8 -nocrypt");
+        if (text.contains("ENCRYPTED")) {
+            throw new IllegalArgumentException(pem + " holds an encrypted key; give an unencrypted one (openssl pkey -in KEY -out PLAIN)");
         }
-        String base64 = text.replaceAll("-----(BEGIN|END) PRIVATE KEY-----", "").replaceAll("\\s", "");
-        byte[] der = Base64.getDecoder().decode(base64);
-        for (String algorithm : new String[] {"RSA", "EC", "Ed25519"}) {
+        byte[] pkcs8;
+        String[] algorithms;
+        if (text.contains("-----BEGIN PRIVATE KEY-----")) {
+            pkcs8 = block(text, "PRIVATE KEY");
+            algorithms = new String[] {"RSA", "EC", "Ed25519", "Ed448"};
+        } else if (text.contains("-----BEGIN RSA PRIVATE KEY-----")) {
+            // PrivateKeyInfo { version 0, AlgorithmIdentifier { rsaEncryption, NULL }, OCTET STRING RSAPrivateKey } (RFC 5208, RFC 8017)
+            pkcs8 = Der.sequence(Der.integerZero(), Der.sequence(Der.oid(RSA_ENCRYPTION), Der.nullValue()),
+                    Der.octetString(block(text, "RSA PRIVATE KEY")));
+            algorithms = new String[] {"RSA"};
+        } else if (text.contains("-----BEGIN EC PRIVATE KEY-----")) {
+            // PrivateKeyInfo { version 0, AlgorithmIdentifier { id-ecPublicKey, namedCurve }, OCTET STRING ECPrivateKey } (RFC 5915, RFC 5480)
+            byte[] sec1 = block(text, "EC PRIVATE KEY");
+            byte[] curve = Der.curveOf(sec1);
+            if (curve == null) {
+                throw new IllegalArgumentException(pem + " is an EC key without its named curve");
+            }
+            pkcs8 = Der.sequence(Der.integerZero(), Der.sequence(Der.oid(EC_PUBLIC_KEY), curve), Der.octetString(sec1));
+            algorithms = new String[] {"EC"};
+        } else {
+            throw new IllegalArgumentException(pem + " holds no PEM private key (BEGIN PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY)");
+        }
+        for (String algorithm : algorithms) {
             try {
-                return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der));
+                return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
             } catch (GeneralSecurityException e) {
                 // try the next algorithm
             }
         }
         throw new IllegalArgumentException(pem + " holds a key of an unsupported algorithm");
+    }
+
+    private static final int[] RSA_ENCRYPTION = {1, 2, 840, 113549, 1, 1, 1};
+    private static final int[] EC_PUBLIC_KEY = {1, 2, 840, 10045, 2, 1};
+
+    private static byte[] block(String text, String label) {
+        int begin = text.indexOf("-----BEGIN " + label + "-----");
+        int end = text.indexOf("-----END " + label + "-----", begin);
+        if (begin < 0 || end < 0) {
+            throw new IllegalArgumentException("no complete " + label + " block");
+        }
+        String base64 = text.substring(begin + ("-----BEGIN " + label + "-----").length(), end).replaceAll("\\s", "");
+        return Base64.getDecoder().decode(base64);
+    }
+
+    /** The little DER that wrapping a PKCS#1 or SEC1 key into PKCS#8 needs. */
+    static final class Der {
+        private Der() {
+        }
+
+        static byte[] tlv(int tag, byte[] value) {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            out.write(tag);
+            int n = value.length;
+            if (n < 0x80) {
+                out.write(n);
+            } else {
+                int bytes = n > 0xFFFFFF ? 4 : n > 0xFFFF ? 3 : n > 0xFF ? 2 : 1;
+                out.write(0x80 | bytes);
+                for (int i = bytes - 1; i >= 0; i--) {
+                    out.write((n >>> (8 * i)) & 0xFF);
+                }
+            }
+            out.writeBytes(value);
+            return out.toByteArray();
+        }
+
+        static byte[] sequence(byte[]... parts) {
+            java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+            for (byte[] p : parts) {
+                body.writeBytes(p);
+            }
+            return tlv(0x30, body.toByteArray());
+        }
+
+        static byte[] integerZero() {
+            return new byte[] {0x02, 0x01, 0x00};
+        }
+
+        static byte[] nullValue() {
+            return new byte[] {0x05, 0x00};
+        }
+
+        static byte[] octetString(byte[] value) {
+            return tlv(0x04, value);
+        }
+
+        static byte[] oid(int[] arcs) {
+            java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+            body.write(arcs[0] * 40 + arcs[1]);
+            for (int i = 2; i < arcs.length; i++) {
+                long v = arcs[i];
+                int groups = 1;
+                while ((v >>> (7 * groups)) != 0) {
+                    groups++;
+                }
+                for (int g = groups - 1; g >= 0; g--) {
+                    int b = (int) ((v >>> (7 * g)) & 0x7F);
+                    body.write(g == 0 ? b : b | 0x80);
+                }
+            }
+            return tlv(0x06, body.toByteArray());
+        }
+
+        /** The namedCurve OID (as a whole TLV) of a SEC1 ECPrivateKey: the content of its [0] field, or null. */
+        static byte[] curveOf(byte[] sec1) {
+            int[] at = {0};
+            if (sec1[at[0]++] != 0x30) {
+                return null;
+            }
+            int end = length(sec1, at) + at[0];
+            while (at[0] < end) {
+                int tag = sec1[at[0]++] & 0xFF;
+                int len = length(sec1, at);
+                if (tag == 0xA0) {
+                    return java.util.Arrays.copyOfRange(sec1, at[0], at[0] + len);
+                }
+                at[0] += len;
+            }
+            return null;
+        }
+
+        private static int length(byte[] der, int[] at) {
+            int first = der[at[0]++] & 0xFF;
+            if (first < 0x80) {
+                return first;
+            }
+            int n = 0;
+            for (int i = 0; i < (first & 0x7F); i++) {
+                n = (n << 8) | (der[at[0]++] & 0xFF);
+            }
+            return n;
+        }
     }
 }

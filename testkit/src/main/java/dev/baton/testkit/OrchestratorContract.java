@@ -137,6 +137,32 @@ public abstract class OrchestratorContract {
     }
 
     @Test
+    void oneOrchestratorServesSeveralThreadsAtOnce() throws Exception {
+        List<String> names = List.of(jobName("shared-a"), jobName("shared-b"), jobName("shared-c"));
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(names.size());
+        try {
+            List<java.util.concurrent.Future<DeploymentResult>> results = new ArrayList<>();
+            for (String name : names) {
+                results.add(pool.submit(() -> {
+                    DeploymentResult r = orchestrator().deploy(workloads().healthyService(name, 1, 1)).await(deployTimeout());
+                    orchestrator().status(name);
+                    orchestrator().list(Selector.all());
+                    return r;
+                }));
+            }
+            for (var f : results) {
+                DeploymentResult r = f.get();
+                assertThat(r.outcome()).as(r.message()).isEqualTo(Outcome.HEALTHY);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        for (String name : names) {
+            assertThat(orchestrator().status(name).health()).isEqualTo(Health.HEALTHY);
+        }
+    }
+
+    @Test
     void statusOfAnUnknownJobIsNotFound() {
         assertThatThrownBy(() -> orchestrator().status("tck-no-such-job"))
                 .isInstanceOf(NotFoundException.class);

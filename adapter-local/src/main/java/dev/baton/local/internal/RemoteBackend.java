@@ -45,14 +45,20 @@ public final class RemoteBackend implements Backend {
      * connect/close cycles. Its threads are daemons, and idle connections to a daemon are closed after the JDK's
      * keep-alive timeout.
      */
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
-            .proxy(HttpClient.Builder.NO_PROXY)
-            .executor(java.util.concurrent.Executors.newCachedThreadPool(r -> {
-                Thread t = new Thread(r, "baton-local-client");
-                t.setDaemon(true);
-                return t;
-            }))
-            .build();
+    private static final class Http {
+        /** Built on first use: a command that never talks to a daemon (render, plan of a new job) pays nothing for it. */
+        static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+                .proxy(HttpClient.Builder.NO_PROXY)
+                .executor(java.util.concurrent.Executors.newCachedThreadPool(r -> {
+                    Thread t = new Thread(r, "baton-local-client");
+                    t.setDaemon(true);
+                    return t;
+                }))
+                .build();
+
+        private Http() {
+        }
+    }
 
     private final Path stateDir;
     private final Duration timeout;
@@ -186,7 +192,7 @@ public final class RemoteBackend implements Backend {
                 .build();
         HttpResponse<String> r;
         try {
-            r = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+            r = Http.CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (HttpTimeoutException e) {
             throw PlatformUnavailableException.of(Engine.PLATFORM, "the local supervisor did not answer " + method + " within " + wait.toSeconds() + "s", e);
         } catch (ConnectException e) {

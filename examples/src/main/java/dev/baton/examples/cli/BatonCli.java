@@ -75,9 +75,46 @@ public final class BatonCli implements Runnable {
         System.exit(code);
     }
 
+    /** Each subcommand by name, as the annotation above lists them (BatonCliTest keeps the two in step). */
+    static final Map<String, java.util.function.Supplier<Object>> COMMANDS = Map.ofEntries(
+            Map.entry("deploy", DeployCmd::new), Map.entry("plan", PlanCmd::new), Map.entry("render", RenderCmd::new),
+            Map.entry("status", StatusCmd::new), Map.entry("list", ListCmd::new), Map.entry("endpoints", EndpointsCmd::new),
+            Map.entry("scale", ScaleCmd::new), Map.entry("rollback", RollbackCmd::new), Map.entry("undeploy", UndeployCmd::new),
+            Map.entry("hosts", HostsCmd::new), Map.entry("drain", DrainCmd::new), Map.entry("activate", ActivateCmd::new),
+            Map.entry("secret", SecretCmd::new), Map.entry("logs", LogsCmd::new), Map.entry("capabilities", CapabilitiesCmd::new),
+            Map.entry("supervisor", SupervisorCmd::new));
+
+    /** The root command with no subcommand declared, for {@link #commandLine}. */
+    @Command(name = "baton", mixinStandardHelpOptions = true, version = "baton 0.1.0",
+            description = "Deploy one portable job spec to Kubernetes, Docker Swarm, Nomad, Marathon or this machine.")
+    static final class Lean implements Runnable {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public void run() {
+            spec.commandLine().usage(spec.commandLine().getOut());
+        }
+    }
+
+    /**
+     * The command line for {@code args}: when they name a subcommand, only that one is built under the root (picocli
+     * inspects every subcommand it is handed, by reflection, which costs a cold start more than reading and rendering a
+     * spec); for anything else (no subcommand, help, version, a mistake) all of them.
+     */
+    static CommandLine commandLine(String[] args) {
+        java.util.function.Supplier<Object> sub = args.length == 0 ? null : COMMANDS.get(args[0]);
+        if (sub == null) {
+            return new CommandLine(new BatonCli());
+        }
+        CommandLine root = new CommandLine(new Lean());
+        root.addSubcommand(args[0], new CommandLine(sub.get()));
+        return root;
+    }
+
     /** Runs the command line with the given output streams and returns the exit code. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
-        CommandLine cl = new CommandLine(new BatonCli());
+        CommandLine cl = commandLine(args);
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> report(e, err));

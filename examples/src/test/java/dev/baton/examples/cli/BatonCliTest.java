@@ -83,6 +83,16 @@ class BatonCliTest {
     }
 
     @Test
+    void theSubcommandsBuiltOneAtATimeAreExactlyTheDeclaredOnes() {
+        var declared = new picocli.CommandLine(new BatonCli()).getSubcommands();
+
+        assertThat(BatonCli.COMMANDS.keySet()).containsExactlyInAnyOrderElementsOf(declared.keySet());
+        BatonCli.COMMANDS.forEach((name, make) ->
+                assertThat(make.get()).isExactlyInstanceOf(declared.get(name).getCommand().getClass()));
+        assertThat(BatonCli.commandLine(new String[] {"render", "x.yaml"}).getSubcommands()).containsOnlyKeys("render");
+    }
+
+    @Test
     void theCapabilityMatrixHasAColumnPerAdapterOnTheClassPath() {
         Run r = run("capabilities", "--markdown");
 

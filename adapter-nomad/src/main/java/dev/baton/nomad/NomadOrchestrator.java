@@ -16,6 +16,7 @@ import dev.baton.Orchestrator;
 import dev.baton.SecretData;
 import dev.baton.SecretInfo;
 import dev.baton.SecretsFacet;
+import dev.baton.UnsupportedCapabilityException;
 import dev.baton.Selector;
 import dev.baton.Specs;
 import dev.baton.Subscription;
@@ -164,21 +165,22 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
         ObjectNode job = JobTranslator.job(spec, client.namespace());
         Optional<JsonNode> live = job(spec.name());
         if (live.isPresent() && unchanged(live.get(), job)) {
-            return track(spec, false);
+            return track(spec, false, Registered.CURRENT);
         }
         ObjectNode body = NomadClient.JSON.createObjectNode();
         body.set("Job", job);
         body.put("EnforceIndex", true);
         body.put("JobModifyIndex", live.map(j -> j.path("JobModifyIndex").asLong()).orElse(0L));
+        JsonNode answer;
         try {
-            client.write("POST", "/v1/jobs", Map.of(), body);
+            answer = client.write("POST", "/v1/jobs", Map.of(), body).body();
         } catch (dev.baton.PlatformException | dev.baton.InvalidSpecException e) {
             if (e.getMessage() != null && e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("job modify index")) {
                 throw ConflictException.of(PLATFORM, "job " + spec.name() + " was changed by someone else since it was read: " + e.getMessage(), e);
             }
             throw e;
         }
-        return track(spec, true);
+        return track(spec, true, Registered.at(answer));
     }
 
     private static boolean unchanged(JsonNode live, ObjectNode job) {
@@ -198,43 +200,156 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
         return true;
     }
 
-    private Deployment track(JobSpec spec, boolean changed) {
+    /**
+     * Which job version an await follows. A write (register, scale, revert) answers the {@code JobModifyIndex} of the
+     * version it made (structs.JobRegisterResponse), whose number the job or its versions then tell; its deployment is
+     * the one with that {@code JobVersion} (and the job's {@code JobCreateIndex}), which the scheduler creates a moment
+     * after the write (the evaluation is asynchronous), so until it exists {@code /v1/job/:id/deployment} still answers
+     * an older one. {@link #CURRENT}: an unchanged deploy follows the job as it is.
+     */
+    private record Registered(long modifyIndex, Long version) {
+        static final Registered CURRENT = new Registered(0, null);
+
+        static Registered at(JsonNode writeAnswer) {
+            return new Registered(writeAnswer.path("JobModifyIndex").asLong(0), null);
+        }
+
+        /** This write's job version, from the job or its versions; null when not (or no longer) listed. */
+        Long resolve(JsonNode job, JsonNode versions) {
+            if (version != null) {
+                return version;
+            }
+            if (modifyIndex == 0 || job.path("JobModifyIndex").asLong() == modifyIndex) {
+                return job.path("Version").asLong();
+            }
+            for (JsonNode v : versions) {
+                if (v.path("JobModifyIndex").asLong() == modifyIndex) {
+                    return v.path("Version").asLong();
+                }
+            }
+            return null;
+        }
+    }
+
+    /** Deployment statuses in which Nomad is still rolling a version out (structs.go Deployment.Active). */
+    private static final java.util.Set<String> ACTIVE = java.util.Set.of("running", "paused", "blocked", "unblocking", "initializing", "pending");
+
+    /**
+     * Follows a deploy, scale, revert or promotion until the job settles on the version written, Nomad fails it, or the
+     * deadline passes. Each turn reads the job ({@link #read}) and then waits with a blocking query: on
+     * {@code /v1/job/:id/deployment} while this version's deployment is active (every health report of its allocations
+     * and every status change moves it), otherwise on {@code /v1/job/:id/allocations}; each from the index of the read
+     * it follows, so nothing between the read and the wait is missed. A system or batch job's instance counts after it
+     * has run for its min healthy time, which no event announces: the wait then ends no later than that moment.
+     *
+     * <p>A service job (one Nomad makes deployments for) is healthy when this version's deployment succeeded (or the
+     * version is marked stable) and every group has its healthy allocations of it; it fails when that deployment fails
+     * with no stable version to revert to. A system job fails when one of its allocations of this version fails, or is
+     * not healthy by the healthy deadline.
+     */
+    private Deployment track(JobSpec spec, boolean changed, Registered registered) {
         String version = SpecVersion.of(spec);
-        return DeploymentTracker.started(PLATFORM, spec.name(), version, changed, (tracker, deadline) -> {
-            long index = 0;
+        String name = spec.name();
+        return DeploymentTracker.started(PLATFORM, name, version, changed, (tracker, deadline) -> {
             String target = version;
             while (!tracker.isDone()) {
-                // the deployment first: a failure it reports is then matched by the allocations read after it
-                JsonNode d = latestDeployment(spec.name());
-                JobStatus status = statusOf(spec.name(), d);
+                Reads r = read(name);
+                View view = view(name, r);
+                JobStatus status = view.status();
                 if (!target.equals(status.version())) {
                     // Nomad reverted the job (auto_revert): follow the version it went back to
                     target = status.version();
-                    tracker.event(Event.of(spec.name(), Event.Type.DEPLOYMENT_FAILED, "nomad reverted the job to version " + target));
+                    tracker.event(Event.of(name, Event.Type.DEPLOYMENT_FAILED, "nomad reverted the job to version " + target));
                 }
-                String tgt = target;
-                if (DeploymentTracker.settled(status.groups(), spec.type(), tgt)) {
-                    boolean reverted = !tgt.equals(version);
+                boolean reverted = !target.equals(version);
+                Long ours = registered.resolve(r.job(), r.versions());
+                JsonNode d = r.deployment();
+                boolean ourDeployment = d != null && ours != null && d.path("JobVersion").asLong(-1) == ours
+                        && d.path("JobCreateIndex").asLong(-1) == r.job().path("CreateIndex").asLong(-2);
+                // a new version of a service job is rolled out in a deployment: wait for that one, not an older one
+                boolean expectDeployment = !reverted && registered != Registered.CURRENT && deploys(r.job());
+                boolean rolledOut = !expectDeployment || stable(r, ours) || ourDeployment && "successful".equals(d.path("Status").asText());
+                if (rolledOut && DeploymentTracker.settled(status.groups(), spec.type(), target)) {
                     tracker.complete(reverted ? Outcome.ROLLED_BACK : spec.type() == JobType.BATCH ? Outcome.COMPLETED : Outcome.HEALTHY,
-                            status, reverted ? "rolled back to version " + tgt : "healthy");
+                            status, reverted ? "rolled back to version " + target : "healthy");
                     return;
                 }
                 tracker.progress(status);
-                if (d != null && "failed".equals(d.path("Status").asText()) && tgt.equals(version)
-                        && (!autoRevert(spec) || !hasStablePrevious(spec.name(), version))) {
+                if (ourDeployment && "failed".equals(d.path("Status").asText()) && !reverted
+                        && (!autoRevert(spec) || !hasStablePrevious(name, version))) {
                     tracker.complete(Outcome.FAILED, status, "deployment failed: " + d.path("StatusDescription").asText());
                     return;
                 }
-                Duration left = Duration.between(Instant.now(), deadline);
+                if (!reverted && view.failure() != null && "system".equals(r.job().path("Type").asText())) {
+                    tracker.complete(Outcome.FAILED, status, view.failure());
+                    return;
+                }
+                Instant now = Instant.now();
+                Duration left = Duration.between(now, deadline);
                 if (left.isNegative() || left.isZero()) {
                     return;
                 }
-                Duration wait = left.compareTo(BLOCK) < 0 ? Duration.ofSeconds(Math.max(1, left.toSeconds())) : BLOCK;
-                long next = client.block(jobPath(spec.name(), "allocations"), index, wait).index();
-                // an index that goes backwards means the servers' state was reset: start over from 0
-                index = next < index ? 0 : next;
+                Duration wait = left.compareTo(BLOCK) < 0 ? left : BLOCK;
+                if (view.due() != null) {
+                    Duration untilDue = Duration.between(now, view.due());
+                    if (untilDue.isNegative() || untilDue.isZero()) {
+                        continue;
+                    }
+                    wait = untilDue.compareTo(wait) < 0 ? untilDue : wait;
+                }
+                // Nomad's wait is in whole seconds (and a 0 means its 5-minute default): round up
+                Duration blockFor = Duration.ofSeconds(Math.max(1, (wait.toMillis() + 999) / 1000));
+                if (ourDeployment && ACTIVE.contains(d.path("Status").asText())) {
+                    client.block(jobPath(name, "deployment"), r.deploymentIndex(), blockFor);
+                } else {
+                    client.block(jobPath(name, "allocations"), r.allocIndex(), blockFor);
+                }
             }
         });
+    }
+
+    /** Whether the job version is marked stable: its deployment succeeded (deployment watcher), even after it was garbage collected. */
+    private static boolean stable(Reads r, Long version) {
+        if (version == null) {
+            return false;
+        }
+        if (r.job().path("Version").asLong() == version) {
+            return r.job().path("Stable").asBoolean();
+        }
+        for (JsonNode v : r.versions()) {
+            if (v.path("Version").asLong() == version) {
+                return v.path("Stable").asBoolean();
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether Nomad rolls a new version of the job out in a deployment (scheduler/reconcile.go createDeployment): only a
+     * service job (the generic scheduler; the system scheduler makes none and the API gives batch jobs no update
+     * strategy), with a group that has a count and an update strategy that is not empty (MaxParallel above 0,
+     * structs.go UpdateStrategy.IsEmpty; api/jobs.go DefaultUpdateStrategy has MaxParallel 1).
+     */
+    static boolean deploys(JsonNode job) {
+        if (!"service".equals(job.path("Type").asText("service"))) {
+            return false;
+        }
+        for (JsonNode g : job.path("TaskGroups")) {
+            if (g.path("Count").asInt(1) > 0 && update(job, g, "MaxParallel", 1) > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A knob of a group's update block: the group's, else the job's (api/tasks.go TaskGroup.Canonicalize merges them), else {@code dflt}. */
+    private static long update(JsonNode job, JsonNode group, String knob, long dflt) {
+        JsonNode g = group.path("Update").path(knob);
+        if (g.isNumber()) {
+            return g.asLong();
+        }
+        JsonNode j = job.path("Update").path(knob);
+        return j.isNumber() ? j.asLong() : dflt;
     }
 
     /** Whether Nomad has an earlier stable version of another spec to revert to. */
@@ -251,69 +366,259 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
         return spec.update() != null && spec.update().onFailure() == dev.baton.model.OnFailure.ROLLBACK;
     }
 
-    private JsonNode latestDeployment(String job) {
+    /**
+     * One read of a job: its latest deployment (first: a failure it reports is then matched by the allocations read
+     * after it), the job, its versions, and its allocations with their resources; with the {@code X-Nomad-Index} of the
+     * allocations and the deployment, the indexes a following blocking query waits from.
+     */
+    private record Reads(JsonNode job, JsonNode versions, List<JsonNode> allocs, long allocIndex, JsonNode deployment, long deploymentIndex) {
+    }
+
+    /**
+     * Reads the job in four requests. The allocations come from {@code /v1/allocations} filtered to the job with
+     * {@code resources=true}: {@code /v1/job/:id/allocations} answers stubs made with {@code alloc.Stub(nil)}, which never
+     * carry {@code AllocatedResources} (nomad/job_endpoint.go Allocations), while the list endpoint includes them on
+     * request (nomad/alloc_endpoint.go List with AllocStubFields; allocations.mdx "resources"), so ports and host addresses
+     * cost no request per allocation. That list is by job ID only: allocations of an earlier job of the same ID (purged
+     * and registered again) are left out as {@code /v1/job/:id/allocations} leaves them out, by their CreateIndex.
+     */
+    private Reads read(String name) {
+        NomadClient.Answer d;
         try {
-            JsonNode d = client.get(jobPath(job, "deployment"), Map.of()).body();
-            return d == null || d.isNull() ? null : d;
+            d = client.get(jobPath(name, "deployment"), Map.of());
         } catch (NotFoundException e) {
-            return null;
+            d = new NomadClient.Answer(NomadClient.JSON.nullNode(), 0);
         }
+        JsonNode job = job(name).orElseThrow(() -> NotFoundException.job(PLATFORM, name));
+        JsonNode versions = client.get(jobPath(name, "versions"), Map.of()).body().path("Versions");
+        Map<String, String> query = new LinkedHashMap<>();
+        query.put("filter", "JobID == \"" + bexpr(name) + "\"");
+        query.put("resources", "true");
+        NomadClient.Answer allocs = client.get("/v1/allocations", query);
+        List<JsonNode> own = new ArrayList<>();
+        long created = job.path("CreateIndex").asLong(0);
+        for (JsonNode a : allocs.body()) {
+            if (name.equals(a.path("JobID").asText()) && a.path("CreateIndex").asLong(Long.MAX_VALUE) >= created) {
+                own.add(a);
+            }
+        }
+        JsonNode dep = d.body() == null || d.body().isNull() ? null : d.body();
+        return new Reads(job, versions, own, allocs.index(), dep, d.index());
+    }
+
+    /** A string in a go-bexpr expression's double quotes. */
+    private static String bexpr(String s) {
+        return s.replace("\\", "\\\\").replace("\"", "\\\"");
     }
 
     @Override
     public JobStatus status(String jobId) {
         String name = name(jobId);
-        return statusOf(name, latestDeployment(name));
+        return view(name, read(name)).status();
     }
 
-    /** The job's status; {@code deployment} is its latest deployment (or null), which says whose health Nomad is judging. */
-    private JobStatus statusOf(String name, JsonNode deployment) {
-        JsonNode job = job(name).orElseThrow(() -> NotFoundException.job(PLATFORM, name));
+    /**
+     * The job's status, when a re-read could change a verdict without Nomad announcing it ({@code due}), and for a
+     * system job, why its current version failed (an allocation failed, or was not healthy by the healthy deadline).
+     */
+    private record View(JobStatus status, Instant due, String failure) {
+    }
+
+    /** Min healthy time and healthy deadline when the job sets none (api/jobs.go DefaultUpdateStrategy, v1.6.5 and v1.9). */
+    static final Duration DEFAULT_MIN_HEALTHY_TIME = Duration.ofSeconds(10);
+    static final Duration DEFAULT_HEALTHY_DEADLINE = Duration.ofMinutes(5);
+
+    private View view(String name, Reads r) {
+        JsonNode job = r.job();
         JobSpec spec = Specs.read(job.path("Meta").path(JobTranslator.SPEC_META).asText());
         Map<Long, String> versions = new HashMap<>();
-        for (JsonNode v : client.get(jobPath(name, "versions"), Map.of()).body().path("Versions")) {
+        for (JsonNode v : r.versions()) {
             versions.put(v.path("Version").asLong(), v.path("Meta").path(SpecVersion.LABEL).asText());
         }
         versions.put(job.path("Version").asLong(), job.path("Meta").path(SpecVersion.LABEL).asText());
-        JsonNode allocs = client.get(jobPath(name, "allocations"), Map.of()).body();
-        boolean checks = spec.groups().stream().anyMatch(g -> g.tasks().stream().anyMatch(t -> !t.health().isEmpty()));
+        String version = job.path("Meta").path(SpecVersion.LABEL).asText();
+        boolean service = "service".equals(job.path("Type").asText("service"));
+        Instant now = Instant.now();
+        Instant[] due = {null};
+        String failure = null;
         List<GroupStatus> groups = new ArrayList<>();
         for (JsonNode tg : job.path("TaskGroups")) {
             String g = tg.path("Name").asText();
             GroupSpec gs = spec.group(g).orElse(null);
+            Judge judge = service ? null : new Judge(job, tg, now);
             List<InstanceStatus> instances = new ArrayList<>();
-            for (JsonNode a : allocs) {
-                if (g.equals(a.path("TaskGroup").asText()) && !"stop".equals(a.path("DesiredStatus").asText())) {
-                    instances.add(instance(a, versions, checks, judging(deployment, a), gs));
+            for (JsonNode a : r.allocs()) {
+                if (!g.equals(a.path("TaskGroup").asText()) || "stop".equals(a.path("DesiredStatus").asText())) {
+                    continue;
+                }
+                Health health = service ? deploymentHealth(a) : judge.health(a);
+                InstanceStatus i = instance(a, versions, health, gs);
+                instances.add(i);
+                if (judge != null && version.equals(i.version())) {
+                    if (failure == null && i.state() == InstanceState.FAILED) {
+                        failure = "allocation " + a.path("Name").asText() + " failed: " + a.path("ClientDescription").asText() + reason(i);
+                    } else if (failure == null && i.state() != InstanceState.FAILED && health != Health.HEALTHY && judge.pastDeadline(a)) {
+                        failure = "allocation " + a.path("Name").asText() + " was not healthy within its healthy deadline of "
+                                + judge.healthyDeadline.toSeconds() + "s";
+                    }
                 }
             }
-            int desired = tg.has("Count") ? tg.path("Count").asInt() : 1;
+            if (judge != null && judge.due != null && (due[0] == null || judge.due.isBefore(due[0]))) {
+                due[0] = judge.due;
+            }
+            // a system group runs once on each eligible node: as many as the scheduler placed (at least one); its Count,
+            // which the API canonicalizes to 1 (api/tasks.go TaskGroup.Canonicalize), says nothing
+            int desired = "system".equals(job.path("Type").asText()) || !tg.path("Count").isNumber() ? Math.max(1, instances.size())
+                    : tg.path("Count").asInt();
             groups.add(new GroupStatus(g, desired, instances));
         }
-        String version = job.path("Meta").path(SpecVersion.LABEL).asText();
         boolean healthy = DeploymentTracker.settled(groups, spec.type(), version);
         String st = job.path("Status").asText();
         JobState state = "dead".equals(st) ? (spec.type() == JobType.BATCH && healthy ? JobState.COMPLETED : JobState.STOPPED)
                 : "pending".equals(st) ? JobState.PENDING : healthy ? JobState.RUNNING : JobState.DEPLOYING;
-        return new JobStatus(name, job.path("Namespace").asText(null), PLATFORM, state, healthy ? Health.HEALTHY : Health.UNHEALTHY,
-                version, groups, job.path("StatusDescription").asText(null));
+        return new View(new JobStatus(name, job.path("Namespace").asText(null), PLATFORM, state, healthy ? Health.HEALTHY : Health.UNHEALTHY,
+                version, groups, job.path("StatusDescription").asText(null)), due[0], failure);
+    }
+
+    private static String reason(InstanceStatus i) {
+        return i.reason() == null ? "" : " (" + i.reason() + (i.exitCode() == null ? "" : ", exit code " + i.exitCode()) + ")";
     }
 
     /**
-     * Whether Nomad is judging the allocation's health: it belongs to the job version of a deployment that has not
-     * succeeded (nor been cancelled), so its health is Nomad's {@code DeploymentStatus.Healthy} once the client reports
-     * it, after the tasks ran and passed their checks for {@code min_healthy_time}, and not known before. (The
-     * allocation list has no {@code DeploymentID}; a deployment's allocations are those of its job version.)
+     * A service allocation's health is Nomad's: the client's health hook reports it in {@code DeploymentStatus.Healthy}
+     * once the tasks ran and passed their checks for {@code min_healthy_time} (the update block's in a deployment, the
+     * migrate block's otherwise). Before that report a running allocation is not healthy yet: a task that exits at once
+     * is running for a moment between restarts.
      */
-    static boolean judging(JsonNode deployment, JsonNode alloc) {
-        if (deployment == null || deployment.path("JobVersion").asLong(-1) != alloc.path("JobVersion").asLong(-2)) {
-            return false;
+    private static Health deploymentHealth(JsonNode a) {
+        JsonNode healthy = a.path("DeploymentStatus").path("Healthy");
+        if (!"running".equals(a.path("ClientStatus").asText())) {
+            return "failed".equals(a.path("ClientStatus").asText()) ? Health.UNHEALTHY : Health.UNKNOWN;
         }
-        String st = deployment.path("Status").asText();
-        return !"successful".equals(st) && !"cancelled".equals(st);
+        return healthy.isBoolean() ? (healthy.asBoolean() ? Health.HEALTHY : Health.UNHEALTHY) : Health.UNKNOWN;
     }
 
-    private static InstanceStatus instance(JsonNode a, Map<Long, String> versions, boolean checks, boolean judging, GroupSpec gs) {
+    /**
+     * Health of a system or batch allocation, which Nomad does not judge (its health hook is a no-op for non-service
+     * jobs, client/allocrunner/health_hook.go, and the system scheduler makes no deployment), judged as Nomad judges a
+     * service allocation (client/allochealth/tracker.go): every task running (TaskStates), for the group's
+     * {@code min_healthy_time} since the last start (TaskState.StartedAt is reset at each start, task_runner.go
+     * updateStateImpl), and then every healthiness check of its nomad-provider services passing, as the client reports
+     * them at {@code /v1/allocation/:id/checks} (command/agent/alloc_endpoint.go allocChecks; structs.CheckQueryResult,
+     * readiness checks, {@code on_update = "ignore"}, do not count). Checks are read only for allocations whose tasks have
+     * run long enough. A failed allocation is unhealthy. Consul checks are not visible here: with the consul provider
+     * the task states alone decide.
+     */
+    private final class Judge {
+        final Duration minHealthy;
+        final Duration healthyDeadline;
+        final Duration checkInterval;
+        final boolean checks;
+        final Instant now;
+        Instant due;
+
+        Judge(JsonNode job, JsonNode group, Instant now) {
+            this.now = now;
+            this.minHealthy = Duration.ofNanos(update(job, group, "MinHealthyTime", DEFAULT_MIN_HEALTHY_TIME.toNanos()));
+            this.healthyDeadline = Duration.ofNanos(update(job, group, "HealthyDeadline", DEFAULT_HEALTHY_DEADLINE.toNanos()));
+            List<JsonNode> services = new ArrayList<>();
+            group.path("Services").forEach(services::add);
+            group.path("Tasks").forEach(t -> t.path("Services").forEach(services::add));
+            long interval = Long.MAX_VALUE;
+            boolean any = false;
+            for (JsonNode s : services) {
+                if (!"nomad".equals(s.path("Provider").asText())) {
+                    continue;
+                }
+                for (JsonNode c : s.path("Checks")) {
+                    if (!"ignore".equals(c.path("OnUpdate").asText())) {
+                        any = true;
+                        interval = Math.min(interval, c.path("Interval").asLong(DEFAULT_MIN_HEALTHY_TIME.toNanos()));
+                    }
+                }
+            }
+            this.checks = any;
+            this.checkInterval = any ? Duration.ofNanos(Math.max(1_000_000_000L, interval)) : null;
+        }
+
+        Health health(JsonNode a) {
+            String cs = a.path("ClientStatus").asText();
+            if ("failed".equals(cs) || "lost".equals(cs)) {
+                return Health.UNHEALTHY;
+            }
+            if (!"running".equals(cs)) {
+                return Health.UNKNOWN;
+            }
+            Instant since = null;
+            var states = a.path("TaskStates").fields();
+            if (!states.hasNext()) {
+                return Health.UNKNOWN;
+            }
+            while (states.hasNext()) {
+                JsonNode ts = states.next().getValue();
+                if (!"running".equals(ts.path("State").asText()) || !started(ts)) {
+                    return Health.UNKNOWN;
+                }
+                Instant s = Instant.parse(ts.path("StartedAt").asText());
+                since = since == null || s.isAfter(since) ? s : since;
+            }
+            Instant counts = since.plus(minHealthy);
+            if (counts.isAfter(now)) {
+                dueAt(counts);
+                return Health.UNKNOWN;
+            }
+            if (!checks) {
+                return Health.HEALTHY;
+            }
+            JsonNode results;
+            try {
+                results = client.get("/v1/allocation/" + a.path("ID").asText() + "/checks", Map.of()).body();
+            } catch (NotFoundException e) {
+                return Health.UNKNOWN;
+            }
+            boolean any = false;
+            for (JsonNode c : results) {
+                if ("readiness".equals(c.path("Mode").asText())) {
+                    continue;
+                }
+                any = true;
+                if (!"success".equals(c.path("Status").asText())) {
+                    // a check's result changes at most once an interval: look again then
+                    dueAt(now.plus(checkInterval));
+                    return "failure".equals(c.path("Status").asText()) ? Health.UNHEALTHY : Health.UNKNOWN;
+                }
+            }
+            if (!any) {
+                dueAt(now.plus(checkInterval));
+                return Health.UNKNOWN;
+            }
+            return Health.HEALTHY;
+        }
+
+        /** Whether the allocation is past its healthy deadline (from its creation), unhealthy; the moment is otherwise noted as due. */
+        boolean pastDeadline(JsonNode a) {
+            long created = a.path("CreateTime").asLong(0);
+            if (created <= 0) {
+                return false;
+            }
+            Instant by = Instant.ofEpochSecond(0, created).plus(healthyDeadline);
+            if (by.isAfter(now)) {
+                dueAt(by);
+                return false;
+            }
+            return true;
+        }
+
+        private void dueAt(Instant t) {
+            due = due == null || t.isBefore(due) ? t : due;
+        }
+    }
+
+    private static boolean started(JsonNode ts) {
+        return ts.hasNonNull("StartedAt") && !ts.path("StartedAt").asText().startsWith("0001");
+    }
+
+    private static InstanceStatus instance(JsonNode a, Map<Long, String> versions, Health health, GroupSpec gs) {
         InstanceState state = switch (a.path("ClientStatus").asText()) {
             case "pending" -> InstanceState.PENDING;
             case "running" -> InstanceState.RUNNING;
@@ -321,14 +626,9 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
             case "failed", "lost" -> InstanceState.FAILED;
             default -> InstanceState.UNKNOWN;
         };
-        JsonNode healthy = a.path("DeploymentStatus").path("Healthy");
-        // healthy means stayed healthy: a running allocation Nomad has not yet reported on in its deployment (a task that
-        // exits at once is running for a moment between restarts) is not healthy yet, checks or not
-        Health health = state != InstanceState.RUNNING ? Health.UNKNOWN
-                : healthy.isBoolean() ? (healthy.asBoolean() ? Health.HEALTHY : Health.UNHEALTHY)
-                : checks || judging ? Health.UNKNOWN : Health.HEALTHY;
         Map<String, Integer> ports = new LinkedHashMap<>();
         String address = null;
+        // the group network's ports, with the address of the host they are bound on (structs.AllocatedPortMapping)
         JsonNode shared = a.path("AllocatedResources").path("Shared");
         for (JsonNode p : shared.path("Ports")) {
             String label = p.path("Label").asText();
@@ -336,6 +636,11 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
                     .filter(x -> JobTranslator.label(x.name()).equals(label)).map(x -> x.name()).findFirst().orElse(label);
             ports.put(portName, p.path("Value").asInt());
             address = p.path("HostIP").asText(address);
+        }
+        if (address == null) {
+            for (JsonNode n : shared.path("Networks")) {
+                address = n.hasNonNull("IP") && !n.path("IP").asText().isEmpty() ? n.path("IP").asText() : address;
+            }
         }
         Instant started = null;
         Integer exit = null;
@@ -345,7 +650,7 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
         while (states.hasNext()) {
             JsonNode ts = states.next().getValue();
             restarts += ts.path("Restarts").asInt();
-            if (ts.hasNonNull("StartedAt") && !ts.path("StartedAt").asText().startsWith("0001")) {
+            if (started(ts)) {
                 started = Instant.parse(ts.path("StartedAt").asText());
             }
             for (JsonNode ev : ts.path("Events")) {
@@ -359,13 +664,18 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
                 address, ports, started, exit, reason, versions.get(a.path("JobVersion").asLong()), restarts);
     }
 
+    /**
+     * The jobs Baton deployed: {@code /v1/jobs?meta=true}, without the children Nomad derives from a periodic (or
+     * parameterized) job — each launch is a job {@code <parent>/periodic-<unix time>} with {@code ParentID} set and the
+     * parent's Meta copied (nomad/periodic.go deriveJob), not a job of its own.
+     */
     @Override
     public List<JobSummary> list(Selector selector) {
         JsonNode jobs = client.get("/v1/jobs", Map.of("meta", "true")).body();
         List<JobSummary> out = new ArrayList<>();
         for (JsonNode j : jobs) {
             JsonNode meta = j.path("Meta");
-            if (!meta.has(SpecVersion.JOB_LABEL)) {
+            if (!meta.has(SpecVersion.JOB_LABEL) || !j.path("ParentID").asText("").isEmpty()) {
                 continue;
             }
             Map<String, String> labels = new LinkedHashMap<>();
@@ -383,6 +693,12 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
         return out;
     }
 
+    /**
+     * {@code POST /v1/job/:id/scale}. A system job is refused before anything is sent: it runs once on every eligible
+     * node, and Nomad answers {@code cannot scale jobs of type "system"} (nomad/job_endpoint.go Scale). A scale while a
+     * deployment of the job is active is refused by Nomad with a 400 {@code job scaling blocked due to active deployment}
+     * (same place): a conflict, reported as {@link ConflictException}.
+     */
     @Override
     public Deployment scale(String jobId, String group, int count) {
         String name = name(jobId);
@@ -391,14 +707,36 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
         if (spec.group(group).isEmpty()) {
             throw NotFoundException.of(PLATFORM, "group", group, "job " + name + " has groups " + spec.groups().stream().map(GroupSpec::name).toList());
         }
+        if (spec.type() == JobType.SYSTEM) {
+            throw UnsupportedCapabilityException.operation(PLATFORM, "scaling a system job",
+                    "Nomad runs a system job's groups once on every eligible node and refuses to scale them");
+        }
         ObjectNode body = NomadClient.JSON.createObjectNode();
         body.put("Count", count);
         body.putObject("Target").put("Group", group);
         body.put("Message", "scaled by baton");
-        client.write("POST", jobPath(name, "scale"), Map.of(), body);
-        return track(spec.withCount(group, count), true);
+        JsonNode answer;
+        try {
+            answer = client.write("POST", jobPath(name, "scale"), Map.of(), body).body();
+        } catch (dev.baton.OrchestratorException e) {
+            if (!(e instanceof ConflictException) && String.valueOf(e.getMessage()).contains(SCALE_BLOCKED)) {
+                throw ConflictException.of(PLATFORM, "job " + name + " cannot be scaled while its deployment is running: " + e.getMessage(), e);
+            }
+            throw e;
+        }
+        return track(spec.withCount(group, count), true, Registered.at(answer));
     }
 
+    /** Nomad's answer to a scale during an active deployment (nomad/job_endpoint.go Scale, v1.6.5 and v1.9). */
+    static final String SCALE_BLOCKED = "job scaling blocked due to active deployment";
+    /** Nomad's answer to a revert whose EnforcePriorVersion is no longer the current version (nomad/job_endpoint.go Revert). */
+    static final String STALE_REVERT = "Current job has version";
+
+    /**
+     * {@code POST /v1/job/:id/revert} to the newest older version of a different spec, with {@code EnforcePriorVersion}:
+     * when the job changed since its versions were read, Nomad answers (uncoded, so HTTP 500) {@code Current job has
+     * version <n>; enforcing version <m>} (nomad/job_endpoint.go Revert), reported as {@link ConflictException}.
+     */
     @Override
     public Deployment rollback(String jobId) {
         String name = name(jobId);
@@ -428,9 +766,18 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
         body.put("JobID", name);
         body.put("JobVersion", previous.path("Version").asLong());
         body.put("EnforcePriorVersion", current.path("Version").asLong());
-        client.write("POST", jobPath(name, "revert"), Map.of(), body);
+        JsonNode answer;
+        try {
+            answer = client.write("POST", jobPath(name, "revert"), Map.of(), body).body();
+        } catch (dev.baton.OrchestratorException e) {
+            if (!(e instanceof ConflictException) && String.valueOf(e.getMessage()).contains(STALE_REVERT)) {
+                throw ConflictException.of(PLATFORM, "job " + name + " changed since its versions were read (version "
+                        + current.path("Version").asLong() + "): " + e.getMessage(), e);
+            }
+            throw e;
+        }
         JobSpec spec = Specs.read(previous.path("Meta").path(JobTranslator.SPEC_META).asText());
-        return track(spec, true);
+        return track(spec, true, Registered.at(answer));
     }
 
     /**
@@ -439,7 +786,7 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
      */
     public Deployment promote(String jobId) {
         String name = name(jobId);
-        JsonNode d = latestDeployment(name);
+        JsonNode d = read(name).deployment();
         if (d == null || !"running".equals(d.path("Status").asText())) {
             throw ConflictException.of(PLATFORM, "job " + name + " has no running deployment to promote" + (d == null ? "" : " (latest: " + d.path("Status").asText() + ")"));
         }
@@ -448,7 +795,8 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
         body.put("All", true);
         client.write("POST", "/v1/deployment/promote/" + d.path("ID").asText(), Map.of(), body);
         JsonNode job = job(name).orElseThrow(() -> NotFoundException.job(PLATFORM, name));
-        return track(Specs.read(job.path("Meta").path(JobTranslator.SPEC_META).asText()), true);
+        return track(Specs.read(job.path("Meta").path(JobTranslator.SPEC_META).asText()), true,
+                new Registered(0, d.path("JobVersion").asLong()));
     }
 
     @Override
@@ -460,17 +808,30 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
         client.write("DELETE", jobPath(name), Map.of("purge", "true"), null);
     }
 
+    /**
+     * The cluster's nodes: {@code /v1/nodes} for the list, then {@code /v1/node/:id} for each, since a list entry
+     * (structs.NodeListStub, v1.6.5 and v1.9) has no Meta at all and of the Attributes only {@code os.name} (with
+     * {@code os=true}); labels are the node's Attributes with its Meta over them (the {@code node.labels.*} of a
+     * placement are {@code ${meta.*}}). A node gone between the two reads is left out.
+     */
     @Override
     public List<Host> hosts() {
         List<Host> out = new ArrayList<>();
-        for (JsonNode n : client.get("/v1/nodes", Map.of("resources", "true")).body()) {
+        for (JsonNode stub : client.get("/v1/nodes", Map.of()).body()) {
+            JsonNode n;
+            try {
+                n = client.get("/v1/node/" + stub.path("ID").asText(), Map.of()).body();
+            } catch (NotFoundException e) {
+                continue;
+            }
             JsonNode res = n.path("NodeResources");
             boolean eligible = "eligible".equals(n.path("SchedulingEligibility").asText());
-            Host.Availability availability = n.path("Drain").asBoolean() ? Host.Availability.DRAINING
-                    : eligible ? Host.Availability.ACTIVE : Host.Availability.PAUSED;
+            boolean draining = n.hasNonNull("DrainStrategy") || stub.path("Drain").asBoolean();
+            Host.Availability availability = draining ? Host.Availability.DRAINING : eligible ? Host.Availability.ACTIVE : Host.Availability.PAUSED;
             Map<String, String> labels = new LinkedHashMap<>();
             n.path("Attributes").fields().forEachRemaining(f -> labels.put(f.getKey(), f.getValue().asText()));
-            out.add(new Host(n.path("ID").asText(), n.path("Name").asText(), n.path("Address").asText(null),
+            n.path("Meta").fields().forEachRemaining(f -> labels.put(f.getKey(), f.getValue().asText()));
+            out.add(new Host(n.path("ID").asText(), n.path("Name").asText(), stub.path("Address").asText(null),
                     "ready".equals(n.path("Status").asText()) ? Host.HostState.READY : Host.HostState.DOWN, availability, labels,
                     res.path("Cpu").has("CpuShares") ? Cpu.ofMillicores(res.path("Cpu").path("CpuShares").asLong() * 1000 / JobTranslator.MHZ_PER_CORE) : null,
                     res.path("Memory").has("MemoryMB") ? ByteSize.ofMebibytes(res.path("Memory").path("MemoryMB").asLong()) : null,
@@ -492,28 +853,25 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
         return out;
     }
 
-    /** Follows Nomad's event stream for the job's events, resuming from the last index after a drop. */
+    /**
+     * Follows Nomad's event stream for the job's events from now on: topics {@code Job:<job>}, {@code Allocation:<job>}
+     * and {@code Deployment:<job>} (allocation and deployment events carry the job ID as a filter key,
+     * nomad/state/events.go). A stream subscribed at index 0 starts at the broker's buffer head and replays up to its
+     * {@code event_buffer_size} frames of history, and one subscribed at index N starts <em>at</em> the frame of N when
+     * that is still buffered (nomad/stream/event_broker.go Subscribe, event_buffer.go StartAtClosest). So the watch
+     * starts at the job's current index — the highest {@code X-Nomad-Index} of the three tables these topics come from
+     * (jobs, allocs, deployment), read before this returns — resumes at the last frame's index after a drop, and
+     * delivers only frames above the last one delivered, each once.
+     */
     @Override
     public Subscription watch(String jobId, Consumer<Event> listener) {
         String name = name(jobId);
-        Map<String, List<String>> topics = Map.of("topic", List.of("Job:" + name, "Allocation:*", "Deployment:*"));
+        Map<String, List<String>> topics = Map.of("topic", List.of("Job:" + name, "Allocation:" + name, "Deployment:" + name));
+        java.util.concurrent.atomic.AtomicLong seen = new java.util.concurrent.atomic.AtomicLong(currentIndex(name));
         Thread t = new Thread(() -> {
-            long index = 0;
             while (!Thread.currentThread().isInterrupted()) {
                 try {
-                    index = client.stream(topics, index, line -> {
-                        for (JsonNode e : line.path("Events")) {
-                            boolean ours = name.equals(e.path("Key").asText());
-                            for (JsonNode k : e.path("FilterKeys")) {
-                                ours |= name.equals(k.asText());
-                            }
-                            if (ours) {
-                                listener.accept(Event.instance(name, Event.Type.PLATFORM, null,
-                                        "Allocation".equals(e.path("Topic").asText()) ? e.path("Key").asText() : null,
-                                        e.path("Topic").asText() + " " + e.path("Type").asText()));
-                            }
-                        }
-                    });
+                    client.stream(topics, seen.get(), frame -> deliver(name, frame, seen, listener));
                 } catch (RuntimeException e) {
                     // unreachable for now: try again after a pause
                 }
@@ -529,26 +887,85 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
         return t::interrupt;
     }
 
-    /** The tail of each task's stdout and stderr of each of the job's allocations, from the client's log endpoint. */
+    /** The job's events of one stream frame, unless the frame's index is not above the last frame delivered. */
+    static void deliver(String name, JsonNode frame, java.util.concurrent.atomic.AtomicLong seen, Consumer<Event> listener) {
+        long at = frame.path("Index").asLong(0);
+        if (at <= seen.get()) {
+            return;
+        }
+        seen.set(at);
+        for (JsonNode e : frame.path("Events")) {
+            boolean ours = name.equals(e.path("Key").asText());
+            for (JsonNode k : e.path("FilterKeys")) {
+                ours |= name.equals(k.asText());
+            }
+            if (ours) {
+                listener.accept(Event.instance(name, Event.Type.PLATFORM, null,
+                        "Allocation".equals(e.path("Topic").asText()) ? e.path("Key").asText() : null,
+                        e.path("Topic").asText() + " " + e.path("Type").asText()));
+            }
+        }
+    }
+
+    /**
+     * The index the job's events stand at now: the highest {@code X-Nomad-Index} of the jobs list (the jobs table), the
+     * job's allocations (the allocs table) and its latest deployment (the deployment table); none of them is a 404 for a
+     * job that does not exist yet.
+     */
+    private long currentIndex(String name) {
+        long jobs = client.get("/v1/jobs", Map.of("prefix", name)).index();
+        long allocs = client.get(jobPath(name, "allocations"), Map.of()).index();
+        long deployment;
+        try {
+            deployment = client.get(jobPath(name, "deployment"), Map.of()).index();
+        } catch (NotFoundException e) {
+            deployment = 0;
+        }
+        return Math.max(jobs, Math.max(allocs, deployment));
+    }
+
+    /**
+     * The tail of each started task's stdout and stderr of each of the job's allocations, from the client's log
+     * endpoint. A task that has not started is skipped without a request (Nomad answers 404 {@code task "<t>" not
+     * started yet. No logs available}, client/fs_endpoint.go logsImpl); a task whose logs cannot be read (its allocation
+     * collected, its client gone: a 404, or another error of that client) is skipped and the others are kept. Only
+     * when no task could be read at all is the first such error thrown.
+     */
     @Override
     public List<LogLine> logs(String jobId, int tailLines) {
         String name = name(jobId);
         List<LogLine> out = new ArrayList<>();
+        RuntimeException first = null;
+        int read = 0;
         for (JsonNode a : client.get(jobPath(name, "allocations"), Map.of()).body()) {
             if ("stop".equals(a.path("DesiredStatus").asText())) {
                 continue;
             }
-            var tasks = a.path("TaskStates").fieldNames();
+            var tasks = a.path("TaskStates").fields();
             while (tasks.hasNext()) {
-                String task = tasks.next();
-                for (String type : List.of("stdout", "stderr")) {
-                    String text = client.text("/v1/client/fs/logs/" + a.path("ID").asText(), Map.of("task", task, "type", type,
-                            "plain", "true", "origin", "end", "offset", Long.toString((long) tailLines * 256)));
-                    List<String> lines = text.lines().toList();
-                    lines.subList(Math.max(0, lines.size() - tailLines), lines.size())
-                            .forEach(l -> out.add(new LogLine(a.path("Name").asText(a.path("ID").asText()) + "." + task, type, l)));
+                var task = tasks.next();
+                if (!started(task.getValue())) {
+                    continue;
                 }
+                List<LogLine> lines = new ArrayList<>();
+                try {
+                    for (String type : List.of("stdout", "stderr")) {
+                        String text = client.text("/v1/client/fs/logs/" + a.path("ID").asText(), Map.of("task", task.getKey(), "type", type,
+                                "plain", "true", "origin", "end", "offset", Long.toString((long) tailLines * 256)));
+                        List<String> all = text.lines().toList();
+                        all.subList(Math.max(0, all.size() - tailLines), all.size())
+                                .forEach(l -> lines.add(new LogLine(a.path("Name").asText(a.path("ID").asText()) + "." + task.getKey(), type, l)));
+                    }
+                } catch (NotFoundException | dev.baton.PlatformException e) {
+                    first = first == null ? e : first;
+                    continue;
+                }
+                read++;
+                out.addAll(lines);
             }
+        }
+        if (read == 0 && first != null) {
+            throw first;
         }
         return out;
     }

@@ -13,6 +13,7 @@ import dev.baton.model.Operator;
 import dev.baton.model.RestartMode;
 import dev.baton.model.TaskKind;
 import dev.baton.model.UpdateStrategy;
+import dev.baton.nomad.internal.JobTranslator;
 import dev.baton.nomad.internal.NomadClient;
 import dev.baton.spi.OrchestratorProvider;
 import java.util.List;
@@ -49,6 +50,13 @@ public final class NomadProvider implements OrchestratorProvider {
             .reason("feature.MULTI_HOST_VOLUMES", "baton-nomad requests host volumes; CSI volumes are not mapped yet")
             .reason("feature.VOLUME_SIZE", "a host volume is the client's directory and has no size")
             .reason("onFailure.continue", "a failed Nomad deployment stops placing the new version")
+            // Honoured in some specs and refused in others, by JobTranslator.refuse, before anything is sent: the rows stay
+            // "yes" (the capability check runs before the adapter and cannot tell the service provider or the job type),
+            // and the reason says when Nomad cannot honour them.
+            .reason("check.exec", "honoured with the consul service provider only: " + JobTranslator.EXEC_CHECK_REASON)
+            .reason("feature.UPDATE_DELAY", "honoured on system jobs only (Nomad's stagger): " + JobTranslator.UPDATE_DELAY_REASON)
+            .reason("feature.UPDATE_CANARY", "honoured on service jobs only: " + JobTranslator.SYSTEM_UPDATE_REASON)
+            .reason("feature.PLACEMENT_SPREAD", "honoured on service, batch and cron jobs only: Nomad refuses a spread block on a system job")
             .build();
 
     @Override

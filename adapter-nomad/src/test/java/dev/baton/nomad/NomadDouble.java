@@ -29,26 +29,48 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A stateful Nomad double on WireMock (127.0.0.1): one transformer answers every request from an in-memory cluster.
+ * A stateful Nomad double on WireMock (127.0.0.1): one transformer answers every request from an in-memory cluster of
+ * two client nodes. Modelled on hashicorp/nomad v1.6.5 (the API the double reports; checked against v1.9 where noted),
+ * each behaviour naming its source where it is implemented.
  *
- * <p>Reproduces: job registration with versions, {@code JobModifyIndex} and {@code EnforceIndex} (a stale index is
- * refused with Nomad's message); a raft-like index that blocking queries ({@code index}, {@code wait},
- * {@code X-Nomad-Index}) wait on; allocations that move pending → running and then become healthy or, for a task
- * whose environment has {@code FAIL=1} (standing in for a failing check), unhealthy; rolling replacement of old
- * allocations once new ones are healthy; deployments that succeed, or, for {@code FAIL=1}, whose watcher sees the
- * unhealthy allocations after the update's healthy deadline and fails them as for a task that exits at once (below),
- * reverted when {@code AutoRevert} is set (creating a new job version from the last stable one, as Nomad does);
- * tasks that exit at once (a command {@code sh -c "...; exit N"}, see {@link #exitsAtOnce}): Terminated, Restarting and
- * Not Restarting task events by the group's restart policy, the allocation failed and unhealthy, the deployment's
- * {@code TaskGroups} counts, and the deployment failed at once when {@code ProgressDeadline} is 0 (or the allocation
- * cannot be rescheduled), else at the progress deadline, with Nomad's descriptions and auto-revert (see the section
- * above {@code exitsAtOnce} for the upstream sources);
- * scale, revert, plan (a coarse diff), stop with purge, job versions, nodes, service registrations from healthy
- * allocations, variables with check-and-set (409 with the current variable on a conflict), plain-text errors.
+ * <p>Reproduces: job registration with versions, {@code CreateIndex}, {@code JobModifyIndex} and {@code EnforceIndex} (a
+ * stale index is refused with Nomad's message); a raft index moved by every write, and the index of each table
+ * (jobs, allocs, deployment, nodes, variables) that reads answer in {@code X-Nomad-Index} and blocking queries
+ * ({@code index}, {@code wait}) wait on, as Nomad's endpoints do; the scheduler placing a registered job a moment later,
+ * in a write of its own (the deployment, for service jobs only, and the allocations: until then the job's latest
+ * deployment is the previous one), no evaluation for periodic jobs, and each periodic launch (forced, or by
+ * {@link #launch}) a child job {@code <parent>/periodic-<unix>} with {@code ParentID}; one allocation per eligible
+ * node for system jobs; allocations that move pending → running and then, for service jobs only, become healthy or, for
+ * a task whose environment has {@code FAIL=1} (standing in for a failing check), unhealthy — the DeploymentStatus of a
+ * system or batch allocation stays null; nomad-provider check results on the client
+ * ({@code /v1/allocation/:id/checks}: pending, then success, or failure for {@code FAIL=1}); allocation lists as
+ * {@code AllocListStub} (AllocatedResources only on {@code /v1/allocations?resources=true}, with a {@code filter} of
+ * {@code Field == "value"} clauses) and whole allocations at {@code /v1/allocation/:id}; nodes as {@code NodeListStub}
+ * (no Meta; Attributes only {@code os.name} with {@code os=true}) and whole at {@code /v1/node/:id}; rolling replacement
+ * of old allocations once new ones are healthy; deployments that succeed, or, for {@code FAIL=1}, whose watcher sees
+ * the unhealthy allocations after the update's healthy deadline and fails them as for a task that exits at once
+ * (below), reverted when {@code AutoRevert} is set (creating a new job version from the last stable one, as Nomad
+ * does); tasks that exit at once (a command {@code sh -c "...; exit N"}, see {@link #exitsAtOnce}): Terminated,
+ * Restarting and Not Restarting task events by the group's restart policy, the allocation failed and unhealthy, the
+ * deployment's {@code TaskGroups} counts, and the deployment failed at once when {@code ProgressDeadline} is 0 (or the
+ * allocation cannot be rescheduled), else at the progress deadline, with Nomad's descriptions and auto-revert (see the
+ * section above {@code exitsAtOnce} for the upstream sources); the event broker (one frame per raft index, a buffer of
+ * {@link #EVENT_BUFFER_SIZE} frames, a subscription starting at the buffer's head for index 0 and <em>at</em> the
+ * frame of the index otherwise, topic and key filters: see {@link #events}); scale (refused for system jobs and during an
+ * active deployment), revert (with Nomad's uncoded errors), plan (a coarse diff), stop with purge, job versions, logs
+ * (404 for a task that has not started), service registrations from running allocations, variables with
+ * check-and-set (409 with the current variable on a conflict), plain-text errors.
  *
- * <p>Does not reproduce: scheduling and bin packing, evaluations, rescheduling of failed or unhealthy allocations,
- * canaries and promotion, constraints, periodic
- * launches, templates, drivers, the event stream, ACLs, several regions or servers.
+ * <p>Test controls: {@link #holdStarts} (placed allocations stay pending, as while an image is pulled),
+ * {@link #schedulingDelay} (how long the scheduler takes to place a registered job),
+ * {@link #beforeNext} (an action just before a request is answered, such as a concurrent registration),
+ * {@link #launch} (a launch of a periodic job by its clock), {@link #frames} (the broker's buffer).
+ *
+ * <p>Does not reproduce: bin packing and constraints (service and batch allocations all go to the first node),
+ * evaluations, rescheduling of failed or unhealthy allocations, the health of allocations updated in place (kept, where
+ * Nomad re-judges them), canaries and promotion, the cron clock, templates, drivers, ACLs, several regions or servers;
+ * a blocking query wakes on any change of its table where Nomad's wakes on the rows it read; the event stream ends after
+ * each batch of frames (waiting up to 5 s for one), where Nomad's stays open.
  */
 final class NomadDouble implements ResponseDefinitionTransformerV2 {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -64,15 +86,101 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
     private final Map<String, List<ObjectNode>> allocs = new LinkedHashMap<>();
     private final Map<String, ObjectNode> deployments = new HashMap<>();
     private final Map<String, ObjectNode> vars = new LinkedHashMap<>();
+    /** The raft index: every write moves it by one. */
     private long index = 10;
-    private final List<ObjectNode> stream = new ArrayList<>();
+    /**
+     * The index of each table's last change (state_store.go Index(table)): what a read answers in
+     * {@code X-Nomad-Index} and what its blocking query waits on (see {@link #await}).
+     */
+    private final Map<String, Long> tables = new HashMap<>(Map.of(JOBS, 10L, ALLOCS, 10L, DEPLOYMENT, 10L, NODES, 10L, VARS, 10L));
+    /** The event broker's buffer: one frame per raft index that produced events, oldest first (nomad/stream/event_buffer.go). */
+    private final List<ObjectNode> frames = new ArrayList<>();
     private final Map<String, Runnable> promotions = new HashMap<>();
+    /** The latest check results of each allocation, as its client's checks store holds them. */
+    private final Map<String, ObjectNode> checkResults = new HashMap<>();
+    /** The client nodes: the full {@code structs.Node} of each, by ID. */
+    private final Map<String, ObjectNode> nodes = new LinkedHashMap<>();
+    /** Requests to intercept once, by {@code "METHOD /path"}: the action runs before the request is answered. */
+    private final Map<String, Runnable> before = new java.util.concurrent.ConcurrentHashMap<>();
+    /** While set, placed allocations stay pending: their tasks do not start (as while a client pulls a large image). */
+    private volatile boolean holdStarts;
+
+    static final String JOBS = "jobs";
+    static final String ALLOCS = "allocs";
+    static final String DEPLOYMENT = "deployment";
+    static final String NODES = "nodes";
+    static final String VARS = "variables";
+    /** The event broker's buffer size (the agent's {@code event_buffer_size} default, command/agent/config.go). */
+    static final int EVENT_BUFFER_SIZE = 100;
+    /** How long after a registration the scheduler's plan (deployment and allocations) is applied, by default. */
+    static final long SCHEDULE_MS = 60;
+    private volatile long scheduleMs = SCHEDULE_MS;
+    static final String NODE_1 = "f7476465-4d6e-c0de-26d0-e383c49be941";
+    static final String NODE_2 = "0c8ef1b2-7a1d-4f5e-9b3a-2d6c1e8f9a40";
 
     NomadDouble() {
         server = new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1").dynamicPort().extensions(this)
                 .containerThreads(40));
         server.start();
         server.stubFor(WireMock.any(WireMock.anyUrl()).willReturn(WireMock.ok()));
+        node(NODE_1, "node-1", "127.0.0.1", Map.of("zone", "eu-1a", "disk", "ssd"));
+        node(NODE_2, "node-2", "127.0.0.2", Map.of("zone", "eu-1b"));
+    }
+
+    /**
+     * A ready, eligible client node as {@code /v1/node/:id} shows it (structs.Node: Attributes fingerprinted by the
+     * client, Meta set by the operator, NodeResources; HTTPAddr is the client's address and port).
+     */
+    private void node(String id, String name, String ip, Map<String, String> meta) {
+        ObjectNode n = JSON.createObjectNode().put("ID", id).put("Name", name).put("Datacenter", "dc1").put("NodePool", "default")
+                .put("NodeClass", "").put("HTTPAddr", ip + ":4646").put("Status", "ready").put("StatusDescription", "")
+                .put("SchedulingEligibility", "eligible").put("CreateIndex", 10).put("ModifyIndex", 10);
+        n.putNull("DrainStrategy");
+        n.putNull("LastDrain");
+        n.putObject("Attributes").put("kernel.name", "linux").put("cpu.arch", "amd64").put("os.name", "ubuntu")
+                .put("nomad.version", "1.6.5").put("unique.hostname", name).put("unique.network.ip-address", ip);
+        meta.forEach(n.putObject("Meta")::put);
+        ObjectNode res = n.putObject("NodeResources");
+        res.putObject("Cpu").put("CpuShares", 4000);
+        res.putObject("Memory").put("MemoryMB", 8192);
+        n.putObject("ReservedResources").putObject("Cpu").put("CpuShares", 0);
+        n.putObject("Drivers").putObject("docker").put("Detected", true).put("Healthy", true);
+        n.putObject("HostVolumes");
+        nodes.put(id, n);
+    }
+
+    /** The event broker's buffered frames, oldest first (copies). */
+    synchronized List<JsonNode> frames() {
+        List<JsonNode> out = new ArrayList<>();
+        frames.forEach(f -> out.add(f.deepCopy()));
+        return out;
+    }
+
+    /** Runs {@code r} on the double's clock after {@code delay}; a failure of the double's own code is printed, not swallowed. */
+    private void later(Runnable r, long delay, TimeUnit unit) {
+        clock.schedule(() -> {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                System.err.println("nomad-double: a scheduled step failed");
+                e.printStackTrace();
+            }
+        }, delay, unit);
+    }
+
+    /** Runs {@code action} once, just before the next request {@code "METHOD /path"} is answered. */
+    void beforeNext(String request, Runnable action) {
+        before.put(request, action);
+    }
+
+    /** How long after a registration the scheduler applies its plan (as a busy scheduler takes longer). */
+    void schedulingDelay(java.time.Duration delay) {
+        scheduleMs = delay.toMillis();
+    }
+
+    /** While {@code hold} is set, allocations placed from now on stay pending (their tasks never start). */
+    void holdStarts(boolean hold) {
+        holdStarts = hold;
     }
 
     String address() {
@@ -113,7 +221,11 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
         String path = url.contains("?") ? url.substring(0, url.indexOf('?')) : url;
         Map<String, String> q = query(url);
         try {
-            return route(req.getMethod().getName(), path, q, req.getBodyAsString());
+            Runnable hook = before.remove(req.getMethod().getName() + " " + path);
+            if (hook != null) {
+                hook.run();
+            }
+            return route(req.getMethod().getName(), path, q, params(url, "topic"), req.getBodyAsString());
         } catch (Failure f) {
             return ResponseDefinitionBuilder.responseDefinition().withStatus(f.status).withBody(f.getMessage())
                     .withHeader("Content-Type", "text/plain").build();
@@ -133,6 +245,21 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
             }
         }
         return q;
+    }
+
+    /** Every value of a repeated query parameter. */
+    private static List<String> params(String url, String name) {
+        List<String> out = new ArrayList<>();
+        int i = url.indexOf('?');
+        if (i >= 0) {
+            for (String kv : url.substring(i + 1).split("&")) {
+                int eq = kv.indexOf('=');
+                if (eq > 0 && URLDecoder.decode(kv.substring(0, eq), StandardCharsets.UTF_8).equals(name)) {
+                    out.add(URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8));
+                }
+            }
+        }
+        return out;
     }
 
     /** A failure answered with a status and Nomad's plain-text message. */
@@ -155,35 +282,98 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
         }
     }
 
-    private synchronized void bump() {
+    /**
+     * One raft write: the index moves by one and becomes the index of each table it changed; blocking queries on
+     * those tables wake up. Caller holds the monitor (or this takes it). Returns the write's index.
+     */
+    private synchronized long write(String... changed) {
         index++;
+        for (String t : changed) {
+            tables.put(t, index);
+        }
         notifyAll();
+        return index;
     }
 
-    /** Records an event for {@code /v1/event/stream}. Caller holds the monitor. */
-    private void publish(String topic, String type, String key, String job) {
-        index++;
-        notifyAll();
+    private synchronized long table(String t) {
+        return tables.get(t);
+    }
+
+    /**
+     * Records an event of the current write (call {@link #write} first) in the broker's buffer: events of one raft
+     * index form one frame, {@code {"Index": n, "Events": [...]}}; the buffer keeps the newest
+     * {@link #EVENT_BUFFER_SIZE} frames (event_buffer.go appendItem, advanceHead). The event's fields are those of
+     * nomad/state/events.go eventFromChange: Job events have no FilterKeys, Allocation events the job and deployment
+     * IDs, Deployment events the job ID; the Type is the raft message's (MsgTypeEvents). Caller holds the monitor.
+     */
+    private void publish(String topic, String type, String key, String job, String deploymentId) {
         ObjectNode e = JSON.createObjectNode().put("Topic", topic).put("Type", type).put("Key", key).put("Namespace", "default")
                 .put("Index", index);
-        e.putArray("FilterKeys").add(job);
+        if (topic.equals("Allocation")) {
+            e.putArray("FilterKeys").add(job).add(deploymentId == null ? "" : deploymentId);
+        } else if (topic.equals("Deployment")) {
+            e.putArray("FilterKeys").add(job);
+        } else {
+            e.putNull("FilterKeys");
+        }
         e.putObject("Payload");
-        stream.add(e);
+        ObjectNode last = frames.isEmpty() ? null : frames.get(frames.size() - 1);
+        if (last == null || last.path("Index").asLong() != index) {
+            last = JSON.createObjectNode().put("Index", index);
+            last.putArray("Events");
+            frames.add(last);
+            while (frames.size() > EVENT_BUFFER_SIZE) {
+                frames.remove(0);
+            }
+        }
+        last.withArray("Events").add(e);
+        notifyAll();
     }
 
-    /** One batch of events after {@code from} (waiting up to 5 s for one), as ndjson after a heartbeat; then the response ends. */
-    private ResponseDefinition events(Map<String, String> q) throws InterruptedException {
+    private void publishAlloc(String type, ObjectNode a) {
+        publish("Allocation", type, a.path("ID").asText(), a.path("JobID").asText(), a.path("DeploymentID").asText(null));
+    }
+
+    /**
+     * {@code /v1/event/stream} as nomad/stream does it. The subscription starts where EventBroker.Subscribe puts it:
+     * at index 0, at the buffer's head (every buffered frame is sent again); otherwise at
+     * eventBuffer.StartAtClosest(index): the frame <em>at</em> the index when it is still buffered (so a client that
+     * resumes from the last index it saw receives that frame a second time), else the first frame after it, the head when
+     * the index is older than the buffer, or the tail when it is newer than every frame. Subscription.Next then sends
+     * each frame from there whose events match the topics (subscription.go filter: namespace, topic, key or filter
+     * key, {@code *} wildcards; an event is appended once per matching key), as ndjson after the initial heartbeat
+     * {@code {}} of stream.NewJsonStream. Unlike Nomad, which keeps the stream open, the double ends the response once it
+     * has sent the frames there are (waiting up to 5 s for a frame newer than the index), as a dropped connection would.
+     */
+    private ResponseDefinition events(Map<String, String> q, List<String> topicParams) throws InterruptedException {
         long from = Long.parseLong(q.getOrDefault("index", "0"));
+        Map<String, List<String>> topics = new HashMap<>();
+        for (String t : topicParams) {
+            String[] kv = t.split(":");
+            if (kv.length > 2) {
+                throw new Failure(400, "Invalid topic query: error parsing topics: Invalid key value pair for topic, topic: " + t);
+            }
+            topics.computeIfAbsent(kv[0], k -> new ArrayList<>()).add(kv.length == 1 ? "*" : kv[1]);
+        }
+        if (topics.isEmpty()) {
+            topics.put("*", List.of("*"));
+        }
+        String namespace = q.getOrDefault("namespace", "default");
         StringBuilder sb = new StringBuilder("{}\n");
         synchronized (this) {
             long until = System.currentTimeMillis() + 5000;
-            while (stream.stream().noneMatch(e -> e.path("Index").asLong() > from) && System.currentTimeMillis() < until) {
+            while (frames.stream().noneMatch(f -> f.path("Index").asLong() > from) && System.currentTimeMillis() < until) {
                 wait(Math.max(1, until - System.currentTimeMillis()));
             }
-            for (ObjectNode e : stream) {
-                if (e.path("Index").asLong() > from) {
-                    ObjectNode line = JSON.createObjectNode().put("Index", e.path("Index").asLong());
-                    line.putArray("Events").add(e);
+            for (int i = startAtClosest(from); i >= 0 && i < frames.size(); i++) {
+                ObjectNode f = frames.get(i);
+                ArrayNode matched = JSON.createArrayNode();
+                for (JsonNode e : f.path("Events")) {
+                    matches(topics, namespace, e).forEach(x -> matched.add(e));
+                }
+                if (!matched.isEmpty()) {
+                    ObjectNode line = JSON.createObjectNode().put("Index", f.path("Index").asLong());
+                    line.set("Events", matched);
                     sb.append(line).append('\n');
                 }
             }
@@ -192,14 +382,65 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
                 .withBody(sb.toString()).build();
     }
 
-    private synchronized void await(Map<String, String> q) throws InterruptedException {
+    /** The buffer position a subscription from {@code from} starts at (EventBroker.Subscribe, StartAtClosest); -1 when empty. */
+    private int startAtClosest(long from) {
+        if (frames.isEmpty()) {
+            return -1;
+        }
+        if (from == 0) {
+            return 0;
+        }
+        for (int i = 0; i < frames.size(); i++) {
+            if (frames.get(i).path("Index").asLong() >= from) {
+                return i;
+            }
+        }
+        return frames.size() - 1;
+    }
+
+    /** One entry per key of the subscription that the event matches (subscription.go filter, eventMatchesKey). */
+    private static List<Boolean> matches(Map<String, List<String>> topics, String namespace, JsonNode e) {
+        List<Boolean> out = new ArrayList<>();
+        String ns = e.path("Namespace").asText("");
+        if (!namespace.equals("*") && !ns.isEmpty() && !ns.equals(namespace)) {
+            return out;
+        }
+        List<String> all = topics.getOrDefault("*", List.of());
+        if (all.size() == 1 && all.get(0).equals("*")) {
+            out.add(true);
+            return out;
+        }
+        List<String> keys = new ArrayList<>(all);
+        keys.addAll(topics.getOrDefault(e.path("Topic").asText(), List.of()));
+        if (keys.size() == 1 && keys.get(0).equals("*")) {
+            out.add(true);
+            return out;
+        }
+        for (String k : keys) {
+            boolean match = k.equals(e.path("Key").asText());
+            for (JsonNode fk : e.path("FilterKeys")) {
+                match |= k.equals(fk.asText());
+            }
+            if (match) {
+                out.add(true);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * A blocking query (nomad/rpc.go blockingRPC): with {@code index}, answers once the table the endpoint reads has
+     * changed after that index, or after {@code wait} (default 5 minutes). The double watches the whole table where
+     * Nomad watches the rows the query read (a job's allocations, a job's deployments): with few jobs that is the same.
+     */
+    private synchronized void await(Map<String, String> q, String table) throws InterruptedException {
         if (!q.containsKey("index")) {
             return;
         }
         long want = Long.parseLong(q.get("index"));
         long waitMs = q.containsKey("wait") ? Long.parseLong(q.get("wait").replace("s", "")) * 1000 : 300_000;
         long until = System.currentTimeMillis() + waitMs;
-        while (index <= want && System.currentTimeMillis() < until) {
+        while (tables.get(table) <= want && System.currentTimeMillis() < until) {
             wait(Math.max(1, until - System.currentTimeMillis()));
         }
     }
@@ -212,8 +453,11 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
         return vs.get(vs.size() - 1);
     }
 
-    private ResponseDefinition route(String method, String path, Map<String, String> q, String body) throws Exception {
+    private ResponseDefinition route(String method, String path, Map<String, String> q, List<String> topics, String body) throws Exception {
         String[] p = path.substring(1).split("/");
+        for (int i = 0; i < p.length; i++) {
+            p[i] = URLDecoder.decode(p[i], StandardCharsets.UTF_8);
+        }
         if (path.equals("/v1/status/leader")) {
             return json("127.0.0.1:4647", index);
         }
@@ -221,49 +465,63 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
             return json(JSON.readTree("{\"config\":{\"Version\":{\"Version\":\"1.6.5\"}}}"), index);
         }
         if (path.equals("/v1/event/stream")) {
-            return events(q);
+            return events(q, topics);
         }
         if (path.startsWith("/v1/deployment/promote/")) {
             synchronized (this) {
                 String id = path.substring("/v1/deployment/promote/".length());
                 ObjectNode d = deployments.values().stream().filter(x -> x.path("ID").asText().equals(id)).findFirst()
                         .orElseThrow(() -> new Failure(404, "deployment not found"));
-                d.put("Promoted", true);
+                write(DEPLOYMENT);
+                d.put("Promoted", true).put("ModifyIndex", index);
+                publish("Deployment", "DeploymentPromotion", id, d.path("JobID").asText(), null);
                 Runnable finish = promotions.remove(id);
                 if (finish != null) {
                     finish.run();
                 }
-                bump();
                 return json(JSON.createObjectNode().put("EvalID", UUID.randomUUID().toString()).put("DeploymentModifyIndex", index), index);
             }
         }
         if (path.startsWith("/v1/client/fs/logs/")) {
-            String alloc = path.substring("/v1/client/fs/logs/".length());
-            return ResponseDefinitionBuilder.responseDefinition().withStatus(200).withHeader("Content-Type", "text/plain")
-                    .withBody("starting " + q.get("task") + " in " + alloc + " (" + q.get("type") + ")\nlistening\n").build();
+            return logs(p[4], q);
         }
         if (path.equals("/v1/jobs") && method.equals("POST")) {
             return register(JSON.readTree(body));
         }
         if (path.equals("/v1/jobs") && method.equals("GET")) {
-            ArrayNode out = JSON.createArrayNode();
-            synchronized (this) {
-                versions.forEach((id, vs) -> {
-                    ObjectNode j = vs.get(vs.size() - 1);
-                    ObjectNode stub = out.addObject().put("ID", id).put("Name", id).put("Type", j.path("Type").asText())
-                            .put("Status", status(id)).put("Namespace", "default");
-                    if (q.containsKey("meta")) {
-                        stub.set("Meta", j.path("Meta"));
-                    }
-                });
-            }
-            return json(out, index);
+            return jobList(q);
         }
         if (path.equals("/v1/nodes")) {
-            return json(JSON.readTree("[{\"ID\":\"f7476465-4d6e-c0de-26d0-e383c49be941\",\"Name\":\"node-1\",\"Address\":\"127.0.0.1\","
-                    + "\"Datacenter\":\"dc1\",\"Status\":\"ready\",\"SchedulingEligibility\":\"eligible\",\"Drain\":false,"
-                    + "\"Attributes\":{\"kernel.name\":\"linux\",\"cpu.arch\":\"amd64\"},"
-                    + "\"NodeResources\":{\"Cpu\":{\"CpuShares\":4000},\"Memory\":{\"MemoryMB\":8192}}}]"), index);
+            return nodeList(q);
+        }
+        if (p.length == 3 && p[1].equals("node")) {
+            synchronized (this) {
+                ObjectNode n = nodes.get(p[2]);
+                if (n == null) {
+                    throw new Failure(404, "node not found");
+                }
+                return json(n, n.path("ModifyIndex").asLong());
+            }
+        }
+        if (path.equals("/v1/allocations")) {
+            return allocList(q);
+        }
+        if (p.length >= 3 && p[1].equals("allocation")) {
+            if (p.length == 3) {
+                synchronized (this) {
+                    ObjectNode a = allocById(p[2]);
+                    if (a == null) {
+                        throw new Failure(404, "alloc not found");
+                    }
+                    return json(full(a), a.path("ModifyIndex").asLong());
+                }
+            }
+            if (p.length == 4 && p[3].equals("checks")) {
+                return checks(p[2]);
+            }
+        }
+        if (p.length == 5 && p[1].equals("client") && p[2].equals("allocation") && p[4].equals("checks")) {
+            return checks(p[3]);
         }
         if (p.length >= 3 && p[1].equals("service")) {
             return services(p[2]);
@@ -285,34 +543,45 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
                             versions.remove(job);
                             allocs.remove(job);
                             deployments.remove(job);
-                            bump();
-                            return json(JSON.createObjectNode().put("EvalID", UUID.randomUUID().toString()).put("Index", index), index);
+                            write(JOBS, ALLOCS, DEPLOYMENT);
+                            publish("Job", "JobDeregistered", job, job, null);
+                            return json(JSON.createObjectNode().put("EvalID", UUID.randomUUID().toString()).put("EvalCreateIndex", index)
+                                    .put("JobModifyIndex", index).put("Index", index), index);
                         }
                     }
                     synchronized (this) {
                         ObjectNode j = current(job).deepCopy();
                         j.put("Status", status(job));
-                        return json(j, index);
+                        // Job.GetJob answers the job's ModifyIndex
+                        return json(j, j.path("ModifyIndex").asLong());
                     }
                 case "allocations":
-                    await(q);
+                    await(q, ALLOCS);
                     synchronized (this) {
-                        current(job);
-                        return json(JSON.valueToTree(allocs.getOrDefault(job, List.of())), index);
+                        // Job.Allocations: AllocListStub from alloc.Stub(nil), so never AllocatedResources; the allocs table's index
+                        ArrayNode out = JSON.createArrayNode();
+                        for (ObjectNode a : allocs.getOrDefault(job, List.of())) {
+                            out.add(stub(a, false, true));
+                        }
+                        return json(out, tables.get(ALLOCS));
                     }
                 case "versions":
                     synchronized (this) {
-                        current(job);
+                        if (!versions.containsKey(job)) {
+                            // command/agent/job_endpoint.go jobVersions
+                            throw new Failure(404, "job versions not found");
+                        }
                         ArrayNode vs = JSON.createArrayNode();
                         List<ObjectNode> all = new ArrayList<>(versions.get(job));
                         java.util.Collections.reverse(all);
                         all.forEach(vs::add);
-                        return json(JSON.createObjectNode().set("Versions", vs), index);
+                        return json(JSON.createObjectNode().set("Versions", vs), tables.get(JOBS));
                     }
                 case "deployment":
+                    await(q, DEPLOYMENT);
                     synchronized (this) {
-                        current(job);
-                        return json(deployments.getOrDefault(job, null), index);
+                        // Job.LatestDeployment: the newest deployment of the job ID, or null (200), and the deployment table's index
+                        return json(deployments.getOrDefault(job, null), tables.get(DEPLOYMENT));
                     }
                 case "plan":
                     return plan(job, JSON.readTree(body));
@@ -320,6 +589,11 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
                     return scale(job, JSON.readTree(body));
                 case "revert":
                     return revert(job, JSON.readTree(body));
+                case "periodic":
+                    if (p.length == 5 && p[4].equals("force") && method.equals("POST")) {
+                        return force(job);
+                    }
+                    break;
                 default:
                     break;
             }
@@ -327,13 +601,176 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
         throw new Failure(404, "Invalid URL " + path);
     }
 
+    /**
+     * The job's status as the state store derives it (state_store.go getJobStatus): a periodic or parameterized parent
+     * is running until stopped; otherwise running with a non-terminal allocation, pending before any, dead after.
+     */
     private String status(String job) {
+        ObjectNode j = versions.containsKey(job) ? current(job) : null;
+        if (j != null && (j.hasNonNull("Periodic") || j.hasNonNull("ParameterizedJob"))) {
+            return j.path("Stop").asBoolean() ? "dead" : "running";
+        }
         List<ObjectNode> as = allocs.getOrDefault(job, List.of());
-        return as.stream().anyMatch(a -> a.path("ClientStatus").asText().equals("running")) ? "running"
-                : as.isEmpty() ? "pending" : "dead";
+        return as.stream().anyMatch(a -> a.path("ClientStatus").asText().equals("running")
+                || a.path("ClientStatus").asText().equals("pending") && !gone(a)) ? "running" : as.isEmpty() ? "pending" : "dead";
+    }
+
+    /** {@code /v1/jobs}: JobListStub of each job (structs.go Job.Stub; Meta only with {@code meta=true}), by ID prefix. */
+    private synchronized ResponseDefinition jobList(Map<String, String> q) {
+        ArrayNode out = JSON.createArrayNode();
+        String prefix = q.getOrDefault("prefix", "");
+        versions.forEach((id, vs) -> {
+            if (!id.startsWith(prefix)) {
+                return;
+            }
+            ObjectNode j = vs.get(vs.size() - 1);
+            ObjectNode stub = out.addObject().put("ID", id).put("ParentID", j.path("ParentID").asText("")).put("Name", j.path("Name").asText(id))
+                    .put("Namespace", "default").put("Type", j.path("Type").asText()).put("Priority", j.path("Priority").asInt(50))
+                    .put("Periodic", j.hasNonNull("Periodic")).put("ParameterizedJob", j.hasNonNull("ParameterizedJob"))
+                    .put("Stop", j.path("Stop").asBoolean()).put("Status", status(id)).put("StatusDescription", "")
+                    .put("CreateIndex", j.path("CreateIndex").asLong()).put("ModifyIndex", j.path("ModifyIndex").asLong())
+                    .put("JobModifyIndex", j.path("JobModifyIndex").asLong()).put("SubmitTime", j.path("SubmitTime").asLong());
+            stub.set("Datacenters", j.path("Datacenters").isMissingNode() ? JSON.createArrayNode().add("*") : j.path("Datacenters"));
+            if (q.containsKey("meta") && !q.get("meta").equals("false")) {
+                stub.set("Meta", j.path("Meta"));
+            }
+        });
+        return json(out, tables.get(JOBS));
+    }
+
+    /**
+     * {@code /v1/nodes}: NodeListStub of each node (structs.go Node.Stub, v1.6.5 and v1.9): no Meta ever; of the
+     * Attributes only {@code os.name}, with {@code os=true}; NodeResources and ReservedResources only with
+     * {@code resources=true}.
+     */
+    private synchronized ResponseDefinition nodeList(Map<String, String> q) {
+        ArrayNode out = JSON.createArrayNode();
+        for (ObjectNode n : nodes.values()) {
+            ObjectNode s = out.addObject().put("Address", n.path("HTTPAddr").asText().replaceAll(":\\d+$", "")).put("ID", n.path("ID").asText());
+            if ("true".equals(q.get("os"))) {
+                s.putObject("Attributes").put("os.name", n.path("Attributes").path("os.name").asText());
+            }
+            s.put("Datacenter", n.path("Datacenter").asText()).put("Name", n.path("Name").asText()).put("NodePool", n.path("NodePool").asText())
+                    .put("NodeClass", n.path("NodeClass").asText()).put("Version", n.path("Attributes").path("nomad.version").asText())
+                    .put("Drain", n.hasNonNull("DrainStrategy")).put("SchedulingEligibility", n.path("SchedulingEligibility").asText())
+                    .put("Status", n.path("Status").asText()).put("StatusDescription", n.path("StatusDescription").asText());
+            s.set("Drivers", n.path("Drivers"));
+            s.set("HostVolumes", n.path("HostVolumes"));
+            if ("true".equals(q.get("resources"))) {
+                s.set("NodeResources", n.path("NodeResources"));
+                s.set("ReservedResources", n.path("ReservedResources"));
+            }
+            s.set("LastDrain", n.path("LastDrain"));
+            s.put("CreateIndex", n.path("CreateIndex").asLong()).put("ModifyIndex", n.path("ModifyIndex").asLong());
+        }
+        return json(out, tables.get(NODES));
+    }
+
+    /** The fields of structs.AllocListStub (v1.6.5 and v1.9), in its order. */
+    private static final List<String> STUB_FIELDS = List.of("ID", "EvalID", "Name", "Namespace", "NodeID", "NodeName", "JobID", "JobType",
+            "JobVersion", "TaskGroup", "AllocatedResources", "DesiredStatus", "DesiredDescription", "ClientStatus", "ClientDescription",
+            "DesiredTransition", "TaskStates", "DeploymentStatus", "FollowupEvalID", "NextAllocation", "RescheduleTracker",
+            "PreemptedAllocations", "PreemptedByAllocation", "CreateIndex", "ModifyIndex", "CreateTime", "ModifyTime");
+    /** What the double keeps on an allocation for itself. */
+    private static final List<String> INTERNAL = List.of("BatonVersion");
+
+    /**
+     * An allocation as a list shows it (structs.go Allocation.Stub): AllocatedResources only when asked for
+     * ({@code AllocStubFields.Resources}, which only {@code /v1/allocations?resources=true} sets), TaskStates unless
+     * {@code task_states=false}.
+     */
+    private ObjectNode stub(ObjectNode a, boolean resources, boolean taskStates) {
+        ObjectNode s = JSON.createObjectNode();
+        for (String f : STUB_FIELDS) {
+            if (f.equals("AllocatedResources") && !resources || f.equals("TaskStates") && !taskStates) {
+                continue;
+            }
+            JsonNode v = a.get(f);
+            s.set(f, v == null ? JSON.nullNode() : v.deepCopy());
+        }
+        return s;
+    }
+
+    /** {@code /v1/allocation/:id}: the whole structs.Allocation, with the Job it runs (not in stubs: JobVersion, JobType). */
+    private ObjectNode full(ObjectNode a) {
+        ObjectNode f = a.deepCopy();
+        f.remove(INTERNAL);
+        f.remove(List.of("JobVersion", "JobType"));
+        long version = a.path("JobVersion").asLong();
+        versions.getOrDefault(a.path("JobID").asText(), List.of()).stream().filter(v -> v.path("Version").asLong() == version)
+                .findFirst().ifPresent(v -> f.set("Job", v.deepCopy()));
+        return f;
+    }
+
+    private ObjectNode allocById(String id) {
+        for (List<ObjectNode> as : allocs.values()) {
+            for (ObjectNode a : as) {
+                if (a.path("ID").asText().equals(id)) {
+                    return a;
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * {@code /v1/allocations} (alloc_endpoint.go List, command/agent/alloc_endpoint.go AllocsRequest): stubs of the
+     * namespace's allocations oldest first, with AllocatedResources when {@code resources=true} and without TaskStates
+     * when {@code task_states=false}; {@code filter} is a go-bexpr expression on the allocation — the double knows
+     * {@code <Field> == "<value>"} clauses joined by {@code and}; blocking on the allocs table.
+     */
+    private ResponseDefinition allocList(Map<String, String> q) throws InterruptedException {
+        Map<String, String> clauses = new LinkedHashMap<>();
+        String filter = q.getOrDefault("filter", "").strip();
+        if (!filter.isEmpty()) {
+            for (String clause : filter.split("\\s+and\\s+")) {
+                Matcher m = Pattern.compile("^(\\w+)\\s*==\\s*\"((?:[^\"\\\\]|\\\\.)*)\"$").matcher(clause.strip());
+                if (!m.matches()) {
+                    throw new Failure(400, "failed to read result page: the double understands only <Field> == \"value\" [and ...]: " + filter);
+                }
+                clauses.put(m.group(1), m.group(2).replace("\\\"", "\"").replace("\\\\", "\\"));
+            }
+        }
+        await(q, ALLOCS);
+        synchronized (this) {
+            List<ObjectNode> all = new ArrayList<>();
+            allocs.values().forEach(all::addAll);
+            all.sort(java.util.Comparator.comparingLong(a -> a.path("CreateIndex").asLong()));
+            ArrayNode out = JSON.createArrayNode();
+            for (ObjectNode a : all) {
+                if (clauses.entrySet().stream().allMatch(c -> a.path(c.getKey()).asText().equals(c.getValue()))) {
+                    out.add(stub(a, "true".equals(q.get("resources")), !"false".equals(q.get("task_states"))));
+                }
+            }
+            return json(out, tables.get(ALLOCS));
+        }
+    }
+
+    /**
+     * {@code /v1/client/fs/logs/:alloc} (client/fs_endpoint.go logsImpl): 404 {@code Unknown allocation "<id>"} for an
+     * allocation the client does not know, 400 {@code unknown task name "<task>"}, and 404
+     * {@code task "<task>" not started yet. No logs available} for a task whose StartedAt is zero.
+     */
+    private synchronized ResponseDefinition logs(String alloc, Map<String, String> q) {
+        ObjectNode a = allocById(alloc);
+        if (a == null) {
+            throw new Failure(404, "Unknown allocation \"" + alloc + "\"");
+        }
+        String task = q.getOrDefault("task", "");
+        JsonNode ts = a.path("TaskStates").get(task);
+        if (ts == null) {
+            throw new Failure(400, "unknown task name \"" + task + "\"");
+        }
+        if (ts.path("StartedAt").asText("0001").startsWith("0001")) {
+            throw new Failure(404, "task \"" + task + "\" not started yet. No logs available");
+        }
+        return ResponseDefinitionBuilder.responseDefinition().withStatus(200).withHeader("Content-Type", "text/plain")
+                .withBody("starting " + task + " in " + alloc + " (" + q.get("type") + ")\nlistening\n").build();
     }
 
     private synchronized ResponseDefinition register(JsonNode req) {
+        // admission validation runs before the EnforceIndex check and answers 500 (NomadJobRules, job_endpoint.go Register)
+        NomadJobRules.refuse(req);
         ObjectNode job = (ObjectNode) req.path("Job").deepCopy();
         String id = job.path("ID").asText();
         List<ObjectNode> vs = versions.computeIfAbsent(id, k -> new ArrayList<>());
@@ -348,25 +785,79 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
         return json(store(id, job), index);
     }
 
-    /** Adds a job version and starts rolling it out. Caller holds the monitor. */
+    /**
+     * Adds a job version in one raft write (JobRegistered; the version, CreateIndex kept from the first version,
+     * JobModifyIndex) and answers as Job.Register does (JobRegisterResponse). The evaluation is scheduled
+     * asynchronously: the scheduler's plan (the deployment and the allocations) is applied {@link #SCHEDULE_MS} later
+     * (or {@link #schedulingDelay}),
+     * in a write of its own. A periodic or parameterized job gets no evaluation (job_endpoint.go Register: "If the job
+     * is periodic or parameterized, we don't create an eval"); its launches are children (see {@link #force}). Caller
+     * holds the monitor.
+     */
     private ObjectNode store(String id, ObjectNode job) {
         List<ObjectNode> vs = versions.computeIfAbsent(id, k -> new ArrayList<>());
-        bump();
-        job.put("Version", vs.size());
-        job.put("JobModifyIndex", index);
-        job.put("ModifyIndex", index);
+        long at = write(JOBS);
+        job.put("Version", vs.isEmpty() ? 0 : vs.get(vs.size() - 1).path("Version").asLong() + 1);
+        job.put("CreateIndex", vs.isEmpty() ? at : vs.get(0).path("CreateIndex").asLong());
+        job.put("JobModifyIndex", at);
+        job.put("ModifyIndex", at);
         job.put("Stable", false);
         job.put("Namespace", "default");
+        job.put("SubmitTime", System.currentTimeMillis() * 1_000_000L);
+        if (!job.has("ParentID")) {
+            job.put("ParentID", "");
+        }
+        // the HTTP API canonicalizes a group without a count to 1 before the server sees it (api/tasks.go
+        // TaskGroup.Canonicalize), system groups included
+        for (JsonNode g : job.path("TaskGroups")) {
+            if (!g.path("Count").isNumber()) {
+                ((ObjectNode) g).put("Count", 1);
+            }
+        }
         vs.add(job);
-        publish("Job", "JobRegistered", id, id);
-        String deployment = UUID.randomUUID().toString();
-        deployments.put(id, JSON.createObjectNode().put("ID", deployment).put("JobID", id).put("JobVersion", job.path("Version").asLong())
-                .put("Status", "running").put("StatusDescription", "Deployment is running"));
-        rollout(id, job);
-        return JSON.createObjectNode().put("EvalID", UUID.randomUUID().toString()).put("EvalCreateIndex", index)
-                .put("JobModifyIndex", index).put("Index", index).put("Warnings", "");
+        publish("Job", "JobRegistered", id, id, null);
+        boolean evaluated = !job.hasNonNull("Periodic") && !job.hasNonNull("ParameterizedJob");
+        if (evaluated) {
+            later(() -> {
+                synchronized (NomadDouble.this) {
+                    // the scheduler plans the job as it is when the evaluation runs: a later version's own evaluation places that one
+                    if (versions.containsKey(id) && current(id) == job) {
+                        rollout(id, job);
+                    }
+                }
+            }, scheduleMs, TimeUnit.MILLISECONDS);
+        }
+        return JSON.createObjectNode().put("EvalID", evaluated ? UUID.randomUUID().toString() : "").put("EvalCreateIndex", evaluated ? at : 0)
+                .put("JobModifyIndex", at).put("Index", at).put("Warnings", "");
     }
 
+    /** Whether a later version of the job was registered (or the job removed) since {@code job}: its rollout is superseded. */
+    private boolean superseded(String id, ObjectNode job) {
+        return !versions.containsKey(id) || current(id) != job;
+    }
+
+    /**
+     * Whether the scheduler makes a deployment for the job (scheduler/reconcile.go createDeployment: a group with a
+     * non-empty update strategy, MaxParallel above 0, and a desired count; only the generic scheduler does so, and the
+     * API gives batch jobs no update strategy: api/jobs.go Canonicalize). System and batch jobs never have one.
+     */
+    private static boolean deploys(JsonNode job) {
+        if (!job.path("Type").asText("service").equals("service")) {
+            return false;
+        }
+        for (JsonNode g : job.path("TaskGroups")) {
+            if (update(job, g).path("MaxParallel").asInt() > 0 && g.path("Count").asInt(1) > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The ready, eligible nodes: where a system job gets one allocation each (scheduler_system.go). */
+    private List<ObjectNode> eligibleNodes() {
+        return nodes.values().stream().filter(n -> n.path("Status").asText().equals("ready")
+                && n.path("SchedulingEligibility").asText().equals("eligible") && !n.hasNonNull("DrainStrategy")).toList();
+    }
     private static boolean failing(JsonNode group) {
         for (JsonNode t : group.path("Tasks")) {
             if ("1".equals(t.path("Env").path("FAIL").asText())) {
@@ -376,14 +867,28 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
         return false;
     }
 
+    /**
+     * The scheduler's plan for the job, applied in one write (PlanResult events): the deployment, when the job gets one
+     * ({@link #deploys}), with the new allocations in it; allocations of the same spec kept and moved to the new version
+     * (an in-place update, as for a scale); for jobs without a deployment, the old version's allocations stopped in the
+     * same plan (a destructive update). Then the clients: the allocations start {@code 100 ms} later (unless
+     * {@link #holdStarts}), and {@code 250 ms} later a service job's allocations get the health verdict of the client's
+     * health hook (healthy, or unhealthy for {@code FAIL=1}), after which the deployment succeeds and the old allocations
+     * are stopped. Only service jobs get a verdict: the health hook is a no-op for other job types
+     * (client/allocrunner/health_hook.go newAllocHealthWatcherHook, "Neither deployments nor migrations care about the
+     * health of non-service jobs"), so a system or batch allocation's DeploymentStatus stays null. Caller holds the monitor.
+     */
     private void rollout(String id, ObjectNode job) {
         long version = job.path("Version").asLong();
-        // this rollout's deployment: a later registration supersedes it, and then its timers do nothing
-        ObjectNode dep = deployments.get(id);
+        String type = job.path("Type").asText("service");
+        boolean service = type.equals("service");
         List<ObjectNode> as = allocs.computeIfAbsent(id, k -> new ArrayList<>());
         List<ObjectNode> fresh = new ArrayList<>();
+        List<ObjectNode> kept = new ArrayList<>();
+        List<ObjectNode> stopped = new ArrayList<>();
+        List<ObjectNode> eligible = eligibleNodes();
         for (JsonNode g : job.path("TaskGroups")) {
-            int count = g.has("Count") ? g.path("Count").asInt() : 1;
+            int count = type.equals("system") ? eligible.size() : g.has("Count") ? g.path("Count").asInt() : 1;
             String name = g.path("Name").asText();
             long have = as.stream().filter(a -> a.path("TaskGroup").asText().equals(name) && a.path("JobVersion").asLong() == version
                     && !a.path("DesiredStatus").asText().equals("stop")).count();
@@ -393,75 +898,117 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
                     && a.path("BatonVersion").asText().equals(job.path("Meta").path("baton.dev/version").asText())).toList();
             if (!sameSpec.isEmpty()) {
                 sameSpec.forEach(a -> a.put("JobVersion", version));
+                kept.addAll(sameSpec);
                 have = sameSpec.size();
                 for (int i = sameSpec.size() - 1; i >= count; i--) {
                     stopAlloc(sameSpec.get(i));
+                    stopped.add(sameSpec.get(i));
+                    kept.remove(sameSpec.get(i));
                     have--;
                 }
             }
             for (long i = have; i < count; i++) {
-                ObjectNode a = alloc(id, job, g, i);
+                ObjectNode node = type.equals("system") ? eligible.get((int) i) : nodes.get(NODE_1);
+                ObjectNode a = alloc(id, job, g, i, node);
                 as.add(a);
                 fresh.add(a);
             }
         }
+        ObjectNode dep = deploys(job) ? JSON.createObjectNode().put("ID", UUID.randomUUID().toString()).put("Namespace", "default")
+                .put("JobID", id).put("JobVersion", version).put("JobModifyIndex", job.path("JobModifyIndex").asLong())
+                .put("JobSpecModifyIndex", job.path("JobModifyIndex").asLong()).put("JobCreateIndex", job.path("CreateIndex").asLong())
+                .put("IsMultiregion", false).put("Status", "running").put("StatusDescription", "Deployment is running") : null;
+        if (!service || dep == null) {
+            for (ObjectNode a : as) {
+                if (a.path("JobVersion").asLong() != version && !gone(a)) {
+                    stopAlloc(a);
+                    stopped.add(a);
+                }
+            }
+        }
+        long at = dep == null ? write(ALLOCS) : write(ALLOCS, DEPLOYMENT);
+        if (dep != null) {
+            dep.put("CreateIndex", at).put("ModifyIndex", at);
+            deployments.put(id, dep);
+            deploymentState(dep, job, fresh);
+            publish("Deployment", "PlanResult", dep.path("ID").asText(), id, null);
+        }
+        for (ObjectNode a : fresh) {
+            a.put("CreateIndex", at).put("AllocModifyIndex", at);
+        }
+        for (ObjectNode a : fresh) {
+            a.put("DeploymentID", dep == null ? null : dep.path("ID").asText());
+        }
+        for (ObjectNode a : kept) {
+            a.put("DeploymentID", dep == null ? null : dep.path("ID").asText());
+        }
+        fresh.forEach(a -> publishAlloc("PlanResult", a));
+        kept.forEach(a -> publishAlloc("PlanResult", a));
+        stopped.forEach(a -> publishAlloc("PlanResult", a));
         boolean anyFailing = false;
         for (JsonNode g : job.path("TaskGroups")) {
             anyFailing |= failing(g);
         }
         boolean fail = anyFailing;
-        deploymentState(dep, job, fresh);
         // allocations with a task that exits at once: they never become healthy, see crash()
         java.util.Set<ObjectNode> crashing = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         fresh.stream().filter(a -> !exits(group(job, a)).isEmpty()).forEach(crashing::add);
         boolean crash = !crashing.isEmpty();
-        clock.schedule(() -> {
+        boolean hold = holdStarts;
+        later(() -> {
             synchronized (NomadDouble.this) {
-                fresh.forEach(a -> publish("Allocation", "AllocationUpdated", a.path("ID").asText(), id));
-                fresh.forEach(a -> {
-                    a.put("ClientStatus", "running");
-                    a.with("TaskStates").fields().forEachRemaining(t -> ((ObjectNode) t.getValue()).put("State", "running")
-                            .put("StartedAt", Instant.now().toString()));
+                if (hold || fresh.stream().allMatch(NomadDouble::gone)) {
+                    return;
+                }
+                write(ALLOCS);
+                fresh.stream().filter(a -> !gone(a)).forEach(a -> {
+                    a.put("ClientStatus", "running").put("ClientDescription", "Tasks are running");
+                    String now = Instant.now().toString();
+                    a.with("TaskStates").fields().forEachRemaining(t -> {
+                        ObjectNode ts = (ObjectNode) t.getValue();
+                        ts.put("State", "running").put("StartedAt", now);
+                        ts.withArray("Events").add(event("Received", "Task received by client"));
+                        ts.withArray("Events").add(event("Started", "Task started by client"));
+                    });
+                    publishAlloc("AllocationUpdated", a);
+                    startChecks(job, a, fail);
                 });
                 crashing.forEach(a -> crash(id, job, dep, a));
-                bump();
             }
         }, 100, TimeUnit.MILLISECONDS);
-        clock.schedule(() -> {
+        if (!service || hold) {
+            return;
+        }
+        later(() -> {
             synchronized (NomadDouble.this) {
-                fresh.stream().filter(a -> !crashing.contains(a)).forEach(a -> allocHealth(dep, a, !fail));
-                if (!versions.containsKey(id) || deployments.get(id) != dep || crash) {
-                    bump();
+                List<ObjectNode> judged = fresh.stream().filter(a -> !crashing.contains(a) && !gone(a)).toList();
+                if (!judged.isEmpty()) {
+                    write(dep == null ? new String[] {ALLOCS} : new String[] {ALLOCS, DEPLOYMENT});
+                    judged.forEach(a -> {
+                        allocHealth(dep, a, !fail);
+                        publishAlloc("AllocationUpdated", a);
+                    });
+                    if (dep != null) {
+                        dep.put("ModifyIndex", index);
+                        publish("Deployment", "AllocationUpdated", dep.path("ID").asText(), id, null);
+                    }
+                }
+                if (superseded(id, job) || crash || dep == null || !dep.path("Status").asText().equals("running")) {
                     return;
                 }
                 boolean awaitingPromotion = job.path("Update").path("Canary").asInt() > 0 && !job.path("Update").path("AutoPromote").asBoolean()
-                        && !deployments.get(id).path("Promoted").asBoolean();
+                        && !dep.path("Promoted").asBoolean();
                 if (!fail && awaitingPromotion) {
-                    deployments.get(id).put("StatusDescription", "Deployment is running but requires manual promotion");
-                    promotions.put(deployments.get(id).path("ID").asText(), () -> {
-                        for (ObjectNode a : allocs.getOrDefault(id, List.of())) {
-                            if (a.path("JobVersion").asLong() != version) {
-                                stopAlloc(a);
-                            }
-                        }
-                        deployments.get(id).put("Status", "successful");
-                        job.put("Stable", true);
-                    });
+                    dep.put("StatusDescription", "Deployment is running but requires manual promotion");
+                    promotions.put(dep.path("ID").asText(), () -> succeed(id, job, dep));
                 } else if (!fail) {
-                    for (ObjectNode a : allocs.getOrDefault(id, List.of())) {
-                        if (a.path("JobVersion").asLong() != version) {
-                            stopAlloc(a);
-                        }
-                    }
-                    deployments.get(id).put("Status", "successful").put("StatusDescription", "Deployment completed successfully");
-                    job.put("Stable", true);
+                    succeed(id, job, dep);
                 }
-                bump();
             }
         }, 250, TimeUnit.MILLISECONDS);
         if (fail) {
             long deadline = job.path("Update").path("HealthyDeadline").asLong(5_000_000_000L) / 1_000_000;
-            clock.schedule(() -> {
+            later(() -> {
                 synchronized (NomadDouble.this) {
                     // the deployment watcher sees the unhealthy allocations
                     sawUnhealthy(id, dep, job, fresh.isEmpty() ? null : fresh.get(0));
@@ -470,8 +1017,92 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
         }
     }
 
+    /**
+     * The deployment watcher marks the deployment successful and the job version stable (one write,
+     * DeploymentStatusUpdate); the scheduler's next plan stops the old version's allocations (another write). Caller
+     * holds the monitor.
+     */
+    private void succeed(String id, ObjectNode job, ObjectNode dep) {
+        write(DEPLOYMENT, JOBS);
+        dep.put("Status", "successful").put("StatusDescription", "Deployment completed successfully").put("ModifyIndex", index);
+        job.put("Stable", true).put("ModifyIndex", index);
+        publish("Deployment", "DeploymentStatusUpdate", dep.path("ID").asText(), id, null);
+        List<ObjectNode> old = allocs.getOrDefault(id, List.of()).stream()
+                .filter(a -> a.path("JobVersion").asLong() != job.path("Version").asLong() && !gone(a)).toList();
+        if (!old.isEmpty()) {
+            write(ALLOCS);
+            old.forEach(a -> {
+                stopAlloc(a);
+                publishAlloc("PlanResult", a);
+            });
+        }
+    }
+
+    /**
+     * The client's checks hook (client/allocrunner/checks_hook.go): for each check of a service with provider nomad, a
+     * pending result when the allocation starts (checks.Stub), then the result of each run, every Interval — failure
+     * for a task with {@code FAIL=1}, success otherwise. The results live on the client, not in the state store: no raft
+     * write, no event. Caller holds the monitor.
+     */
+    private void startChecks(JsonNode job, ObjectNode a, boolean fail) {
+        JsonNode g = group(job, a);
+        List<JsonNode> services = new ArrayList<>();
+        g.path("Services").forEach(services::add);
+        g.path("Tasks").forEach(t -> t.path("Services").forEach(services::add));
+        ObjectNode results = JSON.createObjectNode();
+        for (JsonNode svc : services) {
+            if (!"nomad".equals(svc.path("Provider").asText())) {
+                continue;
+            }
+            for (JsonNode c : svc.path("Checks")) {
+                String checkId = UUID.nameUUIDFromBytes((a.path("ID").asText() + svc.path("Name").asText() + c.path("Name").asText()
+                        + c.path("Type").asText() + c.path("Path").asText()).getBytes(StandardCharsets.UTF_8)).toString().replace("-", "");
+                ObjectNode r = results.putObject(checkId).put("ID", checkId)
+                        .put("Mode", "ignore".equals(c.path("OnUpdate").asText()) ? "readiness" : "healthiness").put("Status", "pending")
+                        .put("Output", "nomad: check has not yet run").put("Timestamp", Instant.now().getEpochSecond())
+                        .put("Group", a.path("Name").asText());
+                if (!svc.path("TaskName").asText("").isEmpty()) {
+                    r.put("Task", svc.path("TaskName").asText());
+                }
+                r.put("Service", svc.path("Name").asText()).put("Check", c.path("Name").asText());
+                long interval = Math.max(1_000_000L, c.path("Interval").asLong(10_000_000_000L));
+                later(() -> {
+                    synchronized (NomadDouble.this) {
+                        if (!gone(a)) {
+                            boolean ok = !fail;
+                            r.put("Status", ok ? "success" : "failure").put("Timestamp", Instant.now().getEpochSecond());
+                            if (c.path("Type").asText().equals("http")) {
+                                r.put("StatusCode", ok ? 200 : 500).put("Output", ok ? "nomad: http ok" : "nomad: http: status code 500");
+                            } else {
+                                r.put("Output", ok ? "nomad: tcp ok" : "nomad: tcp: connection refused");
+                            }
+                        }
+                    }
+                }, interval, TimeUnit.NANOSECONDS);
+            }
+        }
+        checkResults.put(a.path("ID").asText(), results);
+    }
+
+    /**
+     * {@code /v1/allocation/:id/checks} and {@code /v1/client/allocation/:id/checks} (command/agent/alloc_endpoint.go
+     * allocChecks, client checks store): the latest result of each nomad-provider check of the allocation by check ID
+     * (structs.CheckQueryResult); no blocking query. An unknown allocation is a 404; a stopped one has none left
+     * (checks hook PreKill purges them).
+     */
+    private synchronized ResponseDefinition checks(String allocId) {
+        ObjectNode a = allocById(allocId);
+        if (a == null) {
+            throw new Failure(404, "Unknown allocation \"" + allocId + "\"");
+        }
+        JsonNode r = gone(a) ? JSON.createObjectNode() : checkResults.getOrDefault(allocId, JSON.createObjectNode());
+        return ResponseDefinitionBuilder.responseDefinition().withStatus(200).withHeader("Content-Type", "application/json")
+                .withBody(r.toString()).build();
+    }
+
     private void stopAlloc(ObjectNode a) {
         a.put("DesiredStatus", "stop");
+        a.put("DesiredDescription", "alloc is being updated due to job update");
         // an allocation whose task failed stays failed when it is stopped: its tasks are dead already
         // (client/allocrunner/alloc_runner.go getClientStatus, Nomad v1.6.5)
         if (!a.path("ClientStatus").asText().equals("failed")) {
@@ -627,12 +1258,18 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
         }
     }
 
-    /** The client's health report for an allocation, counted in its deployment's group (state_store.go updateDeploymentWithAlloc). */
+    /**
+     * The client's health report for an allocation, counted in its deployment's group (state_store.go
+     * updateDeploymentWithAlloc). Only for service jobs: the health hook of other job types is a no-op
+     * (health_hook.go newAllocHealthWatcherHook), so their DeploymentStatus stays null.
+     */
     private static void allocHealth(ObjectNode dep, ObjectNode a, boolean healthy) {
-        if (a.path("DeploymentStatus").has("Healthy")) {
+        if (!a.path("JobType").asText().equals("service") || a.path("DeploymentStatus").has("Healthy")) {
             return;
         }
-        a.with("DeploymentStatus").put("Healthy", healthy).put("Timestamp", Instant.now().toString());
+        ObjectNode status = a.path("DeploymentStatus").isObject() ? (ObjectNode) a.get("DeploymentStatus") : a.putObject("DeploymentStatus");
+        // structs.AllocDeploymentStatus
+        status.put("Healthy", healthy).put("Timestamp", Instant.now().toString()).put("Canary", false).put("ModifyIndex", 0);
         JsonNode g = dep == null ? null : dep.path("TaskGroups").get(a.path("TaskGroup").asText());
         if (g instanceof ObjectNode o) {
             String field = healthy ? "HealthyAllocs" : "UnhealthyAllocs";
@@ -693,18 +1330,16 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
     private void crash(String id, ObjectNode job, ObjectNode dep, ObjectNode a) {
         JsonNode g = group(job, a);
         exits(g).forEach((name, code) -> {
-            ObjectNode ts = (ObjectNode) a.path("TaskStates").path(name);
-            ts.withArray("Events").add(event("Received", "Task received by client"));
-            ts.withArray("Events").add(event("Started", "Task started by client"));
             Tracker t = new Tracker();
-            clock.schedule(() -> exited(id, job, dep, a, name, code, t), RUNS_MS, TimeUnit.MILLISECONDS);
+            later(() -> exited(id, job, dep, a, name, code, t), RUNS_MS, TimeUnit.MILLISECONDS);
         });
         long healthyDeadline = update(job, g).path("HealthyDeadline").asLong();
-        clock.schedule(() -> {
+        later(() -> {
             synchronized (NomadDouble.this) {
-                if (!gone(a) && !a.path("DeploymentStatus").has("Healthy")) {
+                if (!gone(a) && a.path("JobType").asText().equals("service") && !a.path("DeploymentStatus").has("Healthy")) {
+                    write(dep == null ? new String[] {ALLOCS} : new String[] {ALLOCS, DEPLOYMENT});
                     allocHealth(dep, a, false);
-                    publish("Allocation", "AllocationUpdated", a.path("ID").asText(), id);
+                    publishAlloc("AllocationUpdated", a);
                     sawUnhealthy(id, dep, job, a);
                 }
             }
@@ -766,8 +1401,9 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
         ts.put("State", "pending").put("Restarts", ts.path("Restarts").asInt() + 1)
                 .put("LastRestart", Instant.ofEpochSecond(0, e.path("Time").asLong()).toString());
         clientStatus(a);
-        publish("Allocation", "AllocationUpdated", a.path("ID").asText(), id);
-        clock.schedule(() -> {
+        write(ALLOCS);
+        publishAlloc("AllocationUpdated", a);
+        later(() -> {
             synchronized (NomadDouble.this) {
                 if (gone(a)) {
                     return;
@@ -775,9 +1411,10 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
                 ts.put("State", "running").put("StartedAt", Instant.now().toString());
                 ts.withArray("Events").add(event("Started", "Task started by client"));
                 clientStatus(a);
-                publish("Allocation", "AllocationUpdated", a.path("ID").asText(), id);
+                write(ALLOCS);
+                publishAlloc("AllocationUpdated", a);
             }
-            clock.schedule(() -> exited(id, job, dep, a, name, code, t), RUNS_MS, TimeUnit.MILLISECONDS);
+            later(() -> exited(id, job, dep, a, name, code, t), RUNS_MS, TimeUnit.MILLISECONDS);
         }, delay, TimeUnit.NANOSECONDS);
     }
 
@@ -785,7 +1422,8 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
     private void finished(String id, ObjectNode a, ObjectNode ts) {
         ts.put("State", "dead").put("FinishedAt", Instant.now().toString());
         clientStatus(a);
-        publish("Allocation", "AllocationUpdated", a.path("ID").asText(), id);
+        write(ALLOCS);
+        publishAlloc("AllocationUpdated", a);
     }
 
     /**
@@ -809,9 +1447,10 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
             }
         });
         clientStatus(a);
+        write(dep == null ? new String[] {ALLOCS} : new String[] {ALLOCS, DEPLOYMENT});
         allocHealth(dep, a, false);
-        publish("Allocation", "AllocationUpdated", a.path("ID").asText(), id);
-        clock.schedule(() -> {
+        publishAlloc("AllocationUpdated", a);
+        later(() -> {
             synchronized (NomadDouble.this) {
                 sawUnhealthy(id, dep, job, a);
             }
@@ -825,7 +1464,7 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
      * the monitor.
      */
     private void sawUnhealthy(String id, ObjectNode dep, JsonNode job, ObjectNode alloc) {
-        if (deployments.get(id) != dep || !dep.path("Status").asText().equals("running")) {
+        if (dep == null || deployments.get(id) != dep || !dep.path("Status").asText().equals("running")) {
             return;
         }
         JsonNode g = alloc == null ? job.path("TaskGroups").path(0) : group(job, alloc);
@@ -835,7 +1474,7 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
         }
         String by = dep.path("TaskGroups").path(g.path("Name").asText()).path("RequireProgressBy").asText(null);
         long wait = by == null ? 0 : Math.max(0, java.time.Duration.between(Instant.now(), Instant.parse(by)).toMillis());
-        clock.schedule(() -> {
+        later(() -> {
             synchronized (NomadDouble.this) {
                 if (deployments.get(id) == dep && dep.path("Status").asText().equals("running")) {
                     failDeployment(id, dep, "Failed due to progress deadline");
@@ -873,14 +1512,19 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
                         + " as current job has same specification";
             }
         }
-        dep.put("Status", "failed").put("StatusDescription", description);
-        publish("Deployment", "DeploymentStatusUpdate", dep.path("ID").asText(), id);
+        write(DEPLOYMENT);
+        dep.put("Status", "failed").put("StatusDescription", description).put("ModifyIndex", index);
+        publish("Deployment", "DeploymentStatusUpdate", dep.path("ID").asText(), id, null);
         if (rollback != null) {
             String failing = current(id).path("Meta").path("baton.dev/version").asText();
-            for (ObjectNode a : allocs.getOrDefault(id, List.of())) {
-                if (a.path("BatonVersion").asText().equals(failing) && !gone(a)) {
+            List<ObjectNode> stop = allocs.getOrDefault(id, List.of()).stream()
+                    .filter(a -> a.path("BatonVersion").asText().equals(failing) && !gone(a)).toList();
+            if (!stop.isEmpty()) {
+                write(ALLOCS);
+                stop.forEach(a -> {
                     stopAlloc(a);
-                }
+                    publishAlloc("PlanResult", a);
+                });
             }
             store(id, rollback.deepCopy());
         }
@@ -889,7 +1533,7 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
     /** Job.SpecChanged: the jobs differ in more than status, stability, version, indexes and submit time. */
     private static boolean specChanged(ObjectNode a, ObjectNode b) {
         List<String> ignored = List.of("Status", "StatusDescription", "Stable", "Version", "CreateIndex", "ModifyIndex", "JobModifyIndex",
-                "SubmitTime");
+                "SubmitTime", "ParentID");
         ObjectNode x = a.deepCopy();
         ObjectNode y = b.deepCopy();
         x.remove(ignored);
@@ -936,37 +1580,94 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
         return whole + "." + f;
     }
 
-    private ObjectNode alloc(String job, ObjectNode spec, JsonNode group, long n) {
+    /**
+     * A new allocation as the scheduler places it (structs.Allocation): pending, with no DeploymentStatus (set by the
+     * client's health report; a non-canary placement has none, reconcile.go), the group network's ports in
+     * AllocatedResources.Shared.Ports with the node's address as HostIP (structs.AllocatedPortMapping), and what the
+     * stubs carry of it (JobType, JobVersion). Caller holds the monitor; CreateIndex is set by the plan's write.
+     */
+    private ObjectNode alloc(String job, ObjectNode spec, JsonNode group, long n, ObjectNode node) {
         ObjectNode a = JSON.createObjectNode();
+        String ip = node.path("Attributes").path("unique.network.ip-address").asText("127.0.0.1");
+        long now = System.currentTimeMillis() * 1_000_000L;
         a.put("ID", UUID.randomUUID().toString());
+        a.put("EvalID", UUID.randomUUID().toString());
         a.put("Name", job + "." + group.path("Name").asText() + "[" + n + "]");
+        a.put("Namespace", "default");
+        a.put("NodeID", node.path("ID").asText());
+        a.put("NodeName", node.path("Name").asText());
         a.put("JobID", job);
-        a.put("TaskGroup", group.path("Name").asText());
+        a.put("JobType", spec.path("Type").asText("service"));
         a.put("JobVersion", spec.path("Version").asLong());
         a.put("BatonVersion", spec.path("Meta").path("baton.dev/version").asText());
-        a.put("NodeID", "f7476465-4d6e-c0de-26d0-e383c49be941");
-        a.put("NodeName", "node-1");
-        a.put("DesiredStatus", "run");
-        a.put("ClientStatus", "pending");
-        ArrayNode ports = a.putObject("AllocatedResources").putObject("Shared").putArray("Ports");
+        a.put("TaskGroup", group.path("Name").asText());
+        ObjectNode resources = a.putObject("AllocatedResources");
+        ObjectNode tasks = resources.putObject("Tasks");
+        group.path("Tasks").forEach(t -> {
+            ObjectNode tr = tasks.putObject(t.path("Name").asText());
+            tr.putObject("Cpu").put("CpuShares", t.path("Resources").path("CPU").asInt(100));
+            tr.putObject("Memory").put("MemoryMB", t.path("Resources").path("MemoryMB").asInt(300));
+        });
+        ObjectNode shared = resources.putObject("Shared");
+        ArrayNode networks = shared.putArray("Networks");
+        ArrayNode ports = shared.putArray("Ports");
+        shared.put("DiskMB", 300);
         int dynamic = 20000 + (int) (Math.abs(a.path("ID").asText().hashCode()) % 10000);
         for (JsonNode net : group.path("Networks")) {
+            ObjectNode nr = networks.addObject().put("Mode", net.path("Mode").asText("host")).put("IP", ip).put("MBits", 0);
+            ArrayNode reserved = nr.putArray("ReservedPorts");
+            ArrayNode dyn = nr.putArray("DynamicPorts");
             for (JsonNode rp : net.path("ReservedPorts")) {
-                ports.addObject().put("Label", rp.path("Label").asText()).put("Value", rp.path("Value").asInt()).put("HostIP", "127.0.0.1");
+                int v = rp.path("Value").asInt();
+                reserved.addObject().put("Label", rp.path("Label").asText()).put("Value", v).put("To", rp.path("To").asInt()).put("HostNetwork", "default");
+                ports.addObject().put("Label", rp.path("Label").asText()).put("Value", v).put("To", rp.path("To").asInt()).put("HostIP", ip);
             }
             for (JsonNode dp : net.path("DynamicPorts")) {
-                ports.addObject().put("Label", dp.path("Label").asText()).put("Value", dynamic++).put("HostIP", "127.0.0.1");
+                int v = dynamic++;
+                dyn.addObject().put("Label", dp.path("Label").asText()).put("Value", v).put("To", dp.path("To").asInt()).put("HostNetwork", "default");
+                ports.addObject().put("Label", dp.path("Label").asText()).put("Value", v).put("To", dp.path("To").asInt()).put("HostIP", ip);
             }
         }
+        a.put("DesiredStatus", "run");
+        a.put("DesiredDescription", "");
+        a.put("ClientStatus", "pending");
+        a.put("ClientDescription", "No tasks have started");
+        a.putObject("DesiredTransition").putNull("Migrate").putNull("Reschedule").putNull("ForceReschedule");
         ObjectNode states = a.putObject("TaskStates");
-        group.path("Tasks").forEach(t -> states.putObject(t.path("Name").asText()).put("State", "pending").put("Restarts", 0)
-                .put("StartedAt", "0001-01-01T00:00:00Z").putArray("Events"));
-        a.putObject("DeploymentStatus");
+        group.path("Tasks").forEach(t -> states.putObject(t.path("Name").asText()).put("State", "pending").put("Failed", false)
+                .put("Restarts", 0).putNull("LastRestart").put("StartedAt", "0001-01-01T00:00:00Z").put("FinishedAt", "0001-01-01T00:00:00Z")
+                .putArray("Events"));
+        a.putNull("DeploymentID");
+        a.putNull("DeploymentStatus");
+        a.put("FollowupEvalID", "");
+        a.put("NextAllocation", "");
+        a.putNull("RescheduleTracker");
+        a.putNull("PreemptedAllocations");
+        a.put("PreemptedByAllocation", "");
+        a.put("CreateIndex", 0);
+        a.put("ModifyIndex", 0);
+        a.put("AllocModifyIndex", 0);
+        a.put("CreateTime", now);
+        a.put("ModifyTime", now);
         return a;
     }
 
+    /**
+     * {@code POST /v1/job/:id/scale} (job_endpoint.go Scale, v1.6.5 and v1.9): 404 for an unknown job; 400
+     * {@code cannot scale jobs of type "system"}; 400 for an unknown group; 400 {@code job scaling blocked due to active
+     * deployment} while the job's latest deployment is active (Deployment.Active: running, paused, blocked, unblocking,
+     * initializing, pending) and belongs to this job (JobCreateIndex); otherwise the job registered again with the new
+     * count (a new version), answered with a JobRegisterResponse.
+     */
     private synchronized ResponseDefinition scale(String job, JsonNode req) {
-        ObjectNode next = current(job).deepCopy();
+        if (!versions.containsKey(job)) {
+            throw new Failure(404, "job \"" + job + "\" not found");
+        }
+        ObjectNode cur = current(job);
+        if (cur.path("Type").asText().equals("system")) {
+            throw new Failure(400, "cannot scale jobs of type \"system\"");
+        }
+        ObjectNode next = cur.deepCopy();
         String group = req.path("Target").path("Group").asText();
         boolean found = false;
         for (JsonNode g : next.path("TaskGroups")) {
@@ -976,23 +1677,95 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
             }
         }
         if (!found) {
-            throw new Failure(400, "task group \"" + group + "\" not found");
+            throw new Failure(400, "task group \"" + group + "\" specified for scaling does not exist in job");
+        }
+        ObjectNode d = deployments.get(job);
+        if (d != null && List.of("running", "paused", "blocked", "unblocking", "initializing", "pending").contains(d.path("Status").asText())
+                && d.path("JobCreateIndex").asLong() == cur.path("CreateIndex").asLong()) {
+            throw new Failure(400, "job scaling blocked due to active deployment");
         }
         return json(store(job, next), index);
     }
 
+    /**
+     * {@code POST /v1/job/:id/revert} (job_endpoint.go Revert, v1.6.5 and v1.9): uncoded errors, so HTTP 500 with the
+     * message (command/agent/http.go wrap): {@code can't revert to current version}; {@code job "<id>" in namespace
+     * "<ns>" at version <n> not found}; with EnforcePriorVersion not the current version, {@code Current job has version
+     * <cur>; enforcing version <prior>}; then the old version registered again with EnforceIndex.
+     */
     private synchronized ResponseDefinition revert(String job, JsonNode req) {
-        ObjectNode cur = current(job);
-        if (req.has("EnforcePriorVersion") && req.path("EnforcePriorVersion").asLong() != cur.path("Version").asLong()) {
-            throw new Failure(400, "failed to revert: current job version " + cur.path("Version").asLong() + " doesn't match prior version");
+        if (!versions.containsKey(job)) {
+            throw new Failure(500, "job \"" + job + "\" not found");
         }
+        ObjectNode cur = current(job);
         long to = req.path("JobVersion").asLong();
+        if (to == cur.path("Version").asLong()) {
+            throw new Failure(500, "can't revert to current version");
+        }
         ObjectNode target = versions.get(job).stream().filter(v -> v.path("Version").asLong() == to).findFirst()
-                .orElseThrow(() -> new Failure(400, "job version " + to + " not found"));
+                .orElseThrow(() -> new Failure(500, "job \"" + job + "\" in namespace \"default\" at version " + to + " not found"));
+        if (req.hasNonNull("EnforcePriorVersion") && req.path("EnforcePriorVersion").asLong() != cur.path("Version").asLong()) {
+            throw new Failure(500, "Current job has version " + cur.path("Version").asLong() + "; enforcing version "
+                    + req.path("EnforcePriorVersion").asLong());
+        }
         return json(store(job, target.deepCopy()), index);
     }
 
+    /**
+     * {@code POST /v1/job/:id/periodic/force} (periodic_endpoint.go Force, nomad/periodic.go ForceEval, createEval,
+     * deriveJob, derivedJobID): a launch now, whatever ProhibitOverlap says. Errors are uncoded (500): {@code job not
+     * found}, {@code can't force launch non-periodic job}. Answers the evaluation (PeriodicForceResponse).
+     */
+    private synchronized ResponseDefinition force(String job) {
+        if (!versions.containsKey(job)) {
+            throw new Failure(500, "job not found");
+        }
+        ObjectNode parent = current(job);
+        if (!parent.hasNonNull("Periodic") || !parent.path("Periodic").path("Enabled").asBoolean(true) || parent.path("Stop").asBoolean()) {
+            throw new Failure(500, "can't force launch non-periodic job");
+        }
+        derive(job, Instant.now());
+        return json(JSON.createObjectNode().put("EvalID", UUID.randomUUID().toString()).put("EvalCreateIndex", index).put("Index", index), index);
+    }
+
+    /**
+     * A launch of a periodic job at {@code at}, as PeriodicDispatch.createEval makes it: a copy of the job with ID and
+     * Name {@code <parent>/periodic-<unix seconds>}, ParentID the parent, no Periodic block and no status (deriveJob),
+     * registered (with its Meta, a copy of the parent's) and scheduled as a job of its own. The clock's launches
+     * (PeriodicDispatch.dispatch) make the same child, and skip it when ProhibitOverlap is set and a child still runs;
+     * the double has no cron clock, so tests call this for a scheduled launch. Returns the child's ID, or null when
+     * skipped (or when a child of that second exists already).
+     */
+    synchronized String launch(String job, Instant at) {
+        ObjectNode parent = current(job);
+        if (parent.path("Periodic").path("ProhibitOverlap").asBoolean() && runningChildren(job)) {
+            return null;
+        }
+        return derive(job, at);
+    }
+
+    private String derive(String job, Instant at) {
+        ObjectNode parent = current(job);
+        String child = job + "/periodic-" + at.getEpochSecond();
+        if (versions.containsKey(child)) {
+            return null;
+        }
+        ObjectNode derived = parent.deepCopy();
+        derived.remove(List.of("Version", "CreateIndex", "ModifyIndex", "JobModifyIndex", "Stable", "Status", "StatusDescription", "SubmitTime"));
+        derived.put("ParentID", job).put("ID", child).put("Name", child);
+        derived.putNull("Periodic");
+        store(child, derived);
+        return child;
+    }
+
+    /** Whether a launch of the periodic job would be skipped for overlap (PeriodicDispatch.dispatch, RunningChildren). */
+    synchronized boolean runningChildren(String job) {
+        return versions.keySet().stream().filter(id -> id.startsWith(job + "/periodic-")).anyMatch(id -> !status(id).equals("dead"));
+    }
+
     private synchronized ResponseDefinition plan(String job, JsonNode req) {
+        // Job.Plan runs the same admission validation and answers 500 (NomadJobRules, job_endpoint.go Plan)
+        NomadJobRules.refuse(req);
         JsonNode proposed = req.path("Job");
         ObjectNode diff = JSON.createObjectNode();
         List<ObjectNode> vs = versions.get(job);
@@ -1035,7 +1808,7 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
                             for (JsonNode port : a.path("AllocatedResources").path("Shared").path("Ports")) {
                                 if (port.path("Label").asText().equals(s.path("PortLabel").asText())) {
                                     out.addObject().put("ID", "_nomad-task-" + a.path("ID").asText()).put("ServiceName", name)
-                                            .put("AllocID", a.path("ID").asText()).put("Address", "127.0.0.1").put("Port", port.path("Value").asInt());
+                                            .put("AllocID", a.path("ID").asText()).put("Address", port.path("HostIP").asText()).put("Port", port.path("Value").asInt());
                                 }
                             }
                         }
@@ -1070,7 +1843,7 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
                 if (cas >= 0 && cas != have) {
                     return ResponseDefinitionBuilder.responseDefinition().withStatus(409).withBody(JSON.writeValueAsString(current)).build();
                 }
-                bump();
+                write(VARS);
                 ObjectNode v = (ObjectNode) JSON.readTree(body);
                 v.put("Namespace", "default").put("Path", path).put("CreateIndex", current == null ? index : current.path("CreateIndex").asLong())
                         .put("ModifyIndex", index);
@@ -1086,7 +1859,7 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
                     return ResponseDefinitionBuilder.responseDefinition().withStatus(409).withBody(JSON.writeValueAsString(current)).build();
                 }
                 vars.remove(path);
-                bump();
+                write(VARS);
                 return ResponseDefinitionBuilder.responseDefinition().withStatus(204).withHeader("X-Nomad-Index", Long.toString(index)).build();
             }
             default:

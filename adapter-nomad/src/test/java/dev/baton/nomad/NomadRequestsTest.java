@@ -90,6 +90,43 @@ class NomadRequestsTest {
         }
     }
 
+    /**
+     * The cost of waiting: each turn of an await is four reads (the latest deployment, the job, its versions, its
+     * allocations with their resources) and one blocking query that starts from the index of those reads — on the
+     * deployment while this version's deployment is active, else on the job's allocations — so none starts from index 0
+     * and returns at once (the await before did one such turn first). Between turns nothing else is read.
+     */
+    @Test
+    void anAwaitTurnIsFourReadsAndOneBlockingQueryFromTheIndexRead() {
+        nomad = new NomadDouble();
+        try (Orchestrator o = connect(nomad.address(), Duration.ofSeconds(10))) {
+            assertThat(o.deploy(job()).await(Duration.ofSeconds(10)).outcome()).isEqualTo(Outcome.HEALTHY);
+        }
+        StringBuilder turns = new StringBuilder();
+        boolean registered = false;
+        for (var e : nomad.requests) {
+            String url = e.getRequest().getUrl();
+            String path = url.contains("?") ? url.substring(0, url.indexOf('?')) : url;
+            if (!registered) {
+                registered = path.equals("/v1/jobs") && e.getRequest().getMethod().getName().equals("POST");
+                continue;
+            }
+            boolean blocking = url.contains("index=");
+            if (blocking) {
+                assertThat(url).matches(".*[?&]index=[1-9]\\d*&wait=\\d+s$");
+            }
+            turns.append(switch (path) {
+                case "/v1/job/web/deployment" -> blocking ? "[Bd]" : "D";
+                case "/v1/job/web" -> "J";
+                case "/v1/job/web/versions" -> "V";
+                case "/v1/allocations" -> "A";
+                case "/v1/job/web/allocations" -> blocking ? "[Ba]" : "?";
+                default -> "?" + path;
+            });
+        }
+        assertThat(turns.toString()).matches("(DJVA\\[B[da]\\])+DJVA");
+    }
+
     @Test
     void anUnreachableServerFailsOverToTheNextWithoutRegisteringTwice() throws Exception {
         nomad = new NomadDouble();
@@ -250,7 +287,7 @@ class NomadRequestsTest {
                     restart: {policy: on-failure, attempts: 3, delay: 5s}
                 secrets: [{name: db}, {name: tls}]
                 volumes: [{name: data, access: single-host}]
-                update: {strategy: rolling, parallelism: 1, delay: 10s, minHealthyTime: 10s, healthyDeadline: 5m, onFailure: rollback, canary: 1}
+                update: {strategy: rolling, parallelism: 1, minHealthyTime: 10s, healthyDeadline: 5m, onFailure: rollback, canary: 1}
                 placement:
                   constraints:
                     - {attribute: node.labels.zone, operator: "==", value: eu-1a}
@@ -259,6 +296,7 @@ class NomadRequestsTest {
                     - {attribute: node.labels.gpu, operator: exists}
                   spread: node.labels.zone
                   distinctHosts: true
+                extensions: {nomad: {Meta: {baton.dev/service-provider: consul}}}
                 """);
         var fields = NomadFields.load();
         org.junit.jupiter.api.Assumptions.assumeTrue(fields != null, "../shared/upstream/nomad is absent");
@@ -269,7 +307,10 @@ class NomadRequestsTest {
 
             assertThat(problems).isEmpty();
             var job = json.path("Job");
-            assertThat(job.path("Constraints")).hasSize(5);
+            // distinct_hosts is a group constraint; the exec check needs the consul provider; update.delay is refused on
+            // service jobs (see NomadRegisterTest)
+            assertThat(job.path("Constraints")).hasSize(4);
+            assertThat(job.path("TaskGroups").get(0).path("Constraints").get(0).path("Operand").asText()).isEqualTo("distinct_hosts");
             assertThat(job.path("Update").path("Canary").asInt()).isEqualTo(1);
             var group = job.path("TaskGroups").get(0);
             assertThat(group.path("Services").get(0).path("Checks")).hasSize(3);

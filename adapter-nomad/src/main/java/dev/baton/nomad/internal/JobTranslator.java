@@ -43,6 +43,38 @@ public final class JobTranslator {
     public static final String PROVIDER_META = "baton.dev/service-provider";
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Nomad's smallest memory reservation: {@code MinResources().MemoryMB} in nomad/structs/structs.go (v1.6.5, v1.9.7). */
+    public static final long MIN_MEMORY_MB = 10;
+    /** {@code minCheckInterval} and {@code minCheckTimeout} in nomad/structs/services.go (v1.6.5, v1.9.7). */
+    static final Duration MIN_CHECK_INTERVAL = Duration.ofSeconds(1);
+    /** {@code Service.ValidateName} in nomad/structs/services.go (v1.6.5, v1.9.7): an RFC 1123 label, at most 63 characters. */
+    static final int MAX_SERVICE_NAME = 63;
+    /** api/jobs.go {@code DefaultUpdateStrategy} (v1.6.5, v1.9.7): what Nomad fills in for an update knob left out. */
+    static final Duration DEFAULT_MIN_HEALTHY_TIME = Duration.ofSeconds(10);
+    static final Duration DEFAULT_HEALTHY_DEADLINE = Duration.ofMinutes(5);
+
+    /**
+     * Why an exec check needs the consul provider: Nomad's own provider runs tcp and http checks only
+     * ({@code ServiceCheck.validateNomad} in nomad/structs/services.go, v1.6.5 and v1.9.7; check block docs: script
+     * checks are "Only supported in the Consul service provider").
+     */
+    public static final String EXEC_CHECK_REASON = "Nomad's built-in service provider runs only http and tcp checks; an exec check is a Consul"
+            + " script check: choose the consul provider with extensions.nomad.Meta[\"" + PROVIDER_META + "\"]: consul"
+            + " (on a Nomad cluster with Consul)";
+    /**
+     * Why {@code update.delay} is refused on service jobs: the update block docs (v1.6.5, v1.9.7) say {@code stagger} is
+     * "the delay between each set of max_parallel updates when updating system jobs. This setting doesn't apply to
+     * service jobs which use deployments instead, with the equivalent parameter being min_healthy_time".
+     */
+    public static final String UPDATE_DELAY_REASON = "Nomad's stagger paces only system jobs; a service job's deployment starts the next"
+            + " batch once the previous one has been healthy for min_healthy_time: use update.minHealthyTime";
+    /**
+     * Why deployment knobs are refused on system jobs: "For system jobs, only max_parallel and stagger are enforced"
+     * (update block docs, v1.6.5 and v1.9.7); the system scheduler (scheduler/scheduler_system.go) makes no deployment.
+     */
+    public static final String SYSTEM_UPDATE_REASON = "for a system job Nomad enforces only max_parallel and stagger of the update block"
+            + " and runs no deployment, so there are no canaries, no health gate and no automatic revert";
+
     private JobTranslator() {
     }
 
@@ -85,9 +117,6 @@ public final class JobTranslator {
             for (Constraint c : spec.placement().constraints()) {
                 constraints(c, cs);
             }
-            if (spec.placement().distinctHosts()) {
-                cs.addObject().put("Operand", "distinct_hosts").put("RTarget", "true");
-            }
             if (!cs.isEmpty()) {
                 j.set("Constraints", cs);
             }
@@ -96,7 +125,7 @@ public final class JobTranslator {
             }
         }
         if (spec.update() != null && spec.type() != JobType.BATCH && spec.type() != JobType.CRON) {
-            j.set("Update", update(spec.update(), spec.groups().stream().anyMatch(g -> g.tasks().stream().anyMatch(t -> !t.health().isEmpty()))));
+            j.set("Update", update(spec, spec.groups().stream().anyMatch(g -> g.tasks().stream().anyMatch(t -> !t.health().isEmpty()))));
         }
         ArrayNode groups = j.putArray("TaskGroups");
         for (GroupSpec g : spec.groups()) {
@@ -116,7 +145,10 @@ public final class JobTranslator {
         }
     }
 
-    /** What Nomad cannot do that capabilities do not express; refused before anything is sent. */
+    /**
+     * What Nomad cannot do, or would refuse or ignore, that capabilities do not express (it depends on the job type, the
+     * service provider or a value); refused before anything is sent, all at once, in render, plan and deploy alike.
+     */
     static void refuse(JobSpec spec, String namespace) {
         List<Unsupported> out = new ArrayList<>();
         String connected = namespace == null ? "default" : namespace;
@@ -124,13 +156,46 @@ public final class JobTranslator {
             out.add(new Unsupported("namespace", "namespace " + spec.namespace() + " on a connection to namespace " + connected, PLATFORM,
                     "a Nomad connection works in one namespace; connect with NOMAD_NAMESPACE=" + spec.namespace(), false));
         }
+        String provider = provider(spec);
+        if (!provider.equals("nomad") && !provider.equals("consul")) {
+            // Service.Validate in nomad/structs/services.go (v1.6.5, v1.9.7): "Service provider must be "consul", or "nomad""
+            out.add(new Unsupported("extensions.nomad.Meta." + PROVIDER_META, "service provider " + provider, PLATFORM,
+                    "Nomad's service providers are nomad and consul", false));
+        }
+        boolean system = spec.type() == JobType.SYSTEM;
+        if (system && spec.placement() != null && spec.placement().spread() != null) {
+            // Job.Validate in nomad/structs/structs.go (v1.6.5, v1.9.7): "System jobs may not have a spread block"
+            out.add(new Unsupported("placement.spread", "spread on system jobs", PLATFORM,
+                    "Nomad refuses a spread block on a system job, which runs on every eligible node", false));
+        }
+        if (spec.update() != null) {
+            refuseUpdate(spec, out);
+        }
         for (int gi = 0; gi < spec.groups().size(); gi++) {
             GroupSpec g = spec.groups().get(gi);
             for (int ti = 0; ti < g.tasks().size(); ti++) {
                 TaskSpec t = g.tasks().get(ti);
-                if (t.kind() == TaskKind.PROCESS && t.workingDir() != null) {
-                    out.add(new Unsupported("groups[" + gi + "].tasks[" + ti + "].workingDir", "a working directory for exec and raw_exec tasks",
-                            PLATFORM, "the exec and raw_exec drivers start the command in the task directory and take no work_dir", false));
+                String tp = "groups[" + gi + "].tasks[" + ti + "]";
+                if (t.resources() != null && t.resources().memory() != null && t.resources().memory().mebibytesCeil() < MIN_MEMORY_MB) {
+                    // Resources.MeetsMinResources in nomad/structs/structs.go (v1.6.5, v1.9.7): "minimum MemoryMB value is 10"
+                    out.add(new Unsupported(tp + ".resources.memory", "memory below " + MIN_MEMORY_MB + " MiB", PLATFORM,
+                            "Nomad's smallest memory reservation is " + MIN_MEMORY_MB + " MB (MiB); ask for at least " + MIN_MEMORY_MB + "Mi", false));
+                }
+                for (int hi = 0; hi < t.health().size(); hi++) {
+                    HealthCheck h = t.health().get(hi);
+                    String hp = tp + ".health[" + hi + "]";
+                    if (h instanceof HealthCheck.Exec && provider.equals("nomad")) {
+                        out.add(new Unsupported(hp, "exec health checks with the nomad service provider", PLATFORM, EXEC_CHECK_REASON, false));
+                    }
+                    // ServiceCheck.validateCommon in nomad/structs/services.go (v1.6.5, v1.9.7): interval and timeout of at least 1s
+                    if (h.timing().interval().compareTo(MIN_CHECK_INTERVAL) < 0) {
+                        out.add(new Unsupported(hp + ".interval", "health check intervals below 1s", PLATFORM,
+                                "Nomad's shortest check interval is 1s", false));
+                    }
+                    if (h.timing().timeout().compareTo(MIN_CHECK_INTERVAL) < 0) {
+                        out.add(new Unsupported(hp + ".timeout", "health check timeouts below 1s", PLATFORM,
+                                "Nomad's shortest check timeout is 1s", false));
+                    }
                 }
             }
             for (int si = 0; si < g.services().size(); si++) {
@@ -144,6 +209,34 @@ public final class JobTranslator {
         }
         if (!out.isEmpty()) {
             throw UnsupportedCapabilityException.of(PLATFORM, out);
+        }
+    }
+
+    /** The update knobs Nomad would ignore (or refuse) for this job type; sources at each rule. */
+    private static void refuseUpdate(JobSpec spec, List<Unsupported> out) {
+        UpdatePolicy u = spec.update();
+        if (spec.type() == JobType.SYSTEM) {
+            if (u.canaryOrDefault() > 0) {
+                out.add(new Unsupported("update.canary", "canary updates on system jobs", PLATFORM, SYSTEM_UPDATE_REASON, false));
+            }
+            if (u.onFailure() != null) {
+                out.add(new Unsupported("update.onFailure", "onFailure " + u.onFailure().id() + " on system jobs", PLATFORM,
+                        SYSTEM_UPDATE_REASON + "; a failed instance does not stop the update", false));
+            }
+            // minHealthyTime and healthyDeadline: Nomad stores them and does not act on them for a system job, and Baton's
+            // await does (NomadOrchestrator judges each allocation of a system job by its tasks and checks)
+        } else if (u.delay() != null) {
+            out.add(new Unsupported("update.delay", "update delay on service jobs", PLATFORM, UPDATE_DELAY_REASON, false));
+        }
+        // UpdateStrategy.Validate in nomad/structs/structs.go (v1.6.5, v1.9.7): "Minimum healthy time must be less than
+        // healthy deadline", with api/jobs.go DefaultUpdateStrategy filling in the knob the spec leaves to Nomad
+        if (u.minHealthyTime() == null && u.healthyDeadline() != null && u.healthyDeadline().compareTo(DEFAULT_MIN_HEALTHY_TIME) <= 0) {
+            out.add(new Unsupported("update.healthyDeadline", "a healthy deadline of at most Nomad's default min_healthy_time (10s)", PLATFORM,
+                    "Nomad needs min_healthy_time below healthy_deadline; set update.minHealthyTime", false));
+        }
+        if (u.healthyDeadline() == null && u.minHealthyTime() != null && u.minHealthyTime().compareTo(DEFAULT_HEALTHY_DEADLINE) >= 0) {
+            out.add(new Unsupported("update.minHealthyTime", "a min healthy time of at least Nomad's default healthy_deadline (5m)", PLATFORM,
+                    "Nomad needs min_healthy_time below healthy_deadline; set update.healthyDeadline", false));
         }
     }
 
@@ -174,9 +267,39 @@ public final class JobTranslator {
         return s.replaceAll("([\\\\.\\[\\]{}()*+?^$|])", "\\\\$1");
     }
 
-    private static ObjectNode update(UpdatePolicy u, boolean checks) {
+    /**
+     * The job's update block. System jobs: only {@code MaxParallel} and {@code Stagger}, the two knobs Nomad enforces for
+     * them (update block docs, v1.6.5 and v1.9.7); everything else is refused in {@link #refuse}. Service jobs: a
+     * deployment's knobs, never {@code Stagger} (it "doesn't apply to service jobs", same docs) and never
+     * {@code MaxParallel} 0, which turns deployments off (structs.go {@code UpdateStrategy.IsEmpty};
+     * scheduler/reconcile.go {@code createDeployment}), and with them health gating and auto-revert.
+     */
+    private static ObjectNode update(JobSpec spec, boolean checks) {
+        UpdatePolicy u = spec.update();
+        boolean recreate = u.strategy() == dev.baton.model.UpdateStrategy.RECREATE;
         ObjectNode o = JSON.createObjectNode();
-        o.put("MaxParallel", u.strategy() == dev.baton.model.UpdateStrategy.RECREATE ? 0 : u.parallelismOrDefault());
+        if (spec.type() == JobType.SYSTEM) {
+            // recreate: max_parallel 0 is not Rolling(), so the system scheduler updates every node in one pass
+            // (scheduler/scheduler_system.go computeJobAllocs: limit = len(diff.update) unless job.Update.Rolling())
+            o.put("MaxParallel", recreate ? 0 : u.parallelismOrDefault());
+            if (u.delay() != null) {
+                o.put("Stagger", nanos(u.delay()));
+            }
+            // kept with the job for Baton's await, which judges a system job's allocations itself
+            if (u.minHealthyTime() != null) {
+                o.put("MinHealthyTime", nanos(u.minHealthyTime()));
+            }
+            if (u.healthyDeadline() != null) {
+                o.put("HealthyDeadline", nanos(u.healthyDeadline()));
+            }
+            return o;
+        }
+        // recreate: max_parallel at the group's count replaces every allocation in one destructive pass, each old one
+        // stopped as its replacement is placed (scheduler/reconcile.go computeDestructiveUpdates; structs.go
+        // TaskGroup.Warnings: "A destructive change would result in the simultaneous replacement of all allocations"),
+        // with the deployment still watching health. Each group gets its own count in group(); this is the largest.
+        o.put("MaxParallel", recreate ? spec.groups().stream().mapToInt(g -> Math.max(1, g.countOrDefault())).max().orElse(1)
+                : u.parallelismOrDefault());
         o.put("HealthCheck", checks ? "checks" : "task_states");
         if (u.minHealthyTime() != null) {
             o.put("MinHealthyTime", nanos(u.minHealthyTime()));
@@ -189,15 +312,38 @@ public final class JobTranslator {
             // (service jobs reschedule without limit) until that deadline passed.
             o.put("ProgressDeadline", 0L);
         }
-        if (u.delay() != null) {
-            o.put("Stagger", nanos(u.delay()));
-        }
         o.put("AutoRevert", u.onFailure() == OnFailure.ROLLBACK);
         if (u.canaryOrDefault() > 0) {
             o.put("Canary", u.canaryOrDefault());
             o.put("AutoPromote", true);
         }
         return o;
+    }
+
+    /** The provider of the services Baton writes: {@code nomad}, or what {@code extensions.nomad.Meta[PROVIDER_META]} says. */
+    static String provider(JobSpec spec) {
+        return extensionMeta(spec, PROVIDER_META, "nomad");
+    }
+
+    /**
+     * The name of the service that carries the checks of a task fronting no service: {@code <job>-<group>-<task>}, or,
+     * when that is longer than Nomad's limit of 63 characters ({@code Service.ValidateName} in nomad/structs/services.go,
+     * v1.6.5 and v1.9.7), its first characters, a dash and 8 hex digits of its SHA-256, so it stays unique and stable.
+     */
+    static String checkServiceName(String job, String group, String task) {
+        String base = job + "-" + group + "-" + task;
+        if (base.length() <= MAX_SERVICE_NAME) {
+            return base;
+        }
+        String hash;
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(base.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            hash = java.util.HexFormat.of().formatHex(digest).substring(0, 8);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        String head = base.substring(0, MAX_SERVICE_NAME - hash.length() - 1).replaceAll("-+$", "");
+        return head + "-" + hash;
     }
 
     private static ObjectNode group(JobSpec spec, GroupSpec g) {
@@ -208,6 +354,16 @@ public final class JobTranslator {
         }
         ObjectNode meta = o.putObject("Meta");
         meta.put(SpecVersion.GROUP_LABEL, g.name());
+        if (spec.placement() != null && spec.placement().distinctHosts()) {
+            // per group, as the spec means it: a job-level distinct_hosts keeps any two allocations of the job apart,
+            // a group-level one only those of the group (constraint block docs; scheduler/feasible.go
+            // DistinctHostsIterator.satisfiesDistinctHosts, v1.6.5 and v1.9.7)
+            o.putArray("Constraints").addObject().put("Operand", "distinct_hosts").put("RTarget", "true");
+        }
+        if (spec.update() != null && spec.type() == JobType.SERVICE && spec.update().strategy() == dev.baton.model.UpdateStrategy.RECREATE) {
+            // recreate: this group's count as max_parallel, merged over the job's update (api/tasks.go TaskGroup.Canonicalize)
+            o.putObject("Update").put("MaxParallel", Math.max(1, g.countOrDefault()));
+        }
         List<PortSpec> ports = g.tasks().stream().flatMap(t -> t.ports().stream()).toList();
         if (!ports.isEmpty()) {
             ObjectNode net = o.putArray("Networks").addObject();
@@ -232,7 +388,7 @@ public final class JobTranslator {
             ObjectNode so = services.addObject();
             so.put("Name", s.name());
             so.put("PortLabel", label(s.port()));
-            so.put("Provider", extensionMeta(spec, PROVIDER_META, "nomad"));
+            so.put("Provider", provider(spec));
             TaskSpec owner = g.taskWithPort(s.port()).orElseThrow();
             ArrayNode checks = JSON.createArrayNode();
             for (HealthCheck h : owner.health()) {
@@ -247,8 +403,8 @@ public final class JobTranslator {
             boolean covered = g.services().stream().anyMatch(s -> g.taskWithPort(s.port()).map(x -> x.name().equals(t.name())).orElse(false));
             if (!covered && !t.health().isEmpty()) {
                 ObjectNode so = services.addObject();
-                so.put("Name", spec.name() + "-" + g.name() + "-" + t.name());
-                so.put("Provider", extensionMeta(spec, PROVIDER_META, "nomad"));
+                so.put("Name", checkServiceName(spec.name(), g.name(), t.name()));
+                so.put("Provider", provider(spec));
                 if (!t.ports().isEmpty()) {
                     so.put("PortLabel", label(t.ports().get(0).name()));
                 }
@@ -274,14 +430,25 @@ public final class JobTranslator {
         return o;
     }
 
-    private static ObjectNode restart(RestartPolicy r, JobType type) {
+    /**
+     * The group's restart policy. {@code always} without attempts: {@code Mode: delay} (keeps restarting after the
+     * attempts, waiting out the interval); otherwise {@code Mode: fail} (the allocation fails after the attempts);
+     * {@code never}: {@code Attempts: 0}. Attempts default to 3 and the delay to 15s. {@code Interval}: Nomad's default for
+     * the job type (30m for service and system jobs, 24h for batch jobs: api/tasks.go defaultServiceJobRestartPolicy and
+     * defaultBatchJobRestartPolicy, v1.6.5 and v1.9.7), raised to attempts × delay when that is longer, because
+     * RestartPolicy.Validate (nomad/structs/structs.go) refuses a policy whose attempts cannot fit in its interval.
+     */
+    static ObjectNode restart(RestartPolicy r, JobType type) {
         ObjectNode o = JSON.createObjectNode();
-        RestartMode mode = r == null ? (type == JobType.BATCH || type == JobType.CRON ? RestartMode.ON_FAILURE : RestartMode.ALWAYS) : r.policy();
-        int attempts = r != null && r.attempts() != null ? r.attempts() : mode == RestartMode.NEVER ? 0 : 3;
-        o.put("Attempts", mode == RestartMode.NEVER ? 0 : attempts);
-        o.put("Delay", nanos(r != null && r.delay() != null ? r.delay() : Duration.ofSeconds(15)));
-        o.put("Interval", nanos(Duration.ofMinutes(30)));
-        // "delay" keeps restarting after the attempts (always); "fail" gives up (on-failure, never)
+        boolean batch = type == JobType.BATCH || type == JobType.CRON;
+        RestartMode mode = r == null ? (batch ? RestartMode.ON_FAILURE : RestartMode.ALWAYS) : r.policy();
+        int attempts = mode == RestartMode.NEVER ? 0 : r != null && r.attempts() != null ? r.attempts() : 3;
+        Duration delay = r != null && r.delay() != null ? r.delay() : Duration.ofSeconds(15);
+        Duration interval = batch ? Duration.ofHours(24) : Duration.ofMinutes(30);
+        Duration needed = delay.multipliedBy(attempts);
+        o.put("Attempts", attempts);
+        o.put("Delay", nanos(delay));
+        o.put("Interval", nanos(needed.compareTo(interval) > 0 ? needed : interval));
         o.put("Mode", mode == RestartMode.ALWAYS && (r == null || r.attempts() == null) ? "delay" : "fail");
         return o;
     }
@@ -336,6 +503,11 @@ public final class JobTranslator {
             }
         } else {
             config.put("command", t.command().get(0));
+            if (t.workingDir() != null) {
+                // exec and raw_exec take work_dir since Nomad 1.9.2 (drivers/exec/driver.go, drivers/rawexec/driver.go;
+                // CHANGELOG 1.9.2, GH-24249); an older client fails the task on the unknown driver option
+                config.put("work_dir", t.workingDir());
+            }
         }
         List<String> args = new ArrayList<>(container ? List.of() : t.command().subList(1, t.command().size()));
         args.addAll(t.args());

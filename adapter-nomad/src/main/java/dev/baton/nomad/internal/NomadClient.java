@@ -20,6 +20,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -144,7 +146,7 @@ public final class NomadClient implements AutoCloseable {
                 current = at;
                 String text = r.body() == null ? "" : r.body().string();
                 if (!r.isSuccessful()) {
-                    throw error(r.code(), text, method + " " + path);
+                    throw error(r.code(), text, method + " " + path, body);
                 }
                 long index = parseIndex(r.header("X-Nomad-Index"));
                 try {
@@ -177,7 +179,40 @@ public final class NomadClient implements AutoCloseable {
     }
 
     static OrchestratorException error(int code, String text, String what) {
+        return error(code, text, what, null);
+    }
+
+    /** Nomad's text when a scale is refused because a deployment is running (nomad/job_endpoint.go Scale, a coded 400; v1.6.5, v1.9.7). */
+    static final String SCALE_BLOCKED = "job scaling blocked due to active deployment";
+    /** Nomad's text when a revert's EnforcePriorVersion is stale (nomad/job_endpoint.go Revert, an uncoded error: 500; v1.6.5, v1.9.7). */
+    private static final Pattern STALE_REVERT = Pattern.compile("Current job has version \\d+; enforcing version \\d+");
+    /** A go-multierror as Nomad prints it (hashicorp/go-multierror v1.1.1 ListFormatFunc): "N error(s) occurred:\n\t* …". */
+    private static final Pattern MULTIERROR = Pattern.compile("^(?:rpc error: )?(\\d+) errors? occurred:\\n\\t\\* ", Pattern.DOTALL);
+    private static final Pattern HEADER_AT_END = Pattern.compile("(?s)^(.*?)(\\d+) errors? occurred:$");
+    /** Registering or planning a job: the requests whose 500 may be Nomad's validation of the job. */
+    private static final Pattern JOB_WRITE = Pattern.compile("^(POST|PUT) /v1/(jobs|job/[^/]+|job/[^/]+/plan|validate/job)$");
+
+    /**
+     * Nomad's answer as an exception. {@code body} is the request's body, used to name the spec field of a validation
+     * error. Nomad answers a job it refuses with HTTP 500: the job-register and job-plan endpoints run the admission
+     * validators (nomad/job_endpoint_hooks.go) and return their multierror uncoded, which command/agent/http.go wraps
+     * as a 500 with the error's text (v1.6.5, v1.9.7); those become {@link InvalidSpecException}, one violation per
+     * error. A 500 of a revert whose prior version is stale, and a 400 of a scale during a deployment, are conflicts.
+     */
+    static OrchestratorException error(int code, String text, String what, JsonNode body) {
         String message = text == null ? "" : text.strip();
+        if (code == 400 && message.contains(SCALE_BLOCKED)) {
+            return ConflictException.of(JobTranslator.PLATFORM, what + ": " + message + " (wait until the deployment ends)");
+        }
+        if (code == 500 && STALE_REVERT.matcher(message).find()) {
+            return ConflictException.of(JobTranslator.PLATFORM, what + ": the job changed since its versions were read: " + message);
+        }
+        if (code == 500 && JOB_WRITE.matcher(what).matches() && MULTIERROR.matcher(text == null ? "" : text).find()) {
+            List<dev.baton.Violation> vs = violations(text, body == null ? null : body.path("Job"));
+            if (!vs.isEmpty()) {
+                return InvalidSpecException.of(vs);
+            }
+        }
         return switch (code) {
             case 400 -> InvalidSpecException.of("", "nomad rejected " + what + ": " + message);
             case 401, 403 -> AuthenticationException.of(JobTranslator.PLATFORM, code, message);
@@ -185,6 +220,140 @@ public final class NomadClient implements AutoCloseable {
             case 409 -> ConflictException.of(JobTranslator.PLATFORM, what + ": " + message);
             default -> PlatformException.of(JobTranslator.PLATFORM, code, message);
         };
+    }
+
+    /** One error of a Nomad multierror: its text without a nested list, and the errors nested in it. */
+    private record Node(String text, List<Node> children) {
+    }
+
+    /**
+     * Parses Nomad's validation text back into its tree. go-multierror does not indent nested lists, but each list
+     * starts with its count ("2 errors occurred:"), which is enough to rebuild the nesting.
+     */
+    private static List<Node> parse(String text) {
+        String[] parts = text.replaceFirst("^rpc error: ", "").split("\\n\\t\\* ", -1);
+        Matcher head = HEADER_AT_END.matcher(parts[0].strip());
+        if (!head.matches()) {
+            return List.of();
+        }
+        int[] at = {1};
+        return list(parts, at, Integer.parseInt(head.group(2)));
+    }
+
+    private static List<Node> list(String[] parts, int[] at, int count) {
+        List<Node> out = new ArrayList<>();
+        for (int i = 0; i < count && at[0] < parts.length; i++) {
+            String part = parts[at[0]++].replaceAll("\\s+$", "");
+            Matcher m = HEADER_AT_END.matcher(part);
+            if (m.matches()) {
+                out.add(new Node(m.group(1).strip(), list(parts, at, Integer.parseInt(m.group(2)))));
+            } else {
+                out.add(new Node(part, List.of()));
+            }
+        }
+        return out;
+    }
+
+    /** Where the request's job came from: the spec Baton stores in the job's meta, to name groups, tasks and services by index. */
+    private static dev.baton.model.JobSpec spec(JsonNode job) {
+        try {
+            String stored = job == null ? null : job.path("Meta").path(JobTranslator.SPEC_META).asText(null);
+            return stored == null ? null : dev.baton.Specs.read(stored);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static final Pattern GROUP = Pattern.compile("^Task group (\\S+) validation failed:");
+    private static final Pattern TASK = Pattern.compile("^Task (\\S+) validation failed:");
+    private static final Pattern SERVICE = Pattern.compile("^Service\\[\\d+\\] (\\S+) validation failed:");
+
+    /** One violation per error Nomad lists, each at the spec field it is about as far as Nomad's text tells. */
+    static List<dev.baton.Violation> violations(String text, JsonNode job) {
+        dev.baton.model.JobSpec spec = spec(job);
+        List<dev.baton.Violation> out = new ArrayList<>();
+        for (Node n : parse(text)) {
+            leaves(n, new ArrayList<>(), spec, out);
+        }
+        return out;
+    }
+
+    private static void leaves(Node n, List<String> chain, dev.baton.model.JobSpec spec, List<dev.baton.Violation> out) {
+        List<String> here = new ArrayList<>(chain);
+        if (!n.text().isEmpty()) {
+            here.add(n.text());
+        }
+        if (!n.children().isEmpty()) {
+            n.children().forEach(c -> leaves(c, here, spec, out));
+            return;
+        }
+        String context = String.join(" ", here.subList(0, Math.max(0, here.size() - 1)));
+        out.add(new dev.baton.Violation(path(here, spec), "nomad refused the job: " + n.text() + (context.isEmpty() ? "" : " (" + context + ")")));
+    }
+
+    /** The spec field an error is about, from the chain of Nomad's prefixes (structs.go Job/TaskGroup/Task.Validate, services.go). */
+    private static String path(List<String> chain, dev.baton.model.JobSpec spec) {
+        String leaf = chain.get(chain.size() - 1);
+        // Job.Validate lists "Task group <g> validation failed: …"; within it TaskGroup.Validate lists "Task <t> validation
+        // failed: …" and "Task group service validation failed: …" with "Service[<i>] <name> validation failed: …" in it
+        Matcher gm = chain.size() > 1 ? GROUP.matcher(chain.get(0)) : null;
+        String group = gm != null && gm.find() ? gm.group(1) : null;
+        Matcher tm = group != null && chain.size() > 2 ? TASK.matcher(chain.get(1)) : null;
+        String task = tm != null && tm.find() ? tm.group(1) : null;
+        boolean services = group != null && chain.size() > 1 && chain.get(1).startsWith("Task group service validation failed:");
+        Matcher sm = services && chain.size() > 3 ? SERVICE.matcher(chain.get(2)) : null;
+        String service = sm != null && sm.find() ? sm.group(1) : null;
+        // job-wide spec fields, wherever Nomad reports them
+        if (leaf.contains("spread block")) {
+            return "placement.spread";
+        }
+        if (leaf.matches("(?s)^(Max parallel|Canary count|Auto Promote|Minimum healthy time|Healthy deadline|Progress deadline|Stagger"
+                + "|Invalid health check given|Job type \".*\" does not allow update block).*")) {
+            return "update";
+        }
+        if (leaf.startsWith("Periodic")) {
+            return "schedule";
+        }
+        if (group == null) {
+            return "";
+        }
+        int gi = spec == null ? -1 : indexOf(spec.groups().stream().map(dev.baton.model.GroupSpec::name).toList(), group);
+        String gp = gi < 0 ? "groups[" + group + "]" : "groups[" + gi + "]";
+        dev.baton.model.GroupSpec g = gi < 0 ? null : spec.groups().get(gi);
+        if (task != null) {
+            int ti = g == null ? -1 : indexOf(g.tasks().stream().map(dev.baton.model.TaskSpec::name).toList(), task);
+            String tp = gp + (ti < 0 ? ".tasks[" + task + "]" : ".tasks[" + ti + "]");
+            if (leaf.contains("MemoryMB")) {
+                return tp + ".resources.memory";
+            }
+            if (leaf.contains("minimum CPU") || leaf.contains("'cpu' or 'cores'")) {
+                return tp + ".resources.cpu";
+            }
+            return tp;
+        }
+        if (leaf.matches("(?s)^(Unsupported restart mode|Restart policy|Interval can not be less|Nomad can't restart).*")) {
+            return gp + ".restart";
+        }
+        if (leaf.contains("Count cannot exceed") || leaf.contains("count can't be negative")) {
+            return gp + ".count";
+        }
+        if (service != null && g != null) {
+            int si = indexOf(g.services().stream().map(dev.baton.model.ServiceSpec::name).toList(), service);
+            if (si >= 0) {
+                return gp + ".services[" + si + "]";
+            }
+            // the service Baton made for a task's checks (JobTranslator.checkServiceName)
+            for (int ti = 0; ti < g.tasks().size(); ti++) {
+                if (JobTranslator.checkServiceName(spec.name(), g.name(), g.tasks().get(ti).name()).equals(service)) {
+                    return gp + ".tasks[" + ti + "].health";
+                }
+            }
+        }
+        return services ? gp + ".services" : gp;
+    }
+
+    private static int indexOf(List<String> names, String name) {
+        return names.indexOf(name);
     }
 
     /** Reads a plain-text endpoint (such as an allocation's log) as text. */

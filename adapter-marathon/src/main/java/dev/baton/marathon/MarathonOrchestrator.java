@@ -64,6 +64,8 @@ public final class MarathonOrchestrator implements Orchestrator {
     private static final List<String> EVENTS = List.of("deployment_success", "deployment_failed", "deployment_step_success",
             "status_update_event", "health_status_changed_event", "instance_health_changed_event", "instance_changed_event");
     private static final String SERVICE_LABEL = "baton.dev/service.";
+    /** How long a wait gives the event stream to attach before its first read (it reads then even if it has not). */
+    private static final Duration ATTACH_WAIT = Duration.ofSeconds(2);
     /**
      * How long an instance must have run and passed its checks to count as healthy ("healthy means stayed healthy"), as
      * the local adapter's default {@code minHealthyTime}. Marathon counts an instance at its first {@code TASK_RUNNING}
@@ -171,7 +173,16 @@ public final class MarathonOrchestrator implements Orchestrator {
     @Override
     public Plan plan(JobSpec spec) {
         List<Change> changes = new ArrayList<>();
-        for (ObjectNode a : apps(spec)) {
+        List<dev.baton.Unsupported> refused = new ArrayList<>();
+        List<ObjectNode> apps;
+        try {
+            apps = apps(spec);
+        } catch (dev.baton.UnsupportedCapabilityException e) {
+            // what the translation refuses (the same check as render and deploy), listed as the core's refusals are
+            return new Plan(PLATFORM, spec.name(), List.of(), e.unsupported(), List.of());
+        }
+        for (int i = 0; i < apps.size(); i++) {
+            ObjectNode a = apps.get(i);
             String id = a.path("id").asText();
             String kind = AppTranslator.isPod(a) ? "pod" : "app";
             Optional<JsonNode> live = live(a);
@@ -180,25 +191,57 @@ public final class MarathonOrchestrator implements Orchestrator {
             } else {
                 List<FieldChange> diff = JsonDiff.diff(comparable(live.get(), a), a);
                 changes.add(new Change(diff.isEmpty() ? Change.Action.NONE : Change.Action.UPDATE, kind, id, diff));
+                // what Marathon would refuse to change in a resident app or pod
+                refused.addAll(AppTranslator.residentChanges(spec, i, a, live.get()));
             }
         }
-        return new Plan(PLATFORM, spec.name(), changes, List.of(), List.of());
+        return new Plan(PLATFORM, spec.name(), changes, refused, List.of());
     }
 
     @Override
     public Deployment deploy(JobSpec spec, DeployOptions options) {
+        List<ObjectNode> apps = apps(spec);
+        List<Optional<JsonNode>> lives = new ArrayList<>();
+        List<dev.baton.Unsupported> refused = new ArrayList<>();
+        for (int i = 0; i < apps.size(); i++) {
+            Optional<JsonNode> live = live(apps.get(i));
+            lives.add(live);
+            if (live.isPresent()) {
+                refused.addAll(AppTranslator.residentChanges(spec, i, apps.get(i), live.get()));
+            }
+        }
+        if (!refused.isEmpty()) {
+            // a resident app or pod whose resources, ports or volumes would change: Marathon refuses it; nothing is sent
+            throw dev.baton.UnsupportedCapabilityException.of(PLATFORM, refused);
+        }
         boolean changed = false;
-        for (ObjectNode a : apps(spec)) {
+        for (int i = 0; i < apps.size(); i++) {
+            ObjectNode a = apps.get(i);
             String id = a.path("id").asText();
-            Optional<JsonNode> live = live(a);
+            Optional<JsonNode> live = lives.get(i);
             boolean same = live.isPresent() && live.get().path("labels").path(SpecVersion.LABEL).asText().equals(a.path("labels").path(SpecVersion.LABEL).asText())
                     && instances(live.get()) == instances(a);
             if (!same) {
-                client.write("PUT", base(a) + id, options.force() ? q("force", "true") : Map.of(), a);
+                client.write("PUT", base(a) + id, writeQuery(a, options.force()), a);
                 changed = true;
             }
         }
         return track(spec, changed, true);
+    }
+
+    /**
+     * The query of a definition's {@code PUT}: {@code force=true} when asked, and for an app {@code partialUpdate=false}.
+     * Marathon's {@code PUT /v2/apps/{id}} defaults to {@code partialUpdate=true}, which keeps every field the body leaves
+     * out (api/v2/AppsResource.replace, raml/AppConversion.appUpdateRamlReader, v1.10.26): a removed env variable or check,
+     * or the container of a task that became a process, would stay. {@code PUT /v2/pods/{id}} always replaces
+     * (PodsResource.update).
+     */
+    private static Map<String, List<String>> writeQuery(JsonNode definition, boolean force) {
+        Map<String, List<String>> query = force ? q("force", "true") : new LinkedHashMap<>();
+        if (!AppTranslator.isPod(definition)) {
+            query.put("partialUpdate", List.of("false"));
+        }
+        return query;
     }
 
     private Deployment track(JobSpec spec, boolean changed, boolean mayRevert) {
@@ -206,10 +249,11 @@ public final class MarathonOrchestrator implements Orchestrator {
         Duration limit = spec.update() != null ? spec.update().healthyDeadline() : null;
         Instant started = Instant.now();
         return DeploymentTracker.started(PLATFORM, spec.name(), version, changed, (tracker, deadline) -> {
-            try (EventStream events = new EventStream(client, EVENTS)) {
+            try (EventStream events = new EventStream(client, EVENTS, AppTranslator.groupId(ns(spec), spec.name()) + "/")) {
                 String target = version;
                 boolean reverting = false;
-                long seen = events.count();
+                // the first read once the stream is attached: every change after it comes as an event
+                long seen = events.awaitAttached(ATTACH_WAIT.toMillis());
                 while (!tracker.isDone()) {
                     Observed observed = observe(ns(spec), spec.name());
                     JobStatus status = observed.status();
@@ -225,9 +269,10 @@ public final class MarathonOrchestrator implements Orchestrator {
                                 + (status.message() != null ? " (last task failure: " + status.message() + ")" : "");
                         OnFailure onFailure = spec.update().onFailure();
                         JobSpec previous = mayRevert && onFailure == OnFailure.ROLLBACK ? previousSpec(spec) : null;
-                        if (previous != null && revert(spec, previous)) {
-                            tracker.event(Event.of(spec.name(), Event.Type.DEPLOYMENT_FAILED, why + "; rolling back to version " + SpecVersion.of(previous)));
-                            target = SpecVersion.of(previous);
+                        String back = previous != null ? revert(spec) : null;
+                        if (back != null) {
+                            tracker.event(Event.of(spec.name(), Event.Type.DEPLOYMENT_FAILED, why + "; rolling back to version " + back));
+                            target = back;
                             reverting = true;
                         } else {
                             tracker.complete(Outcome.FAILED, status, why);
@@ -279,37 +324,49 @@ public final class MarathonOrchestrator implements Orchestrator {
     private boolean cancelDeployments(JobSpec spec) {
         boolean any = false;
         for (JsonNode d : deploymentsOf(spec)) {
-            client.write("DELETE", "/v2/deployments/" + d.path("id").asText(), Map.of(), null);
-            any = true;
+            try {
+                client.write("DELETE", "/v2/deployments/" + d.path("id").asText(), Map.of(), null);
+                any = true;
+            } catch (NotFoundException ended) {
+                // it ended meanwhile ("DeploymentPlan … does not exist"): nothing to cancel
+            }
         }
         return any;
     }
 
     /**
-     * Brings the job's apps and pods back to {@code previous} after {@code spec} failed to become healthy: a deployment
-     * still running is deleted, which makes Marathon roll it back ({@code DELETE /v2/deployments/{id}}); an app or pod
-     * whose deployment has already ended (Marathon ends it at the first {@code TASK_RUNNING} of an instance without
-     * health checks, even one that exits right after) gets its previous definition back with a {@code PUT}, as
-     * {@link #rollback} does. Returns whether anything was sent.
+     * Brings the job back after {@code spec} failed to become healthy. A deployment still running is deleted
+     * ({@code DELETE /v2/deployments/{id}}), and Marathon puts back the definition that deployment replaced
+     * ({@code DeploymentPlan.revert}, {@code DeploymentPlanReverter}), which is read back rather than assumed (it need
+     * not be the newest earlier version of another spec: a forced deployment replaces one that never finished). An app
+     * or pod whose deployment had already ended (Marathon ends it at the first {@code TASK_RUNNING} of an instance without
+     * health checks, even one that exits right after) gets the newest earlier definition of another spec back with a
+     * {@code PUT}, as {@link #rollback} does. Returns the version the job goes back to, or null when nothing was sent.
      */
-    private boolean revert(JobSpec spec, JobSpec previous) {
-        boolean any = cancelDeployments(spec);
+    private String revert(JobSpec spec) {
+        cancelDeployments(spec);
         String failed = SpecVersion.of(spec);
-        String back = SpecVersion.of(previous);
+        String back = null;
         for (GroupSpec g : spec.groups()) {
             String id = AppTranslator.appId(ns(spec), spec.name(), g.name());
             boolean isPod = g.tasks().size() > 1;
             Optional<JsonNode> live = isPod ? pod(id) : app(id);
-            if (live.isEmpty() || back.equals(live.get().path("labels").path(SpecVersion.LABEL).asText())) {
+            if (live.isEmpty()) {
+                continue;
+            }
+            String now = live.get().path("labels").path(SpecVersion.LABEL).asText();
+            if (!failed.equals(now)) {
+                // Marathon reverted it when its deployment was deleted
+                back = back == null ? now : back;
                 continue;
             }
             JsonNode prev = previousDefinition(id, isPod, failed);
             if (prev != null) {
-                client.write("PUT", (isPod ? "/v2/pods" : "/v2/apps") + id, Map.of(), withoutVersion(prev));
-                any = true;
+                client.write("PUT", (isPod ? "/v2/pods" : "/v2/apps") + id, writeQuery(prev, false), withoutVersion(prev));
+                back = back == null ? prev.path("labels").path(SpecVersion.LABEL).asText() : back;
             }
         }
-        return any;
+        return back;
     }
 
     @Override
@@ -364,11 +421,36 @@ public final class MarathonOrchestrator implements Orchestrator {
         }
     }
 
+    /**
+     * A term of Marathon's label selector: {@code LabelSelectorParsers.term} (api/v2/LabelSelector.scala, v1.7.236 and
+     * v1.10.26) takes {@code -A-Za-z0-9_.} as they are and any other character escaped with a backslash, so
+     * {@code baton.dev/job} is {@code baton.dev\/job} (unescaped, Marathon answers 422 "Can not parse label selector").
+     */
+    static String selector(String term) {
+        StringBuilder b = new StringBuilder(term.length() + 4);
+        term.codePoints().forEach(c -> {
+            if (!(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.')) {
+                b.append('\\');
+            }
+            b.appendCodePoint(c);
+        });
+        return b.toString();
+    }
+
     private Observed observe(String ns, String job) {
         Instant now = Instant.now();
         CountsAt countsAt = new CountsAt();
-        JsonNode apps = client.get("/v2/apps", q("id", AppTranslator.groupId(ns, job) + "/", "embed", "apps.tasks", "embed", "apps.deployments",
-                "embed", "apps.lastTaskFailure", "label", SpecVersion.JOB_LABEL + "==" + job)).path("apps");
+        // Marathon's id filter is a substring match (AppsResource.search: containCaseInsensitive), so /a/web/g matches
+        // the job web too: only the job's own apps, /[ns/]job/<group>, are kept
+        String prefix = AppTranslator.groupId(ns, job) + "/";
+        List<JsonNode> apps = new ArrayList<>();
+        for (JsonNode a : client.get("/v2/apps", q("id", prefix, "embed", "apps.tasks", "embed", "apps.deployments",
+                "embed", "apps.lastTaskFailure", "label", selector(SpecVersion.JOB_LABEL) + "==" + selector(job))).path("apps")) {
+            String id = a.path("id").asText();
+            if (id.startsWith(prefix) && id.indexOf('/', prefix.length()) < 0) {
+                apps.add(a);
+            }
+        }
         JobSpec fromApps = apps.isEmpty() ? null : specOf(apps.get(0));
         // pod statuses only when the job may have pods: one request for every pod in Marathon
         List<JsonNode> pods = fromApps == null || fromApps.groups().stream().anyMatch(g -> g.tasks().size() > 1)
@@ -552,7 +634,7 @@ public final class MarathonOrchestrator implements Orchestrator {
     public List<JobSummary> list(Selector selector) {
         Map<String, JobSummary> out = new LinkedHashMap<>();
         List<JsonNode> definitions = new ArrayList<>();
-        client.get("/v2/apps", q("label", SpecVersion.JOB_LABEL)).path("apps").forEach(definitions::add);
+        client.get("/v2/apps", q("label", selector(SpecVersion.JOB_LABEL))).path("apps").forEach(definitions::add);
         client.get("/v2/pods", Map.of()).forEach(p -> {
             if (p.path("labels").has(SpecVersion.JOB_LABEL)) {
                 definitions.add(p);
@@ -596,16 +678,32 @@ public final class MarathonOrchestrator implements Orchestrator {
         return prev == null ? null : specOf(prev);
     }
 
-    /** The newest earlier version of an app ({@code /versions}) or pod ({@code ::versions}) with another spec. */
+    /**
+     * The newest earlier version of an app ({@code /versions}) or pod ({@code ::versions}) with another spec. Marathon
+     * lists versions in no order (the children of a ZooKeeper node, cached as a set: {@code ZkPersistenceStore.rawVersions},
+     * {@code LazyCachingPersistenceStore.versions}); they are timestamps, read newest first here.
+     */
     private JsonNode previousDefinition(String id, boolean pod, String currentVersion) {
         JsonNode list = pod ? client.get("/v2/pods" + id + "::versions", Map.of()) : client.get("/v2/apps" + id + "/versions", Map.of()).path("versions");
-        for (JsonNode v : list) {
-            JsonNode def = client.get(pod ? "/v2/pods" + id + "::versions/" + v.asText() : "/v2/apps" + id + "/versions/" + v.asText(), Map.of());
+        for (String v : newestFirst(list)) {
+            JsonNode def = client.get(pod ? "/v2/pods" + id + "::versions/" + v : "/v2/apps" + id + "/versions/" + v, Map.of());
             if (!currentVersion.equals(def.path("labels").path(SpecVersion.LABEL).asText())) {
                 return def;
             }
         }
         return null;
+    }
+
+    /** Version timestamps, newest first (one that is not a timestamp last, in the order given). */
+    static List<String> newestFirst(JsonNode versions) {
+        List<String> out = new ArrayList<>();
+        versions.forEach(v -> out.add(v.asText()));
+        Instant never = Instant.MIN;
+        out.sort(java.util.Comparator.comparing((String v) -> {
+            Instant t = timestamp(MarathonClient.JSON.getNodeFactory().textNode(v));
+            return t == null ? never : t;
+        }).reversed());
+        return out;
     }
 
     private static ObjectNode withoutVersion(JsonNode definition) {
@@ -665,7 +763,7 @@ public final class MarathonOrchestrator implements Orchestrator {
             } else {
                 body.put("instances", g.desired());
             }
-            client.write("PUT", (isPod ? "/v2/pods" : "/v2/apps") + id, Map.of(), body);
+            client.write("PUT", (isPod ? "/v2/pods" : "/v2/apps") + id, writeQuery(body, false), body);
             previous = specOf(prev);
         }
         return track(previous.withCount(previous.groups().get(0).name(), now.groups().get(0).desired()), true, false);
@@ -692,7 +790,7 @@ public final class MarathonOrchestrator implements Orchestrator {
     @Override
     public List<Endpoint> endpoints(String serviceName) {
         List<Endpoint> out = new ArrayList<>();
-        for (JsonNode a : client.get("/v2/apps", q("label", SERVICE_LABEL + serviceName, "embed", "apps.tasks")).path("apps")) {
+        for (JsonNode a : client.get("/v2/apps", q("label", selector(SERVICE_LABEL + serviceName), "embed", "apps.tasks")).path("apps")) {
             String port = a.path("labels").path(SERVICE_LABEL + serviceName).asText();
             JsonNode defs = a.path("portDefinitions");
             int index = 0;
@@ -727,8 +825,9 @@ public final class MarathonOrchestrator implements Orchestrator {
 
     @Override
     public Subscription watch(String jobId, Consumer<Event> listener) {
-        EventStream events = new EventStream(client, EVENTS);
-        String name = JobRef.parse(jobId, namespace).name();
+        JobRef ref = JobRef.parse(jobId, namespace);
+        EventStream events = new EventStream(client, EVENTS, AppTranslator.groupId(ref.namespace(), ref.name()) + "/");
+        String name = ref.name();
         Thread t = new Thread(() -> {
             long seen = events.count();
             try {

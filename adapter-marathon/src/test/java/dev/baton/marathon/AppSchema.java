@@ -32,8 +32,21 @@ final class AppSchema {
         return new AppSchema(SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_4).getSchema(text, InputFormat.JSON));
     }
 
-    /** The schema's complaints about an app definition, empty when it is valid. */
+    /**
+     * The schema's complaints about an app definition, empty when it is valid. {@code role} is left out: Marathon 1.9 added
+     * it (RAML {@code App.role}, v1.10.26), after the last schema; 1.7 and 1.8 read apps with Play JSON readers, which
+     * ignore a field they do not know.
+     */
     List<String> validate(String appJson) {
-        return schema.validate(appJson, InputFormat.JSON).stream().map(Object::toString).toList();
+        String checked = appJson;
+        try {
+            var app = new com.fasterxml.jackson.databind.ObjectMapper().readTree(appJson);
+            if (app instanceof com.fasterxml.jackson.databind.node.ObjectNode o && o.has("role")) {
+                checked = o.deepCopy().without("role").toString();
+            }
+        } catch (IOException e) {
+            // not JSON: the schema says so
+        }
+        return schema.validate(checked, InputFormat.JSON).stream().map(Object::toString).toList();
     }
 }

@@ -11,6 +11,11 @@ import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import com.github.tomakehurst.wiremock.extension.ResponseDefinitionTransformerV2;
 import com.github.tomakehurst.wiremock.http.ResponseDefinition;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -30,11 +35,20 @@ import java.util.concurrent.TimeUnit;
  * <p>Reproduces: apps with versions (timestamps), {@code PUT /v2/apps/{id}} answering {@code deploymentId} and
  * {@code version}, deployments that start new tasks (staging → running → health check results), replace the old
  * ones once the new ones are alive, and end; tasks of an app whose {@code env} has {@code FAIL=1} never pass
- * their checks, so their deployment never ends (as in Marathon) until it is deleted, which rolls the app back to
- * its previous definition; the 409 of an app locked by a deployment unless {@code ?force=true}; {@code PATCH}
- * for scaling; {@code POST /v2/apps/{id}/restart} (new tasks replace all the old ones); {@code GET /v2/apps} with {@code id}, {@code label} and {@code embed}; app versions; group delete;
- * {@code /v2/tasks}, {@code /v2/info}, {@code /v2/leader}; the event stream as server-sent events, where each
- * response carries the events of one change and then ends (so the client's reconnect is exercised every time).
+ * their checks, so their deployment never ends (as in Marathon) until it is deleted, which puts back the definition
+ * that deployment replaced ({@link #cancel}); the 409 of an app locked by a deployment unless {@code ?force=true}; the
+ * 403 of {@code --max_running_deployments} ({@link #checkMaxRunningDeployments}); {@code PATCH} for scaling;
+ * {@code POST /v2/apps/{id}/restart} (new tasks replace all the old ones); {@code GET /v2/apps} with {@code id} (a
+ * substring), {@code label} (Marathon's selector grammar, {@link LabelSelectorParser}) and {@code embed}; app versions,
+ * listed in no order ({@link #versionOrder}); group delete; {@code /v2/tasks}, {@code /v2/info}, {@code /v2/leader}
+ * naming the leader by its {@code --hostname} ({@link #hostname}); the event stream ({@link EventsServlet}), which stays
+ * open: {@code event_stream_attached}, {@code api_post_event}, {@code deployment_info}, {@code status_update_event} per
+ * task, {@code health_status_changed_event} per instance, {@code deployment_success}/{@code deployment_failed} with their
+ * plan, {@code group_change_success}, and heartbeats, to the types each client asked for. Leadership
+ * ({@code LeaderProxyFilter}): the leader's {@code X-Marathon-Leader} header; a standby ({@link #standbyOf}) forwards
+ * requests to the leader, redirects {@code /v2/events} there, and answers 502 when it knows no leader
+ * ({@link #forward}). An authenticator plugin ({@link #requireAuthorization}), and the path prefix of DC/OS's Admin Router
+ * ({@code MarathonDouble(String)}).
  * Pods the same way: {@code PUT /v2/pods/{id}}, {@code GET /v2/pods/{id}}, {@code ::versions}, {@code ::status}
  * and {@code /v2/pods/::status} with instances whose status is STAGING, then STABLE (or DEGRADED while a container
  * with {@code FAIL=1} in its environment fails its check), {@code specReference} and endpoints with allocated host
@@ -87,9 +101,12 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  *
  * <p>Does not reproduce: offers and agents (every task runs on {@code agent-1}), resource checks, constraints,
- * groups beyond deletion, the upgrade strategy's capacities, readiness checks, a long-lived event stream,
- * {@code instance_changed_event}, {@code DELETE /v2/queue/{id}/delay}, the queue's entries for instances that are
- * launched without delay, the status updates of a failed pod instance's killed containers and their time to stop.
+ * groups beyond deletion, the upgrade strategy's capacities, readiness checks, {@code instance_changed_event},
+ * {@code deployment_step_success}, {@code DELETE /v2/queue/{id}/delay}, the queue's entries for instances that are
+ * launched without delay, the status updates of a failed pod instance's killed containers and their time to stop; an
+ * election (a standby's leader is set by the test, and doubles share no state: a leader change moves no apps); the
+ * proxy's timeouts (504 of {@code JavaUrlConnectionRequestForwarder} with {@code sync_proxy}); Jetty's own 404 and error
+ * pages of a newer format than the RAML's example.
  */
 final class MarathonDouble implements ResponseDefinitionTransformerV2 {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -105,7 +122,6 @@ final class MarathonDouble implements ResponseDefinitionTransformerV2 {
     private final Map<String, List<ObjectNode>> tasks = new LinkedHashMap<>();
     private final Map<String, ObjectNode> deployments = new LinkedHashMap<>();
     private final java.util.Set<String> pods = new java.util.HashSet<>();
-    private final List<String> events = new ArrayList<>();
     private long clockMillis = Instant.parse("2026-11-24T00:00:00Z").toEpochMilli();
     private int nextPort = 31000;
     /** How long a task whose command exits at once stays {@code TASK_RUNNING}: the script prints a line and exits. */
@@ -123,19 +139,125 @@ final class MarathonDouble implements ResponseDefinitionTransformerV2 {
     private record Relaunch(String id, ObjectNode task, Instant at, Instant since, ObjectNode definition) {
     }
 
+    /**
+     * The path this Marathon is mounted under, as DC/OS's Admin Router serves it ({@code https://host/service/marathon}),
+     * or "" for Marathon's own port. Admin Router takes the prefix off before it proxies to Marathon; a request outside
+     * the prefix is not Marathon's, and gets the double's 404.
+     */
+    private final String basePath;
+    /** Marathon's {@code --hostname} (default the machine's name), which it reports as the leader's {@code host:port}. */
+    private volatile String hostname = "127.0.0.1";
+    /** Whether this instance is the leader; a standby forwards to {@link #leader}, or has none. */
+    private volatile boolean leading = true;
+    private volatile MarathonDouble leader;
+    /** The {@code Authorization} value the authenticator plugin accepts, or null when no plugin is configured (open). */
+    private volatile String requiredAuthorization;
+    /** {@code --max_running_deployments} (core/group/GroupManagerConfig.scala: default 100). */
+    private volatile int maxRunningDeployments = 100;
+    /**
+     * The order {@code /versions} and {@code ::versions} list versions in. Marathon's is none: the versions are the
+     * children of a ZooKeeper node ({@code ZkPersistenceStore.rawVersions}: {@code client.children(path)}), cached as a
+     * set ({@code LazyCachingPersistenceStore.versions}: {@code runWith(EnrichedSink.set)}); shuffled here unless a test
+     * fixes one.
+     */
+    private volatile java.util.function.UnaryOperator<List<String>> versionOrder = vs -> {
+        List<String> out = new ArrayList<>(vs);
+        java.util.Collections.shuffle(out);
+        return out;
+    };
+    /** The definition each running deployment replaced (null: it created the app), which deleting it puts back. */
+    private final Map<String, ObjectNode> originals = new java.util.HashMap<>();
+    /** Clients of {@code /v2/events}, each with the event types it asked for. */
+    private final List<EventClient> eventClients = new CopyOnWriteArrayList<>();
+    /** Every {@code GET /v2/events} received (the stream is served beside WireMock, so it is not in {@link #requests}). */
+    final List<EventRequest> eventRequests = new CopyOnWriteArrayList<>();
+    /** Writes the event stream in order, off the caller's thread, as Jetty's emitter does for each client. */
+    private final java.util.concurrent.ExecutorService eventWriter = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "marathon-double-events");
+        t.setDaemon(true);
+        return t;
+    });
+    /** Jetty's {@code EventSourceServlet} sends a heartbeat (CRLF) every {@code heartBeatPeriod} seconds, 10 by default. */
+    static final long HEARTBEAT_MS = 10_000;
+
+    /** A {@code GET /v2/events} as received (path, with any mount prefix, and query), and its {@code Authorization} header or null. */
+    record EventRequest(String url, String authorization) {
+    }
+
     MarathonDouble() {
-        server = new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1").dynamicPort().extensions(this).containerThreads(40));
+        this("");
+    }
+
+    /** A Marathon mounted under {@code basePath} ({@code /service/marathon} behind Admin Router). */
+    MarathonDouble(String basePath) {
+        this.basePath = basePath;
+        server = new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1").dynamicPort().extensions(this).containerThreads(40)
+                .httpServerFactory(new EventStreamServerFactory()));
         server.start();
         server.stubFor(WireMock.any(WireMock.anyUrl()).willReturn(WireMock.ok()));
+        clock.scheduleAtFixedRate(this::heartbeat, HEARTBEAT_MS, HEARTBEAT_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /** A standby of {@code leader}: it forwards every request there, and redirects {@code /v2/events} there. */
+    static MarathonDouble standbyOf(MarathonDouble leader) {
+        MarathonDouble d = new MarathonDouble();
+        d.followLeader(leader);
+        return d;
+    }
+
+    /** This instance becomes a standby of {@code leader} (null: it knows no leader). */
+    void followLeader(MarathonDouble leader) {
+        this.leading = false;
+        this.leader = leader;
+        // HttpEventStreamActor.handleLeadership: on Standby every open event stream is closed
+        dropEventStreams();
+    }
+
+    /** Marathon's {@code --hostname}: what it reports as the leader ({@code /v2/leader}, {@code X-Marathon-Leader}). */
+    MarathonDouble hostname(String name) {
+        this.hostname = name;
+        return this;
+    }
+
+    /** Requests need this {@code Authorization} header, as with an authenticator plugin (DC/OS's). */
+    MarathonDouble requireAuthorization(String value) {
+        this.requiredAuthorization = value;
+        return this;
+    }
+
+    MarathonDouble maxRunningDeployments(int max) {
+        this.maxRunningDeployments = max;
+        return this;
+    }
+
+    /** Lists versions oldest first: one of the orders Marathon's unordered listing can take. */
+    MarathonDouble versionsListedOldestFirst() {
+        this.versionOrder = vs -> vs.stream().sorted(java.util.Comparator.comparing(Instant::parse)).toList();
+        return this;
     }
 
     String address() {
         return "127.0.0.1:" + server.port();
     }
 
+    /** {@code host:port} as Marathon names itself: {@code MarathonModule.provideHostPort} ({@code conf.hostname():port}). */
+    String hostPort() {
+        return hostname + ":" + server.port();
+    }
+
     void shutdown() {
         clock.shutdownNow();
+        dropEventStreams();
+        eventWriter.shutdownNow();
         server.stop();
+    }
+
+    /** Closes every open event stream, as Marathon does when it loses leadership; clients reconnect. */
+    void dropEventStreams() {
+        for (EventClient c : eventClients) {
+            eventClients.remove(c);
+            c.close();
+        }
     }
 
     @Override
@@ -172,15 +294,119 @@ final class MarathonDouble implements ResponseDefinitionTransformerV2 {
         requests.add(event);
         var req = event.getRequest();
         String url = req.getUrl();
+        if (!basePath.isEmpty()) {
+            if (!url.startsWith(basePath + "/")) {
+                return failure(new Failure(404, "Not found: " + url + " is outside " + basePath));
+            }
+            url = url.substring(basePath.length());
+        }
         String path = url.contains("?") ? url.substring(0, url.indexOf('?')) : url;
         Map<String, List<String>> q = query(url);
+        if (!leading) {
+            return forward(req, url, path);
+        }
+        ResponseDefinition response;
+        if (requiredAuthorization != null && !requiredAuthorization.equals(req.getHeader("Authorization"))) {
+            // AuthResource.authenticatedAsync: NotAuthenticatedRejection, answered by the plugin (RAML trait secured, 401)
+            response = failure(new Failure(401, "Invalid username or password."));
+        } else {
+            try {
+                response = route(req.getMethod().getName(), path, q, req.getBodyAsString());
+            } catch (Failure f) {
+                response = failure(f);
+            } catch (Exception e) {
+                response = ResponseDefinitionBuilder.responseDefinition().withStatus(500).withBody("{\"message\":\"" + e + "\"}").build();
+            }
+        }
+        // LeaderProxyFilter.doFilter (v1.7.236, v1.10.26): the leader names itself on every response
+        return ResponseDefinitionBuilder.like(response).but().withHeader("X-Marathon-Leader", "http://" + hostPort())
+                .withHeader("X-Frame-Options", "DENY").withHeader("X-XSS-Protection", "1; mode=block").build();
+    }
+
+    private static ResponseDefinition failure(Failure f) {
+        return ResponseDefinitionBuilder.responseDefinition().withStatus(f.status).withHeader("Content-Type", "application/json")
+                .withBody(JSON.createObjectNode().put("message", f.getMessage()).toString()).build();
+    }
+
+    /**
+     * Jetty's error page for {@code response.sendError(code, message)}, which Marathon answers with outside its JSON
+     * resources (the 502 of {@code LeaderProxyFilter}, the forwarder's errors): the format of the RAML's own example
+     * ({@code examples-raml-inline/v2_events.GET.405.text_html.txt}).
+     */
+    static String jettyErrorPage(int code, String uri, String message) {
+        return "<html>\n<head>\n<meta http-equiv=\"Content-Type\" content=\"text/html;charset=ISO-8859-1\"/>\n<title>Error " + code + " </title>\n"
+                + "</head>\n<body>\n<h2>HTTP ERROR: " + code + "</h2>\n<p>Problem accessing " + uri + ". Reason:\n<pre>    " + message
+                + "</pre></p>\n<hr /><a href=\"http://eclipse.org/jetty\">Powered by Jetty:// 9.3.z-SNAPSHOT</a><hr/>\n</body>\n</html>\n";
+    }
+
+    private static ResponseDefinition jettyError(int code, String uri, String message) {
+        return ResponseDefinitionBuilder.responseDefinition().withStatus(code).withHeader("Content-Type", "text/html;charset=ISO-8859-1")
+                .withBody(jettyErrorPage(code, uri, message)).build();
+    }
+
+    /** LeaderProxyFilter.waitForConsistentLeadership: with no leader, looks again every 250 ms, 11 times, before giving up. */
+    private MarathonDouble awaitLeader() {
+        for (int i = 0; i <= 10 && leader == null; i++) {
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return leader;
+    }
+
+    private static final java.net.http.HttpClient PROXY = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1)
+            .followRedirects(java.net.http.HttpClient.Redirect.NEVER).build();
+
+    /**
+     * A standby's answer. {@code LeaderProxyFilter} (v1.7.236 and v1.10.26): no leader known → 502 "Could not determine
+     * the current leader" (after {@link #awaitLeader}); else the request is forwarded to {@code http://<leader host:port>}
+     * + the same URI, as {@code AsyncUrlConnectionRequestForwarder} does it: every header but {@code Connection},
+     * {@code Host}, {@code Content-Length}, {@code User-Agent} (the {@code Authorization} among them), plus
+     * {@code X-Marathon-Via} and {@code X-Forwarded-For}; the leader's status, headers and body come back with
+     * {@code X-Marathon-Via}; a leader that cannot be reached → 502 "Connection to leader refused.". ({@code /v2/events}
+     * is redirected instead: {@link EventsServlet}.)
+     */
+    private ResponseDefinition forward(com.github.tomakehurst.wiremock.http.Request req, String url, String path) {
+        MarathonDouble to = awaitLeader();
+        if (to == null) {
+            return jettyError(502, path, "Could not determine the current leader");
+        }
+        String via = "1.1 " + hostPort();
+        var b = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + to.hostPort() + url));
+        for (var h : req.getHeaders().all()) {
+            String name = h.key();
+            if (List.of("connection", "host", "content-length", "user-agent").contains(name.toLowerCase(java.util.Locale.ROOT))) {
+                continue;
+            }
+            for (String v : h.values()) {
+                try {
+                    b.header(name, v);
+                } catch (IllegalArgumentException restricted) {
+                    // a header java.net.http sets itself
+                }
+            }
+        }
+        b.header("X-Marathon-Via", via).header("X-Forwarded-For", req.getClientIp());
+        byte[] body = req.getBody();
+        b.method(req.getMethod().getName(), body == null || body.length == 0 ? java.net.http.HttpRequest.BodyPublishers.noBody()
+                : java.net.http.HttpRequest.BodyPublishers.ofByteArray(body));
         try {
-            return route(req.getMethod().getName(), path, q, req.getBodyAsString());
-        } catch (Failure f) {
-            return ResponseDefinitionBuilder.responseDefinition().withStatus(f.status).withHeader("Content-Type", "application/json")
-                    .withBody(JSON.createObjectNode().put("message", f.getMessage()).toString()).build();
-        } catch (Exception e) {
-            return ResponseDefinitionBuilder.responseDefinition().withStatus(500).withBody("{\"message\":\"" + e + "\"}").build();
+            var r = PROXY.send(b.build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+            ResponseDefinitionBuilder out = ResponseDefinitionBuilder.responseDefinition().withStatus(r.statusCode()).withBody(r.body());
+            r.headers().map().forEach((name, values) -> {
+                if (!List.of("content-length", "transfer-encoding", "connection", ":status").contains(name.toLowerCase(java.util.Locale.ROOT))) {
+                    values.forEach(v -> out.withHeader(name, v));
+                }
+            });
+            return out.withHeader("X-Marathon-Via", via).build();
+        } catch (java.io.IOException e) {
+            return jettyError(502, path, "Connection to leader refused.");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return jettyError(500, path, "interrupted");
         }
     }
 
@@ -206,21 +432,159 @@ final class MarathonDouble implements ResponseDefinitionTransformerV2 {
         }
     }
 
+    /**
+     * Publishes an event on Marathon's event bus: every open stream subscribed to its type gets it
+     * ({@code HttpEventSSEHandle.sendEvent}, {@code subscribed}), framed as Jetty's {@code EventSourceServlet} emitter
+     * frames it ({@code event(name, data)}: {@code "event: "} name CRLF, {@code "data: "} line CRLF, CRLF, then a flush;
+     * jetty-servlets 11.0.26 in the local Maven repository, the same code as Marathon's Jetty 9).
+     */
     private synchronized void emit(String type, ObjectNode data) {
         data.put("eventType", type).put("timestamp", Instant.now().toString());
-        events.add("event: " + type + "\ndata: " + data + "\n\n");
-        notifyAll();
+        byte[] frame = ("event: " + type + "\r\ndata: " + data + "\r\n\r\n").getBytes(StandardCharsets.UTF_8);
+        for (EventClient c : eventClients) {
+            if (c.subscribed(type)) {
+                eventWriter.execute(() -> c.send(frame));
+            }
+        }
+    }
+
+    /** Jetty's {@code EventSourceEmitter.run}: a CRLF on every open stream each heartbeat period. */
+    private void heartbeat() {
+        byte[] crlf = {'\r', '\n'};
+        for (EventClient c : eventClients) {
+            eventWriter.execute(() -> c.send(crlf));
+        }
+    }
+
+    /** One open {@code /v2/events} response: Marathon's {@code HttpEventSSEHandle} over Jetty's emitter. */
+    private final class EventClient {
+        private final AsyncContext async;
+        private final ServletOutputStream out;
+        /** {@code HttpEventSSEHandle.subscribedEventTypes}: the request's {@code event_type} parameters. */
+        private final java.util.Set<String> types;
+
+        EventClient(AsyncContext async, ServletOutputStream out, java.util.Set<String> types) {
+            this.async = async;
+            this.out = out;
+            this.types = types;
+        }
+
+        boolean subscribed(String type) {
+            return types.isEmpty() || types.contains(type);
+        }
+
+        /** Writes and flushes; a client that has gone is dropped (the emitter's write fails, the stream is closed). */
+        void send(byte[] bytes) {
+            try {
+                out.write(bytes);
+                out.flush();
+            } catch (java.io.IOException | RuntimeException e) {
+                eventClients.remove(this);
+                close();
+            }
+        }
+
+        void close() {
+            try {
+                async.complete();
+            } catch (RuntimeException ignored) {
+                // already completed
+            }
+        }
+    }
+
+    /**
+     * {@code GET /v2/events}, served by a servlet beside WireMock's because the stream stays open: Marathon's
+     * {@code HttpEventStreamServlet} (core/event/impl/stream, v1.10.26) on Jetty's {@code EventSourceServlet}, behind
+     * {@code LeaderProxyFilter}.
+     * <ul>
+     * <li>a standby redirects to the leader: {@code response.sendRedirect(http://<leader host:port><URI>?<query>)}
+     * ({@code shouldBeRedirectedToLeader}: always in v1.10.26, unless the deprecated {@code proxy_events} in v1.7.236),
+     * before any authentication; with no leader, the filter's 502;
+     * <li>the leader authenticates ({@code authenticator.authenticate}, else {@code handleNotAuthenticated}: 401);
+     * <li>Jetty answers only a request whose {@code Accept} is {@code text/event-stream}, else {@code HttpServlet.doGet}'s
+     * 405 (the RAML's example);
+     * <li>then {@code text/event-stream} (UTF-8, {@code Connection: close}), flushed, and the stream stays open: the
+     * client's handle publishes {@code event_stream_attached} ({@code HttpEventStreamHandleActor.preStart}:
+     * {@code EventStreamAttached(remoteAddress)}), events follow as they happen, a CRLF heartbeat every
+     * {@value #HEARTBEAT_MS} ms, until the client goes, the double stops, or it loses leadership.
+     * </ul>
+     */
+    private final class EventsServlet extends HttpServlet {
+        @Override
+        protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws java.io.IOException {
+            String query = req.getQueryString();
+            String uri = req.getRequestURI().substring(basePath.length());
+            String authorization = req.getHeader("Authorization");
+            eventRequests.add(new EventRequest(req.getRequestURI() + (query == null ? "" : "?" + query), authorization));
+            if (!leading) {
+                MarathonDouble to = awaitLeader();
+                if (to == null) {
+                    writeJettyError(resp, 502, uri, "Could not determine the current leader");
+                } else {
+                    resp.sendRedirect("http://" + to.hostPort() + uri + (query == null ? "" : "?" + query));
+                }
+                return;
+            }
+            resp.addHeader("X-Marathon-Leader", "http://" + hostPort());
+            resp.addHeader("X-Frame-Options", "DENY");
+            resp.addHeader("X-XSS-Protection", "1; mode=block");
+            if (requiredAuthorization != null && !requiredAuthorization.equals(authorization)) {
+                resp.setStatus(401);
+                resp.setContentType("application/json");
+                resp.getOutputStream().write(JSON.createObjectNode().put("message", "Invalid username or password.").toString()
+                        .getBytes(StandardCharsets.UTF_8));
+                return;
+            }
+            boolean eventStream = false;
+            for (var accept = req.getHeaders("Accept"); accept.hasMoreElements();) {
+                eventStream |= accept.nextElement().equals("text/event-stream");
+            }
+            if (!eventStream) {
+                writeJettyError(resp, 405, uri, "HTTP method GET is not supported by this URL");
+                return;
+            }
+            resp.setCharacterEncoding("UTF-8");
+            resp.setContentType("text/event-stream");
+            resp.addHeader("Connection", "close");
+            resp.flushBuffer();
+            AsyncContext async = req.startAsync();
+            async.setTimeout(0);
+            String[] types = req.getParameterMap().getOrDefault("event_type", new String[0]);
+            eventClients.add(new EventClient(async, resp.getOutputStream(), new java.util.HashSet<>(java.util.Arrays.asList(types))));
+            emit("event_stream_attached", JSON.createObjectNode().put("remoteAddress", req.getRemoteAddr()));
+        }
+
+        private void writeJettyError(HttpServletResponse resp, int code, String uri, String message) throws java.io.IOException {
+            resp.setStatus(code);
+            resp.setContentType("text/html;charset=ISO-8859-1");
+            resp.getOutputStream().write(jettyErrorPage(code, uri, message).getBytes(StandardCharsets.ISO_8859_1));
+        }
+    }
+
+    /** WireMock's Jetty 11 server with {@link EventsServlet} mapped at {@code /v2/events} (under the mount prefix). */
+    private final class EventStreamServerFactory implements com.github.tomakehurst.wiremock.http.HttpServerFactory {
+        @Override
+        public com.github.tomakehurst.wiremock.http.HttpServer buildHttpServer(com.github.tomakehurst.wiremock.core.Options options,
+                com.github.tomakehurst.wiremock.http.AdminRequestHandler admin, com.github.tomakehurst.wiremock.http.StubRequestHandler stub) {
+            return new com.github.tomakehurst.wiremock.jetty11.Jetty11HttpServer(options, admin, stub) {
+                @Override
+                protected void decorateMockServiceContextBeforeConfig(org.eclipse.jetty.servlet.ServletContextHandler context) {
+                    org.eclipse.jetty.servlet.ServletHolder holder = new org.eclipse.jetty.servlet.ServletHolder(new EventsServlet());
+                    holder.setAsyncSupported(true);
+                    context.addServlet(holder, basePath + "/v2/events");
+                }
+            };
+        }
     }
 
     private ResponseDefinition route(String method, String path, Map<String, List<String>> q, String body) throws Exception {
         if (path.equals("/v2/info")) {
-            return json(JSON.createObjectNode().put("name", "marathon").put("version", "1.10.26").put("leader", address()));
+            return json(JSON.createObjectNode().put("name", "marathon").put("version", "1.10.26").put("leader", hostPort()));
         }
         if (path.equals("/v2/leader")) {
-            return json(JSON.createObjectNode().put("leader", address()));
-        }
-        if (path.equals("/v2/events")) {
-            return events();
+            // LeaderResource.index: the elected leader's host:port (electionService.leaderHostPort), its --hostname
+            return json(JSON.createObjectNode().put("leader", hostPort()));
         }
         if (path.equals("/v2/tasks")) {
             synchronized (this) {
@@ -272,15 +636,21 @@ final class MarathonDouble implements ResponseDefinitionTransformerV2 {
                     }
                 case "PUT":
                     synchronized (this) {
+                        // PodsResource.update: validated, then replaces the pod (MarathonAppRules)
+                        MarathonAppRules.Admission admitted = MarathonAppRules.pod(id, pods.contains(id) ? versions.get(id) : null,
+                                (ObjectNode) JSON.readTree(body), q);
+                        if (admitted.refusal() != null) {
+                            return admitted.refusal();
+                        }
                         pods.add(id);
-                        return put(id, (ObjectNode) JSON.readTree(body), q.containsKey("force"));
+                        return put(id, admitted.definition(), q.containsKey("force"));
                     }
                 default:
                     break;
             }
         }
         if (path.startsWith("/v2/deployments/") && method.equals("DELETE")) {
-            return cancel(path.substring("/v2/deployments/".length()));
+            return cancel(path.substring("/v2/deployments/".length()), q.getOrDefault("force", List.of()).contains("true"));
         }
         if (path.startsWith("/v2/groups/") && method.equals("DELETE")) {
             return deleteGroup(path.substring("/v2/groups".length()));
@@ -313,8 +683,17 @@ final class MarathonDouble implements ResponseDefinitionTransformerV2 {
             switch (method) {
                 case "GET":
                     return json(JSON.createObjectNode().set("app", view(rest, true, true)));
-                case "PUT":
-                    return put(rest, (ObjectNode) JSON.readTree(body), q.containsKey("force"));
+                case "PUT": {
+                    // AppsResource.replace: merged with the current app unless partialUpdate=false, validated (MarathonAppRules)
+                    MarathonAppRules.Admission admitted;
+                    synchronized (this) {
+                        admitted = MarathonAppRules.app(rest, versions.get(rest), (ObjectNode) JSON.readTree(body), q);
+                    }
+                    if (admitted.refusal() != null) {
+                        return admitted.refusal();
+                    }
+                    return put(rest, admitted.definition(), q.containsKey("force"));
+                }
                 case "PATCH":
                     return patch(rest, JSON.readTree(body));
                 default:
@@ -322,20 +701,6 @@ final class MarathonDouble implements ResponseDefinitionTransformerV2 {
             }
         }
         throw new Failure(404, "Not found: " + path);
-    }
-
-    private ResponseDefinition events() throws InterruptedException {
-        StringBuilder sb = new StringBuilder("event: event_stream_attached\ndata: {\"remoteAddress\":\"127.0.0.1\"}\n\n");
-        synchronized (this) {
-            int from = events.size();
-            long until = System.currentTimeMillis() + 5000;
-            while (events.size() == from && System.currentTimeMillis() < until) {
-                wait(Math.max(1, until - System.currentTimeMillis()));
-            }
-            events.subList(from, events.size()).forEach(sb::append);
-        }
-        return ResponseDefinitionBuilder.responseDefinition().withStatus(200).withHeader("Content-Type", "text/event-stream")
-                .withBody(sb.toString()).build();
     }
 
     private synchronized ObjectNode current(String id) {
@@ -370,27 +735,165 @@ final class MarathonDouble implements ResponseDefinitionTransformerV2 {
         return app;
     }
 
+    /**
+     * {@code GET /v2/apps} ({@code AppsResource.index} and {@code search}, v1.7.236 and v1.10.26): {@code id} keeps the
+     * apps whose id contains it, ignoring case ({@code containCaseInsensitive}: a substring, not a prefix or an exact
+     * id); {@code label} is parsed with {@link LabelSelectorParser} (a bad one: {@code IllegalArgumentException}, which
+     * {@code MarathonExceptionMapper} answers 422 with its message). Both are JAX-RS {@code @QueryParam String}s: a
+     * second {@code label} or {@code id} parameter is not read.
+     */
     private synchronized ResponseDefinition listApps(Map<String, List<String>> q) {
+        String idFilter = q.containsKey("id") ? q.get("id").get(0) : null;
+        List<LabelSelectorParser.Selector> selectors = q.containsKey("label") ? LabelSelectorParser.parsed(q.get("label").get(0)) : List.of();
         ArrayNode out = JSON.createArrayNode();
         for (String id : versions.keySet()) {
             if (pods.contains(id)) {
                 continue;
             }
             ObjectNode app = current(id);
-            if (q.containsKey("id") && !id.contains(q.get("id").get(0))) {
+            if (idFilter != null && !id.toLowerCase(java.util.Locale.ROOT).contains(idFilter.toLowerCase(java.util.Locale.ROOT))) {
                 continue;
             }
-            boolean ok = true;
-            for (String selector : q.getOrDefault("label", List.of())) {
-                String[] kv = selector.split("==", 2);
-                JsonNode l = app.path("labels").path(kv[0]);
-                ok &= !l.isMissingNode() && (kv.length == 1 || l.asText().equals(kv[1]));
-            }
-            if (ok) {
+            if (selectors.stream().allMatch(sel -> sel.matches(app.path("labels")))) {
                 out.add(view(id, q.containsKey("embed"), q.getOrDefault("embed", List.of()).contains("apps.lastTaskFailure")));
             }
         }
         return json(JSON.createObjectNode().set("apps", out));
+    }
+
+    /**
+     * Marathon's label selector grammar, {@code LabelSelectorParsers} (api/v2/LabelSelector.scala, the same in v1.7.236
+     * and v1.10.26), a Scala {@code RegexParsers} (whitespace skipped before every token):
+     * <pre>
+     * selectors: repsep(selector, ",")            selector: setSelector | equalitySelector | existenceSelector
+     * setSelector: term ("in"|"notin") "(" repsep(term, ",") ")"     equalitySelector: term ("=="|"!=") term
+     * term: """(\\.|[-A-Za-z0-9_.])+"""  then every "\x" read as "x"
+     * </pre>
+     * so any character but {@code -A-Za-z0-9_.} must be escaped with a backslash ({@code baton.dev\/job==web}), and
+     * {@code parseAll} must consume the whole input. A failure is {@code IllegalArgumentException("Can not parse label
+     * selector <in>. Reason: <message>")}; the message is scala-parser-combinators 1.1.2's (Marathon 1.10 on Scala 2.13):
+     * {@code RegexParsers.phrase} is {@code super.phrase(p <~ "".r)}, and {@code Parsers.phrase} answers a success that
+     * stops short of the end with {@code Failure("end of input expected")}; {@code repsep} itself always succeeds (with
+     * what it could parse), so every bad selector fails that way.
+     */
+    static final class LabelSelectorParser {
+        private static final java.util.regex.Pattern WHITESPACE = java.util.regex.Pattern.compile("\\s+");
+        private static final java.util.regex.Pattern TERM = java.util.regex.Pattern.compile("(\\\\.|[-A-Za-z0-9_.])+");
+        private static final java.util.regex.Pattern EQUALITY = java.util.regex.Pattern.compile("(==|!=)");
+        private static final java.util.regex.Pattern SET_OP = java.util.regex.Pattern.compile("(in|notin)");
+
+        /** {@code LabelSelector(key, fn, value)}: {@code matches} = the label is there and {@code fn} holds for its value. */
+        record Selector(String key, String op, List<String> values) {
+            boolean matches(JsonNode labels) {
+                if (!labels.has(key)) {
+                    return false;
+                }
+                String v = labels.path(key).asText();
+                return switch (op) {
+                    case "==" -> values.get(0).equals(v);
+                    case "!=" -> !values.get(0).equals(v);
+                    case "in" -> values.contains(v);
+                    case "notin" -> !values.contains(v);
+                    default -> true;
+                };
+            }
+        }
+
+        private record Token(String text, int end) {
+        }
+
+        private final String in;
+
+        private LabelSelectorParser(String in) {
+            this.in = in;
+        }
+
+        static List<Selector> parsed(String in) {
+            LabelSelectorParser p = new LabelSelectorParser(in);
+            List<Selector> out = new ArrayList<>();
+            int at = p.selectors(0, out);
+            if (p.skip(at) != in.length()) {
+                throw new Failure(422, "Can not parse label selector " + in + ". Reason: end of input expected");
+            }
+            return out;
+        }
+
+        private int skip(int at) {
+            java.util.regex.Matcher m = WHITESPACE.matcher(in).region(at, in.length());
+            return m.lookingAt() ? m.end() : at;
+        }
+
+        private Token regex(java.util.regex.Pattern pattern, int at) {
+            int start = skip(at);
+            java.util.regex.Matcher m = pattern.matcher(in).region(start, in.length());
+            return m.lookingAt() ? new Token(m.group(), m.end()) : null;
+        }
+
+        private Token literal(String s, int at) {
+            int start = skip(at);
+            return in.startsWith(s, start) ? new Token(s, start + s.length()) : null;
+        }
+
+        private Token term(int at) {
+            Token t = regex(TERM, at);
+            return t == null ? null : new Token(t.text().replaceAll("\\\\(.)", "$1"), t.end());
+        }
+
+        /** repsep(selector, ","): as many as parse, the position after the last. */
+        private int selectors(int at, List<Selector> out) {
+            Object[] first = selector(at);
+            if (first == null) {
+                return at;
+            }
+            out.add((Selector) first[0]);
+            int pos = (int) first[1];
+            while (true) {
+                Token comma = literal(",", pos);
+                Object[] next = comma == null ? null : selector(comma.end());
+                if (next == null) {
+                    return pos;
+                }
+                out.add((Selector) next[0]);
+                pos = (int) next[1];
+            }
+        }
+
+        /** setSelector | equalitySelector | existenceSelector: {selector, end} or null. */
+        private Object[] selector(int at) {
+            Token key = term(at);
+            if (key == null) {
+                return null;
+            }
+            Token setOp = regex(SET_OP, key.end());
+            Token open = setOp == null ? null : literal("(", setOp.end());
+            if (open != null) {
+                List<String> values = new ArrayList<>();
+                int pos = open.end();
+                Token v = term(pos);
+                if (v != null) {
+                    values.add(v.text());
+                    pos = v.end();
+                    for (Token c = literal(",", pos); c != null; c = literal(",", pos)) {
+                        Token w = term(c.end());
+                        if (w == null) {
+                            break;
+                        }
+                        values.add(w.text());
+                        pos = w.end();
+                    }
+                }
+                Token close = literal(")", pos);
+                if (close != null) {
+                    return new Object[] {new Selector(key.text(), setOp.text(), values), close.end()};
+                }
+            }
+            Token op = regex(EQUALITY, key.end());
+            Token value = op == null ? null : term(op.end());
+            if (value != null) {
+                return new Object[] {new Selector(key.text(), op.text(), List.of(value.text())), value.end()};
+            }
+            return new Object[] {new Selector(key.text(), "exists", List.of()), key.end()};
+        }
     }
 
     private synchronized ResponseDefinition appVersions(String id, String rest) {
@@ -399,10 +902,9 @@ final class MarathonDouble implements ResponseDefinitionTransformerV2 {
             throw new Failure(404, "App '" + id + "' does not exist");
         }
         if (rest.isEmpty() || rest.equals("/")) {
+            // AppVersionsResource.index: raml.VersionList(service.listAppVersions(id)), in the store's order (none)
             ArrayNode out = JSON.createArrayNode();
-            for (int i = vs.size() - 1; i >= 0; i--) {
-                out.add(vs.get(i).path("version").asText());
-            }
+            versionOrder.apply(vs.stream().map(v -> v.path("version").asText()).toList()).forEach(out::add);
             return json(JSON.createObjectNode().set("versions", out));
         }
         String ts = rest.substring(1);
@@ -425,10 +927,9 @@ final class MarathonDouble implements ResponseDefinitionTransformerV2 {
             throw new Failure(404, "Pod '" + id + "' does not exist");
         }
         if (rest.isEmpty() || rest.equals("/")) {
+            // PodsResource.versions: podSystem.versions(id), the same unordered store listing as an app's
             ArrayNode out = JSON.createArrayNode();
-            for (int i = vs.size() - 1; i >= 0; i--) {
-                out.add(vs.get(i).path("version").asText());
-            }
+            versionOrder.apply(vs.stream().map(v -> v.path("version").asText()).toList()).forEach(out::add);
             return json(out);
         }
         String ts = rest.substring(1);
@@ -527,6 +1028,7 @@ final class MarathonDouble implements ResponseDefinitionTransformerV2 {
     }
 
     private synchronized ResponseDefinition put(String id, ObjectNode app, boolean force) {
+        checkMaxRunningDeployments();
         ObjectNode locked = deployments.values().stream().filter(d -> affected(d).equals(id)).findFirst().orElse(null);
         if (locked != null && !force) {
             ObjectNode body = JSON.createObjectNode();
@@ -536,25 +1038,44 @@ final class MarathonDouble implements ResponseDefinitionTransformerV2 {
             return ResponseDefinitionBuilder.responseDefinition().withStatus(409).withBody(body.toString()).build();
         }
         if (locked != null) {
-            deployments.remove(locked.path("id").asText());
+            // DeploymentManagerActor.startConflictingDeployment: the forced plan cancels the running one, which fails
+            endDeployment(locked.path("id").asText(), "deployment_failed");
         }
         return store(id, app);
     }
 
     /** A restart: the same definition as a new version, whose new tasks replace every running one. */
     private synchronized ResponseDefinition restart(String id) {
+        checkMaxRunningDeployments();
         ObjectNode next = current(id).deepCopy();
         tasks.getOrDefault(id, List.of()).forEach(t -> t.put("batonVersion", "replaced-by-restart"));
         return store(id, next);
     }
 
     private synchronized ResponseDefinition patch(String id, JsonNode body) {
+        checkMaxRunningDeployments();
         ObjectNode next = current(id).deepCopy();
         next.put("instances", body.path("instances").asInt());
         return store(id, next);
     }
 
+    /**
+     * {@code GroupManagerImpl.updateRootEither} (v1.10.26) first runs {@code checkMaxRunningDeployments}: as many running
+     * deployments as {@code --max_running_deployments} → {@code TooManyRunningDeploymentsException}, which
+     * {@code MarathonExceptionMapper} answers 403 with its message (Exception.scala). Every root update goes through it,
+     * forced or not, the revert of a deleted deployment too. Caller holds the monitor.
+     */
+    private void checkMaxRunningDeployments() {
+        if (deployments.size() >= maxRunningDeployments) {
+            throw new Failure(403, "Max number (" + maxRunningDeployments + ") of running deployments is achieved. Wait for existing deployments to "
+                    + "complete or cancel oneusing force=true parameter. You can increase max deployment number by using --max_running_deployments "
+                    + "parameter but be advised that this can have negative effects on the performance.");
+        }
+    }
+
     private ResponseDefinition store(String id, ObjectNode app) {
+        List<ObjectNode> before = versions.getOrDefault(id, List.of());
+        ObjectNode original = before.isEmpty() ? null : before.get(before.size() - 1);
         app.put("id", id);
         String version = nextVersion();
         app.put("version", version);
@@ -563,13 +1084,63 @@ final class MarathonDouble implements ResponseDefinitionTransformerV2 {
         ObjectNode d = JSON.createObjectNode().put("id", deployment).put("version", version);
         d.putArray("affectedApps");
         d.putArray("affectedPods");
-        d.withArray(pods.contains(id) ? "affectedPods" : "affectedApps").add(id);
+        boolean pod = pods.contains(id);
+        d.withArray(pod ? "affectedPods" : "affectedApps").add(id);
+        // RAML DeploymentPlan steps / DeploymentAction: Start for a new app, Scale when only the count changed, else Restart
+        String kind = original == null ? "Start" : comparableWithoutCount(original).equals(comparableWithoutCount(app)) ? "Scale" : "Restart";
+        ObjectNode action = JSON.createObjectNode().put("action", kind + (pod ? "Pod" : "Application")).put(pod ? "pod" : "app", id);
+        d.putArray("steps").addObject().putArray("actions").add(action);
+        d.putArray("currentActions").add(action.deepCopy());
+        d.put("currentStep", 1).put("totalSteps", 1);
         deployments.put(deployment, d);
-        emit("api_post_event", JSON.createObjectNode().put("appId", id));
+        originals.put(deployment, original);
+        // AppsResource.maybePostEvent: ApiPostEvent(clientIp, uri, appDefinition); PodsResource.update: PodEvent(.., Updated)
+        ObjectNode posted = JSON.createObjectNode().put("clientIp", "127.0.0.1").put("uri", (pod ? "/v2/pods" : "/v2/apps") + id);
+        if (!pod) {
+            posted.set("appDefinition", app.deepCopy());
+        }
+        emit(pod ? "pod_updated_event" : "api_post_event", posted);
+        // DeploymentActor: a DeploymentStatus (deployment_info) as each step starts, with the plan and the step
+        ObjectNode info = JSON.createObjectNode();
+        info.set("plan", plan(d));
+        info.set("currentStep", d.path("steps").get(0).deepCopy());
+        emit("deployment_info", info);
         rollout(id, app, deployment);
         return ResponseDefinitionBuilder.responseDefinition().withStatus(200).withHeader("Content-Type", "application/json")
                 .withHeader("Marathon-Deployment-Id", deployment)
                 .withBody(JSON.createObjectNode().put("deploymentId", deployment).put("version", version).toString()).build();
+    }
+
+    /** A definition without what a deployment sets or a scale changes, to tell a scale from a restart. */
+    private static ObjectNode comparableWithoutCount(JsonNode def) {
+        ObjectNode c = def.deepCopy();
+        c.remove(List.of("version", "instances"));
+        if (c.path("scaling").isObject()) {
+            ((ObjectNode) c.path("scaling")).remove("instances");
+        }
+        return c;
+    }
+
+    /** RAML {@code DeploymentPlan}: {@code id}, {@code steps}, {@code version}, as in deployment events (Events.scala, v1.10.26). */
+    private static ObjectNode plan(JsonNode deployment) {
+        ObjectNode p = JSON.createObjectNode().put("id", deployment.path("id").asText());
+        p.set("steps", deployment.path("steps").deepCopy());
+        return p.put("version", deployment.path("version").asText());
+    }
+
+    /**
+     * The running deployment {@code id} ends: it leaves {@code /v2/deployments} and {@code deployment_success} or
+     * {@code deployment_failed} is published with its id and plan ({@code DeploymentSuccess(id, plan)},
+     * {@code DeploymentFailed(id, plan, reason)} in core/event/Events.scala, v1.10.26). Caller holds the monitor.
+     */
+    private void endDeployment(String id, String type) {
+        ObjectNode d = deployments.remove(id);
+        originals.remove(id);
+        if (d != null) {
+            ObjectNode e = JSON.createObjectNode().put("id", id);
+            e.set("plan", plan(d));
+            emit(type, e);
+        }
     }
 
     private static boolean failing(JsonNode app) {
@@ -618,9 +1189,8 @@ final class MarathonDouble implements ResponseDefinitionTransformerV2 {
                     if (!checks && !started.isEmpty() && deployments.containsKey(deployment)) {
                         // ReadinessBehavior.instanceRunBehavior: without health checks a Running instance is ready, so the
                         // old instances are killed and the deployment ends (TaskStartActor, TaskReplaceActor.checkFinished)
-                        ts.removeIf(t -> !labelVersion.equals(t.path("batonVersion").asText()));
-                        deployments.remove(deployment);
-                        emit("deployment_success", JSON.createObjectNode().put("id", deployment));
+                        killReplaced(id, ts, labelVersion);
+                        endDeployment(deployment, "deployment_success");
                     }
                     started.forEach(t -> crashLater(id, t, app, exit));
                 }
@@ -629,8 +1199,8 @@ final class MarathonDouble implements ResponseDefinitionTransformerV2 {
         }
         clock.schedule(() -> {
             synchronized (MarathonDouble.this) {
-                fresh.forEach(t -> t.put("state", "TASK_RUNNING").put("startedAt", Instant.now().toString()));
-                emit("status_update_event", JSON.createObjectNode().put("appId", id).put("taskStatus", "TASK_RUNNING"));
+                // one MesosStatusUpdateEvent per task (core/event/Events.scala)
+                fresh.stream().filter(t -> present(id, t)).forEach(t -> running(id, t));
             }
         }, 100, TimeUnit.MILLISECONDS);
         clock.schedule(() -> {
@@ -647,15 +1217,27 @@ final class MarathonDouble implements ResponseDefinitionTransformerV2 {
                             r.put("firstSuccess", now).put("lastSuccess", now);
                         }
                     });
-                    emit("health_status_changed_event", JSON.createObjectNode().put("appId", id).put("alive", !fail));
+                    // HealthStatusChanged(appId, instanceId, version, alive) for each instance whose health changed
+                    fresh.stream().filter(t -> present(id, t)).forEach(t -> emit("health_status_changed_event", JSON.createObjectNode()
+                            .put("appId", id).put("instanceId", t.path("id").asText()).put("version", t.path("version").asText()).put("alive", !fail)));
                 }
                 if (!fail && deployments.containsKey(deployment)) {
-                    ts.removeIf(t -> !labelVersion.equals(t.path("batonVersion").asText()));
-                    deployments.remove(deployment);
-                    emit("deployment_success", JSON.createObjectNode().put("id", deployment));
+                    killReplaced(id, ts, labelVersion);
+                    endDeployment(deployment, "deployment_success");
                 }
             }
         }, 250, TimeUnit.MILLISECONDS);
+    }
+
+    /** The old instances are killed once the new ones are ready, each reporting {@code TASK_KILLED}. Caller holds the monitor. */
+    private void killReplaced(String id, List<ObjectNode> ts, String labelVersion) {
+        for (java.util.Iterator<ObjectNode> it = ts.iterator(); it.hasNext();) {
+            ObjectNode t = it.next();
+            if (!labelVersion.equals(t.path("batonVersion").asText())) {
+                it.remove();
+                emit("status_update_event", statusUpdate(id, t, t.path("id").asText(), "TASK_KILLED"));
+            }
+        }
     }
 
     /** Whether {@code t} is still one of {@code id}'s tasks (not replaced, killed or deleted since). Caller holds the monitor. */
@@ -843,20 +1425,45 @@ final class MarathonDouble implements ResponseDefinitionTransformerV2 {
                 .orElseGet(() -> current(id));
     }
 
-    /** Deleting a running deployment rolls its app back to the previous definition, with a deployment of its own. */
-    private synchronized ResponseDefinition cancel(String deployment) {
-        ObjectNode d = deployments.remove(deployment);
+    /**
+     * {@code DELETE /v2/deployments/{id}} ({@code DeploymentsResource.cancel}, v1.10.26): a plan that is not running → 404
+     * "DeploymentPlan {id} does not exist". With {@code force=true} the plan is only stopped (202, nothing reverted).
+     * Without, the plan is reverted by a forced root update ({@code DeploymentPlan.revert} →
+     * {@code DeploymentPlanReverter.revertRunSpecChanges}: each app or pod the plan changed gets the plan's original
+     * definition back, one it created is removed), which cancels the running plan ({@code deployment_failed}) and starts
+     * a deployment of its own, answered with its {@code deploymentId} and {@code version}.
+     */
+    private synchronized ResponseDefinition cancel(String deployment, boolean force) {
+        ObjectNode d = deployments.get(deployment);
         if (d == null) {
             throw new Failure(404, "DeploymentPlan " + deployment + " does not exist");
         }
-        String id = affected(d);
-        List<ObjectNode> vs = versions.get(id);
-        emit("deployment_failed", JSON.createObjectNode().put("id", deployment));
-        if (vs.size() < 2) {
-            return json(JSON.createObjectNode().put("deploymentId", deployment).put("version", current(id).path("version").asText()));
+        if (force) {
+            endDeployment(deployment, "deployment_failed");
+            return ResponseDefinitionBuilder.responseDefinition().withStatus(202).build();
         }
-        ObjectNode previous = vs.get(vs.size() - 2).deepCopy();
-        return store(id, previous);
+        checkMaxRunningDeployments();
+        String id = affected(d);
+        ObjectNode original = originals.get(deployment);
+        endDeployment(deployment, "deployment_failed");
+        if (original == null) {
+            removeRunSpec(id);
+            return json(JSON.createObjectNode().put("deploymentId", UUID.randomUUID().toString()).put("version", nextVersion()));
+        }
+        return store(id, original.deepCopy());
+    }
+
+    /** Forgets app or pod {@code id} and everything about it. Caller holds the monitor. */
+    private void removeRunSpec(String id) {
+        versions.remove(id);
+        pods.remove(id);
+        tasks.remove(id);
+        deployments.values().removeIf(d -> affected(d).equals(id));
+        originals.keySet().retainAll(deployments.keySet());
+        lastFailures.remove(id);
+        terminations.remove(id);
+        launchDelays.keySet().removeIf(k -> k.startsWith(id + "@"));
+        queued.removeIf(r -> r.id().equals(id));
     }
 
     private synchronized ResponseDefinition deleteGroup(String group) {
@@ -864,16 +1471,8 @@ final class MarathonDouble implements ResponseDefinitionTransformerV2 {
         if (ids.isEmpty()) {
             throw new Failure(404, "Group '" + group + "' does not exist");
         }
-        for (String id : ids) {
-            versions.remove(id);
-            pods.remove(id);
-            tasks.remove(id);
-            deployments.values().removeIf(d -> affected(d).equals(id));
-            lastFailures.remove(id);
-            terminations.remove(id);
-            launchDelays.keySet().removeIf(k -> k.startsWith(id + "@"));
-            queued.removeIf(r -> r.id().equals(id));
-        }
+        checkMaxRunningDeployments();
+        ids.forEach(this::removeRunSpec);
         emit("group_change_success", JSON.createObjectNode().put("groupId", group));
         return json(JSON.createObjectNode().put("deploymentId", UUID.randomUUID().toString()).put("version", nextVersion()));
     }

@@ -34,12 +34,16 @@ import org.junit.jupiter.api.Test;
 /** The requests the adapter sends, and how Marathon's failures reach the caller. */
 class MarathonRequestsTest {
     private MarathonDouble marathon;
+    private MarathonDouble standby;
     private WireMockServer wire;
 
     @AfterEach
     void stop() {
         if (marathon != null) {
             marathon.shutdown();
+        }
+        if (standby != null) {
+            standby.shutdown();
         }
         if (wire != null) {
             wire.stop();
@@ -72,7 +76,7 @@ class MarathonRequestsTest {
             assertThat(again.changed()).isFalse();
         }
         assertThat(marathon.requests.stream().filter(e -> !e.getRequest().getMethod().getName().equals("GET"))
-                .map(e -> e.getRequest().getMethod().getName() + " " + e.getRequest().getUrl())).containsExactly("PUT /v2/apps/web/g");
+                .map(e -> e.getRequest().getMethod().getName() + " " + e.getRequest().getUrl())).containsExactly("PUT /v2/apps/web/g?partialUpdate=false");
         assertThat(marathon.requests.get(0).getRequest().getHeader("Authorization")).isEqualTo("token=t0k3n");
     }
 
@@ -103,7 +107,7 @@ class MarathonRequestsTest {
             assertThatThrownBy(() -> o.deploy(job(), DeployOptions.DEFAULT.withForce(true))).isInstanceOf(ConflictException.class);
         }
         assertThat(wire.findAll(putRequestedFor(urlPathEqualTo("/v2/apps/web/g"))))
-                .extracting(r -> r.getUrl()).containsExactly("/v2/apps/web/g", "/v2/apps/web/g?force=true");
+                .extracting(r -> r.getUrl()).containsExactly("/v2/apps/web/g?partialUpdate=false", "/v2/apps/web/g?force=true&partialUpdate=false");
     }
 
     @Test
@@ -118,15 +122,19 @@ class MarathonRequestsTest {
     }
 
     @Test
-    void anInstanceWithoutALeaderSendsTheRequestToTheNextAndNeverCreatesTwoApps() {
-        marathon = new MarathonDouble();
-        wire = new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1").dynamicPort());
-        wire.start();
-        wire.stubFor(com.github.tomakehurst.wiremock.client.WireMock.any(com.github.tomakehurst.wiremock.client.WireMock.anyUrl())
-                .willReturn(aResponse().withStatus(503).withBody("{\"message\":\"Could not determine the current leader\"}")));
-        try (Orchestrator o = connect("127.0.0.1:" + wire.port() + "," + marathon.address())) {
+    void aStandbyWithoutALeaderAnswers502AndRequestsGoToTheLeaderItNamesByItsHostname() {
+        // the leader was started with --hostname localhost: it names itself localhost:<port>, configured as 127.0.0.1:<port>
+        marathon = new MarathonDouble().hostname("localhost");
+        standby = new MarathonDouble();
+        standby.followLeader(null);
+        try (Orchestrator o = connect(standby.address() + "," + marathon.address())) {
             assertThat(o.deploy(job()).await(Duration.ofSeconds(10)).outcome()).isEqualTo(Outcome.HEALTHY);
+            assertThat(o.status("web").instances()).hasSize(2);
         }
+        // the standby was asked for the leader once (LeaderProxyFilter: 502 "Could not determine the current leader"),
+        // then everything went to the leader the next instance named
+        assertThat(standby.requests).extracting(e -> e.getRequest().getUrl()).containsExactly("/v2/leader");
+        assertThat(standby.eventRequests).isEmpty();
         assertThat(marathon.appsSent()).hasSize(1);
     }
 
@@ -140,7 +148,8 @@ class MarathonRequestsTest {
                 .willReturn(aResponse().withBody("{\"leader\":\"127.0.0.1:" + wire.port() + "\"}")));
         wire.stubFor(get(urlPathEqualTo("/v2/apps/web/g")).willReturn(aResponse().withStatus(404).withBody("{\"message\":\"App '/web/g' does not exist\"}")));
         wire.stubFor(com.github.tomakehurst.wiremock.client.WireMock.put(urlPathEqualTo("/v2/apps/web/g")).inScenario("stepdown")
-                .willReturn(aResponse().withStatus(503).withBody("{\"message\":\"Could not determine the current leader\"}"))
+                .willReturn(aResponse().withStatus(502).withHeader("Content-Type", "text/html;charset=ISO-8859-1")
+                        .withBody(MarathonDouble.jettyErrorPage(502, "/v2/apps/web/g", "Could not determine the current leader")))
                 .willSetStateTo("stepped-down"));
         wire.stubFor(get(urlPathEqualTo("/v2/leader")).inScenario("stepdown").whenScenarioStateIs("stepped-down")
                 .willReturn(aResponse().withBody("{\"leader\":\"" + marathon.address() + "\"}")));
@@ -176,7 +185,8 @@ class MarathonRequestsTest {
         wire = new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1").dynamicPort());
         wire.start();
         wire.stubFor(com.github.tomakehurst.wiremock.client.WireMock.any(com.github.tomakehurst.wiremock.client.WireMock.anyUrl())
-                .willReturn(aResponse().withStatus(503).withBody("{\"message\":\"Could not determine the current leader\"}")));
+                .willReturn(aResponse().withStatus(502).withHeader("Content-Type", "text/html;charset=ISO-8859-1")
+                        .withBody(MarathonDouble.jettyErrorPage(502, "/v2/apps", "Could not determine the current leader"))));
         try (Orchestrator o = connect("127.0.0.1:" + wire.port())) {
             assertThatThrownBy(() -> o.status("web")).isInstanceOf(PlatformUnavailableException.class)
                     .hasMessageContaining("no Marathon leader").hasMessageContaining("Could not determine the current leader");
@@ -322,12 +332,10 @@ class MarathonRequestsTest {
                         ports: [{name: http, port: 8080}, {name: admin}]
                         health:
                           - {http: {port: http, path: /healthz}, gracePeriod: 15s}
-                          - tcp: {port: admin}
-                          - exec: {command: [cat, /srv/ready]}
                     services: [{name: shop, port: http, expose: published}]
                     restart: {policy: always, delay: 5s}
                   - name: worker
-                    tasks: [{name: w, command: [/srv/worker, --queue, jobs]}]
+                    tasks: [{name: w, command: [/srv/worker, --queue, jobs], health: [{exec: {command: [cat, /srv/ready]}}]}]
                 update: {strategy: rolling, parallelism: 1, onFailure: rollback, healthyDeadline: 5m}
                 placement:
                   constraints:
@@ -344,7 +352,9 @@ class MarathonRequestsTest {
                 assertThat(schema.validate(app.toString())).as(app.path("id").asText()).isEmpty();
             }
             assertThat(apps.get(0).path("id").asText()).isEqualTo("/prod/shop/web");
-            assertThat(apps.get(0).path("healthChecks")).hasSize(3);
+            // one check per task: Marathon gives Mesos one (AppValidation.haveAtMostOneMesosHealthCheck, TaskBuilder)
+            assertThat(apps.get(0).path("healthChecks")).hasSize(1);
+            assertThat(apps.get(1).path("healthChecks").get(0).path("protocol").asText()).isEqualTo("COMMAND");
             assertThat(apps.get(0).path("constraints")).hasSize(5);
         }
     }
@@ -479,7 +489,7 @@ class MarathonRequestsTest {
             assertThat(queued.path("delay").path("overdue").asBoolean()).isFalse();
         }
         assertThat(marathon.requests.stream().filter(e -> !e.getRequest().getMethod().getName().equals("GET"))
-                .map(e -> e.getRequest().getMethod().getName() + " " + e.getRequest().getUrl())).containsExactly("PUT /v2/apps/web/g");
+                .map(e -> e.getRequest().getMethod().getName() + " " + e.getRequest().getUrl())).containsExactly("PUT /v2/apps/web/g?partialUpdate=false");
     }
 
     @Test
@@ -497,7 +507,7 @@ class MarathonRequestsTest {
         // Marathon had no deployment left to delete: the previous definition went back with a PUT
         assertThat(marathon.requests.stream().filter(e -> !e.getRequest().getMethod().getName().equals("GET"))
                 .map(e -> e.getRequest().getMethod().getName() + " " + e.getRequest().getUrl()))
-                .containsExactly("PUT /v2/apps/web/g", "PUT /v2/apps/web/g", "PUT /v2/apps/web/g");
+                .containsExactly("PUT /v2/apps/web/g?partialUpdate=false", "PUT /v2/apps/web/g?partialUpdate=false", "PUT /v2/apps/web/g?partialUpdate=false");
         assertThat(marathon.appsSent().get(2).path("labels").path(dev.baton.spi.SpecVersion.LABEL).asText())
                 .isEqualTo(dev.baton.spi.SpecVersion.of(good));
     }
@@ -515,5 +525,89 @@ class MarathonRequestsTest {
         }
         assertThat(wire.getAllServeEvents()).extracting(e -> e.getRequest().getUrl()).containsExactly("/v2/leader");
         assertThat(marathon.appsSent()).hasSize(1);
+    }
+
+    /** Waits (at most 10 s) until {@code condition} holds: for something another thread does, not a timing assertion. */
+    private static void eventually(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        for (int i = 0; i < 400 && !condition.getAsBoolean(); i++) {
+            Thread.sleep(25);
+        }
+        assertThat(condition.getAsBoolean()).as("condition reached").isTrue();
+    }
+
+    @Test
+    void theEventStreamFollowsAStandbysRedirectToTheLeaderWithItsCredentials() throws Exception {
+        // a leader that wants the token and names itself by its --hostname, and a standby of it, configured first
+        marathon = new MarathonDouble().hostname("localhost").requireAuthorization("token=t0k3n");
+        standby = MarathonDouble.standbyOf(marathon);
+        List<dev.baton.status.Event> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (Orchestrator o = connect(standby.address() + "," + marathon.address())) {
+            // watching first: its stream goes to the first instance, which redirects /v2/events to the leader
+            try (var watching = o.watch("web", seen::add)) {
+                eventually(() -> !marathon.eventRequests.isEmpty());
+
+                assertThat(o.deploy(job()).await(Duration.ofSeconds(10)).outcome()).isEqualTo(Outcome.HEALTHY);
+                eventually(() -> !seen.isEmpty());
+            }
+        }
+        assertThat(standby.eventRequests).as("the standby's redirect").hasSize(1);
+        // OkHttp would have dropped the token on the way to another host, and the leader would have answered 401
+        assertThat(marathon.eventRequests).extracting(MarathonDouble.EventRequest::authorization).isNotEmpty().containsOnly("token=t0k3n");
+        // the redirect named the leader, a configured server: every request went there directly
+        assertThat(standby.requests).isEmpty();
+        assertThat(marathon.requests).extracting(e -> e.getRequest().getHeader("Authorization")).containsOnly("token=t0k3n");
+    }
+
+    @Test
+    void aRedirectToAnInstanceThatIsNotConfiguredGetsNoCredentials() throws Exception {
+        marathon = new MarathonDouble().hostname("localhost").requireAuthorization("token=t0k3n");
+        standby = MarathonDouble.standbyOf(marathon);
+        try (Orchestrator o = connect(standby.address())) {
+            try (var watching = o.watch("web", e -> { })) {
+                eventually(() -> !standby.eventRequests.isEmpty());
+                // a request goes through the standby, which forwards it to the leader (with the token: it was sent to the standby)
+                assertThat(o.platform().leader()).isEqualTo(marathon.hostPort());
+                Thread.sleep(300);
+            }
+        }
+        assertThat(marathon.eventRequests).as("the stream was not followed to a host the token was not meant for").isEmpty();
+        assertThat(standby.eventRequests.size()).as("backing off, not every 200 ms").isLessThanOrEqualTo(3);
+    }
+
+    @Test
+    void aMarathonBehindAdminRouterIsReachedUnderItsBasePath() {
+        // DC/OS serves Marathon as https://<master>/service/marathon
+        marathon = new MarathonDouble("/service/marathon");
+        try (Orchestrator o = connect(marathon.address() + "/service/marathon")) {
+            assertThat(o.deploy(job()).await(Duration.ofSeconds(10)).outcome()).isEqualTo(Outcome.HEALTHY);
+            assertThat(o.status("web").instances()).hasSize(2);
+        }
+        assertThat(marathon.requests).isNotEmpty().allSatisfy(e -> assertThat(e.getRequest().getUrl()).startsWith("/service/marathon/v2/"));
+        assertThat(marathon.eventRequests).isNotEmpty().allSatisfy(r -> assertThat(r.url()).startsWith("/service/marathon/v2/events?"));
+    }
+
+    @Test
+    void tooManyRunningDeploymentsIsAConflictNotAnAuthenticationFailure() {
+        marathon = new MarathonDouble().maxRunningDeployments(1);
+        // a deployment that does not end: its check never passes
+        JobSpec stuck = JobSpec.builder("stuck").group(GroupSpec.builder("g").count(1).task(TaskSpec.builder("t").command("/srv/run").env("FAIL", "1")
+                .port(PortSpec.dynamic("http")).health(new dev.baton.model.HealthCheck.Http("http", "/healthz",
+                        new dev.baton.model.CheckTiming(Duration.ofSeconds(1), Duration.ofSeconds(1), 2, null))).build()).build()).build();
+        try (Orchestrator o = connect(marathon.address())) {
+            assertThat(o.deploy(stuck).changed()).isTrue();
+
+            assertThatThrownBy(() -> o.deploy(job())).isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.getMessage())
+                    .contains("Max number (1) of running deployments is achieved"));
+        }
+    }
+
+    @Test
+    void anAuthorizersRefusalIsAnAuthenticationFailure() {
+        wire();
+        // RAML trait secured, 403: "Not Authorized to perform this action!"
+        wire.stubFor(put(urlPathEqualTo("/v2/apps/web/g")).willReturn(aResponse().withStatus(403).withBody("{\"message\":\"Not Authorized to perform this action!\"}")));
+        try (Orchestrator o = connect("127.0.0.1:" + wire.port())) {
+            assertThatThrownBy(() -> o.deploy(job())).isInstanceOf(dev.baton.AuthenticationException.class).hasMessageContaining("Not Authorized");
+        }
     }
 }

@@ -28,11 +28,12 @@ final class MarathonWorkloads implements ContractWorkloads {
         this.pods = pods;
     }
 
+    /** The check runs every 2 s with a 1 s timeout: a pod check's timeout must be below its interval (PodsValidation, v1.10.26). */
     private static TaskSpec.Builder server(int generation) {
         return TaskSpec.builder("server").command("/opt/server", "--listen", "$PORT_HTTP")
                 .env("GENERATION", Integer.toString(generation)).resources("100m", "64Mi")
                 .port(PortSpec.dynamic("http"))
-                .health(new HealthCheck.Http("http", "/healthz", new CheckTiming(Duration.ofSeconds(1), Duration.ofSeconds(1), 2, null)));
+                .health(new HealthCheck.Http("http", "/healthz", new CheckTiming(Duration.ofSeconds(2), Duration.ofSeconds(1), 2, null)));
     }
 
     private JobSpec service(String name, int count, TaskSpec t, UpdatePolicy u) {

@@ -1,5 +1,6 @@
 package dev.baton.marathon.internal;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -21,6 +22,7 @@ import dev.baton.spi.JsonMergePatch;
 import dev.baton.spi.SpecVersion;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Turns a portable service into Marathon app definitions: one app per group, with the id
@@ -31,6 +33,18 @@ public final class AppTranslator {
     public static final String SPEC_LABEL = "baton.dev/spec";
     private static final ObjectMapper JSON = new ObjectMapper();
     static final com.fasterxml.jackson.databind.node.JsonNodeFactory JSON_NODES = JSON.getNodeFactory();
+
+    /**
+     * Why a task has at most one health check on Marathon. Marathon v1.10.26 (and v1.7.236):
+     * {@code api/v2/validation/AppValidation.haveAtMostOneMesosHealthCheck} refuses a second MESOS_HTTP/MESOS_TCP check
+     * ("AppDefinition can contain at most one Mesos health check", COMMAND checks exempt), and
+     * {@code mesos/TaskBuilder} hands only the first Mesos check, COMMAND included, to Mesos ("Mesos supports at most one
+     * health check per task"), so an exec check beside another would be accepted and never run; a pod container has one
+     * {@code healthCheck} (RAML {@code PodContainer}).
+     */
+    static final String ONE_CHECK = "Marathon gives Mesos one health check per task: it refuses a second MESOS_HTTP/MESOS_TCP check "
+            + "(AppValidation: \"AppDefinition can contain at most one Mesos health check\") and never runs an exec (COMMAND) check "
+            + "beside another (TaskBuilder hands Mesos only the first); a pod container has one healthCheck";
 
     private AppTranslator() {
     }
@@ -45,7 +59,7 @@ public final class AppTranslator {
     }
 
     /** Whether a rendered definition is a pod (several tasks in its group) rather than an app. */
-    public static boolean isPod(com.fasterxml.jackson.databind.JsonNode definition) {
+    public static boolean isPod(JsonNode definition) {
         return definition.has("containers");
     }
 
@@ -77,6 +91,12 @@ public final class AppTranslator {
             GroupSpec g = spec.groups().get(gi);
             if (g.tasks().size() > 1) {
                 PodTranslator.refuse(g, "groups[" + gi + "]", out);
+            } else {
+                TaskSpec t = g.tasks().get(0);
+                for (int hi = 1; hi < t.health().size(); hi++) {
+                    out.add(new Unsupported("groups[" + gi + "].tasks[0].health[" + hi + "]", "several health checks on a Marathon app task",
+                            PLATFORM, ONE_CHECK, false));
+                }
             }
             if (g.restart() != null && g.restart().policy() != RestartMode.ALWAYS) {
                 out.add(new Unsupported("groups[" + gi + "].restart.policy", "restart policy " + g.restart().policy().id(), PLATFORM,
@@ -110,6 +130,205 @@ public final class AppTranslator {
         }
     }
 
+    private static final String RESOURCES_FIXED = "Marathon keeps a resident service's (one with persistent volumes) resources and host "
+            + "ports as they were created (state/AppDefinition.residentUpdateIsValid, api/v2/validation/PodsValidation.residentUpdateIsValid, "
+            + "v1.10.26: \"Services with persistent volumes configured may not change resource requirements. If you need to make this "
+            + "change, please create a new service.\"); deploy the change as a new job or group (its volumes start empty)";
+    private static final String VOLUMES_FIXED = "Marathon does not add, remove or resize the persistent volumes of a running app or pod "
+            + "(state/AppDefinition.residentUpdateIsValid, v1.10.26: \"Persistent volumes can not be changed!\"; PodsValidation: "
+            + "\"persistent volumes cannot be updated\"); deploy the change as a new job or group (its volumes start empty)";
+
+    /**
+     * What Marathon refuses to change when the app or pod {@code live} becomes {@code desired} (group {@code gi} of
+     * {@code spec}), both or either resident (with persistent volumes; Marathon checks the update when
+     * {@code last.isResident || app.isResident}: {@code updateIsValid}): an app's cpus, mem, disk, gpus, requirePorts, host
+     * ports and persistent volumes ({@code state/AppDefinition.residentUpdateIsValid}, v1.10.26), a pod's total cpus, mem,
+     * disk, gpus, set of host ports and persistent volumes ({@code PodsValidation.residentUpdateIsValid}). One entry per
+     * spec field, for {@code plan} to list and {@code deploy} to refuse before anything is sent. Empty when nothing is.
+     */
+    public static List<Unsupported> residentChanges(JobSpec spec, int gi, JsonNode desired,
+            JsonNode live) {
+        List<Unsupported> out = new ArrayList<>();
+        if (isPod(desired) != isPod(live)) {
+            return out;
+        }
+        boolean pod = isPod(desired);
+        Map<String, JsonNode> was = persistentVolumes(live, pod);
+        Map<String, JsonNode> will = persistentVolumes(desired, pod);
+        if (was.isEmpty() && will.isEmpty()) {
+            return out;
+        }
+        String gp = "groups[" + gi + "]";
+        GroupSpec g = spec.groups().get(gi);
+        if (pod) {
+            podResourceChanges(g, gp, desired, live, out);
+        } else {
+            appResourceChanges(gp, desired, live, out);
+        }
+        will.forEach((name, v) -> {
+            int k = volumeIndex(spec, name);
+            JsonNode before = was.get(name);
+            if (before == null) {
+                out.add(new Unsupported("volumes[" + k + "]", "adding persistent volume " + name + " to a running " + (pod ? "pod" : "app"),
+                        PLATFORM, VOLUMES_FIXED, false));
+            } else if (!before.equals(v)) {
+                out.add(new Unsupported("volumes[" + k + "].size", "resizing persistent volume " + name, PLATFORM, VOLUMES_FIXED, false));
+            }
+        });
+        was.keySet().stream().filter(name -> !will.containsKey(name)).forEach(name -> out.add(new Unsupported(gp + ".tasks",
+                "removing persistent volume " + name + " from a running " + (pod ? "pod" : "app"), PLATFORM, VOLUMES_FIXED, false)));
+        return out;
+    }
+
+    private static int volumeIndex(JobSpec spec, String name) {
+        for (int i = 0; i < spec.volumes().size(); i++) {
+            if (spec.volumes().get(i).name().equals(name)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * An app's persistent volumes by container path (AppDefinition.persistentVolumesWithMounts, compared by mount path), a
+     * pod's by name; each as what Marathon compares and Baton sets: mode, and the persistent type (default root) and size.
+     */
+    private static Map<String, JsonNode> persistentVolumes(JsonNode def,
+            boolean pod) {
+        Map<String, JsonNode> out = new java.util.LinkedHashMap<>();
+        for (JsonNode v : pod ? def.path("volumes") : def.path("container").path("volumes")) {
+            if (v.has("persistent")) {
+                ObjectNode key = JSON.createObjectNode();
+                key.put("mode", v.path("mode").asText("RW"));
+                key.put("type", v.path("persistent").path("type").asText("root"));
+                key.put("size", v.path("persistent").path("size").asLong());
+                out.put(pod ? v.path("name").asText() : v.path("containerPath").asText(), key);
+            }
+        }
+        return out;
+    }
+
+    private static void appResourceChanges(String gp, JsonNode desired,
+            JsonNode live, List<Unsupported> out) {
+        String tp = gp + ".tasks[0]";
+        // the RAML App defaults where a field is absent: cpus 1, mem 128, disk 0, gpus 0, requirePorts false
+        if (live.path("cpus").asDouble(1) != desired.path("cpus").asDouble(1)) {
+            out.add(new Unsupported(tp + ".resources.cpu", "a cpu change of an app with persistent volumes", PLATFORM, RESOURCES_FIXED, false));
+        }
+        if (live.path("mem").asDouble(128) != desired.path("mem").asDouble(128)) {
+            out.add(new Unsupported(tp + ".resources.memory", "a memory change of an app with persistent volumes", PLATFORM, RESOURCES_FIXED,
+                    false));
+        }
+        for (String r : List.of("disk", "gpus")) {
+            if (live.path(r).asDouble(0) != desired.path(r).asDouble(0)) {
+                out.add(new Unsupported(gp, "a " + r + " change of an app with persistent volumes", PLATFORM, RESOURCES_FIXED, false));
+            }
+        }
+        if (live.path("requirePorts").asBoolean(false) != desired.path("requirePorts").asBoolean(false)
+                || !servicePorts(live, desired).equals(servicePorts(live, live))) {
+            out.add(new Unsupported(tp + ".ports", "a port change of an app with persistent volumes", PLATFORM,
+                    RESOURCES_FIXED.replace("resource requirements", "host ports"), false));
+        }
+    }
+
+    private static List<Integer> ports(JsonNode app) {
+        List<Integer> out = new ArrayList<>();
+        app.path("portDefinitions").forEach(p -> out.add(p.path("port").asInt(0)));
+        return out;
+    }
+
+    /**
+     * The host ports Marathon compares for an app ({@code AppDefinition.hostPorts}: its service ports) once {@code to}
+     * replaces {@code from}: {@code core/group/impl/AssignDynamicServiceLogic.assignPorts} (v1.10.26) gives each port
+     * {@code 0} of {@code to} the next of {@code from}'s service ports in the service port range (10000 to 20000,
+     * {@code --local_port_min}/{@code --local_port_max}) that {@code to} does not name, then a new one. A {@code 0} in
+     * {@code from} (as a definition read back before Marathon assigned it) stands for a distinct assigned port.
+     */
+    static java.util.Set<Integer> servicePorts(JsonNode from, JsonNode to) {
+        List<Integer> previous = new ArrayList<>();
+        int assigned = 0;
+        for (int p : ports(from)) {
+            previous.add(p == 0 ? -(++assigned) : p);
+        }
+        if (from == to) {
+            return new java.util.HashSet<>(previous);
+        }
+        List<Integer> next = ports(to);
+        java.util.Iterator<Integer> free = previous.stream().filter(p -> (p < 0 || (p >= 10_000 && p <= 20_000)) && !next.contains(p))
+                .toList().iterator();
+        int fresh = 100_000;
+        java.util.Set<Integer> out = new java.util.HashSet<>();
+        for (int p : next) {
+            out.add(p != 0 ? p : free.hasNext() ? free.next() : fresh++);
+        }
+        return out;
+    }
+
+    private static void podResourceChanges(GroupSpec g, String gp, JsonNode desired,
+            JsonNode live, List<Unsupported> out) {
+        // PodDefinition.resources: the sum over the containers (the executor's share is the same on both sides)
+        for (String[] r : new String[][] {{"cpus", "cpu"}, {"mem", "memory"}, {"disk", null}, {"gpus", null}}) {
+            if (Math.abs(podTotal(live, r[0]) - podTotal(desired, r[0])) < 1e-9) {
+                continue;
+            }
+            int before = out.size();
+            for (int ti = 0; ti < g.tasks().size() && r[1] != null; ti++) {
+                JsonNode was = container(live, g.tasks().get(ti).name());
+                if (was == null || was.path("resources").path(r[0]).asDouble(0) != container(desired, g.tasks().get(ti).name())
+                        .path("resources").path(r[0]).asDouble(0)) {
+                    out.add(new Unsupported(gp + ".tasks[" + ti + "].resources." + r[1], "a " + r[1] + " change of a pod with persistent volumes",
+                            PLATFORM, RESOURCES_FIXED, false));
+                }
+            }
+            if (out.size() == before) {
+                out.add(new Unsupported(gp + ".tasks", "a " + r[0] + " change of a pod with persistent volumes", PLATFORM, RESOURCES_FIXED, false));
+            }
+        }
+        // PodsValidation: "host ports cannot be updated if a pod has persistent volumes" (the set of endpoints' hostPorts)
+        if (!podHostPorts(live, null).equals(podHostPorts(desired, null))) {
+            int before = out.size();
+            for (int ti = 0; ti < g.tasks().size(); ti++) {
+                String name = g.tasks().get(ti).name();
+                if (!podHostPorts(live, name).equals(podHostPorts(desired, name))) {
+                    out.add(new Unsupported(gp + ".tasks[" + ti + "].ports", "a port change of a pod with persistent volumes", PLATFORM,
+                            RESOURCES_FIXED.replace("resource requirements", "host ports"), false));
+                }
+            }
+            if (out.size() == before) {
+                out.add(new Unsupported(gp + ".tasks", "a port change of a pod with persistent volumes", PLATFORM,
+                        RESOURCES_FIXED.replace("resource requirements", "host ports"), false));
+            }
+        }
+    }
+
+    private static JsonNode container(JsonNode pod, String name) {
+        for (JsonNode c : pod.path("containers")) {
+            if (c.path("name").asText().equals(name)) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    private static double podTotal(JsonNode pod, String resource) {
+        double sum = 0;
+        for (JsonNode c : pod.path("containers")) {
+            sum += c.path("resources").path(resource).asDouble(0);
+        }
+        return sum;
+    }
+
+    /** The host ports of a pod's endpoints (of container {@code name} only, when not null). */
+    private static java.util.Set<Integer> podHostPorts(JsonNode pod, String name) {
+        java.util.Set<Integer> out = new java.util.HashSet<>();
+        for (JsonNode c : pod.path("containers")) {
+            if (name == null || c.path("name").asText().equals(name)) {
+                c.path("endpoints").forEach(e -> out.add(e.path("hostPort").asInt(0)));
+            }
+        }
+        return out;
+    }
+
     static String attribute(String portable) {
         return switch (portable) {
             case Constraint.HOSTNAME -> "hostname";
@@ -140,11 +359,26 @@ public final class AppTranslator {
             }
             volumes(spec, t, c);
         }
+        if (!t.volumes().isEmpty()) {
+            // a resident app (persistent volumes): from Marathon 1.9 it cannot have the role "*" (state/AppDefinition
+            // .validWithRoleEnforcement, v1.10.26: "Resident apps cannot have the role *"), which an app without a role gets
+            // (--mesos_role's default); the role of its top-level group is always allowed (util/RoleSettings.forService)
+            a.put("role", topLevelRole(a.path("id").asText()));
+        }
         if (t.kind() == TaskKind.CONTAINER) {
             if (!t.args().isEmpty()) {
                 ArrayNode av = a.putArray("args");
                 t.args().forEach(av::add);
             }
+        } else if (a.has("container") || !portExports(t, "PORT").isEmpty()) {
+            // mesos/TaskBuilder.commandInfo (v1.10.26) takes the executable from args[0] only "if
+            // (runSpec.container.isEmpty)": with a container (here the MESOS one holding the volumes) and args the task
+            // has no executable and the Mesos command executor aborts ("Executable of task ... is not specified",
+            // Mesos src/launcher/executor.cpp). And Marathon names a port's variable PORT_<NAME> with the name only
+            // upper-cased (mesos/EnvironmentHelper.portsEnv: s"PORT_${portName.toUpperCase}"), so PORT_ADMIN-HTTP, which no
+            // shell can read; the spec promises PORT_ADMIN_HTTP. Both need Marathon's shell form: cmd, run with sh -c,
+            // which exports the spec's names from Marathon's PORT<index> and execs the command, its words quoted.
+            a.put("cmd", portExports(t, "PORT") + "exec " + shell(args));
         } else {
             ArrayNode av = a.putArray("args");
             args.forEach(av::add);
@@ -240,11 +474,13 @@ public final class AppTranslator {
         int n = Math.max(1, count);
         ObjectNode us = JSON.createObjectNode();
         if (resident) {
-            // an instance holds its volume's reservation on its agent: Marathon refuses to start a replacement beside it
-            // (maximumOverCapacity must be 0) and to keep more than half the instances during an upgrade
+            // an instance holds its volume's reservation on its agent: no replacement starts beside it. Marathon v1.10.26
+            // requires maximumOverCapacity 0 for resident apps and pods (state/UpgradeStrategy.validForResidentTasks,
+            // api/v2/validation/SchedulingValidation.validForResidentPods; minimumHealthCapacity only between 0 and 1) and
+            // defaults to 0.5 / 0 (UpgradeStrategy.forResidentTasks); a rolling update stops parallelism instances at a time
             double keep = u == null ? 0.5 : u.strategy() == dev.baton.model.UpdateStrategy.RECREATE ? 0.0
                     : Math.max(0.0, (double) (n - u.parallelismOrDefault()) / n);
-            return us.put("minimumHealthCapacity", Math.min(0.5, keep)).put("maximumOverCapacity", 0.0);
+            return us.put("minimumHealthCapacity", keep).put("maximumOverCapacity", 0.0);
         }
         if (u == null) {
             return null;
@@ -293,6 +529,33 @@ public final class AppTranslator {
             }
         }
         return 0;
+    }
+
+    /**
+     * The shell statements that export the spec's {@code PORT_<NAME>} for each port whose name Marathon does not give in
+     * that form (a name with {@code -}), from the variable Marathon sets for the port's index ({@code prefix} +
+     * index: {@code PORT0}, {@code PORT1}, … for apps, {@code mesos/EnvironmentHelper.portsEnv}); empty when Marathon's
+     * own names are the spec's.
+     */
+    static String portExports(TaskSpec t, String prefix) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < t.ports().size(); i++) {
+            String name = t.ports().get(i).name();
+            String marathons = "PORT_" + name.toUpperCase(java.util.Locale.ROOT);
+            if (!marathons.equals(PortSpec.envName(name))) {
+                out.append("export ").append(PortSpec.envName(name)).append("=\"$").append(prefix).append(i).append("\"; ");
+            }
+        }
+        return out.toString();
+    }
+
+    /**
+     * The role a resident app or pod runs under: its top-level group's, which Marathon always allows for a service below
+     * the root group (util/RoleSettings.forService, v1.10.26: validRoles include {@code topLevelGroupRole}, with or
+     * without {@code enforceRole}).
+     */
+    static String topLevelRole(String id) {
+        return id.substring(1).split("/")[0];
     }
 
     static String shell(List<String> command) {

@@ -34,13 +34,32 @@ final class PodTranslator {
             TaskSpec t = g.tasks().get(ti);
             for (int hi = 1; hi < t.health().size(); hi++) {
                 out.add(new Unsupported(path + ".tasks[" + ti + "].health[" + hi + "]", "several health checks on a pod container",
-                        AppTranslator.PLATFORM, "a Marathon pod container has one health check", false));
+                        AppTranslator.PLATFORM, AppTranslator.ONE_CHECK, false));
+            }
+            if (!t.health().isEmpty() && timeoutSeconds(t.health().get(0)) >= intervalSeconds(t.health().get(0))) {
+                // api/v2/validation/PodsValidation.healthCheckValidator (v1.10.26, v1.7.236): hc.timeoutSeconds should be
+                // < hc.intervalSeconds. No faithful mapping: a longer interval or a shorter timeout would be another check
+                HealthCheck h = t.health().get(0);
+                out.add(new Unsupported(path + ".tasks[" + ti + "].health[0].timeout", "a pod health check timeout (" + timeoutSeconds(h)
+                        + "s) not below its interval (" + intervalSeconds(h) + "s)", AppTranslator.PLATFORM,
+                        "Marathon requires a pod health check's timeoutSeconds to be less than its intervalSeconds (PodsValidation), both in whole seconds",
+                        false));
             }
             if (t.kind() == TaskKind.CONTAINER && !t.command().isEmpty()) {
                 out.add(new Unsupported(path + ".tasks[" + ti + "].command", "command on a container task", AppTranslator.PLATFORM,
                         "baton-marathon passes a container's args and keeps its entrypoint, as for apps", false));
             }
         }
+    }
+
+    /** A check's interval as sent: whole seconds, rounded up, at least 1. */
+    static int intervalSeconds(HealthCheck h) {
+        return Math.max(1, AppTranslator.seconds(h.timing().interval()));
+    }
+
+    /** A check's timeout as sent: whole seconds, rounded up, at least 1. */
+    static int timeoutSeconds(HealthCheck h) {
+        return Math.max(1, AppTranslator.seconds(h.timing().timeout()));
     }
 
     static ObjectNode pod(JobSpec spec, String namespace, GroupSpec g, String version, String specJson) {
@@ -65,6 +84,11 @@ final class PodTranslator {
                 VolumeSpec v = spec.volumes().stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow();
                 vs.addObject().put("name", name).putObject("persistent").put("type", "root").put("size", v.size().mebibytesCeil());
             }
+        }
+        if (!volumes.isEmpty()) {
+            // a resident pod cannot have the role "*" from Marathon 1.9 (api/v2/validation/PodsValidation
+            // .validPodDefinitionWithRoleEnforcement, v1.10.26: "Resident pods cannot have the role *"); see AppTranslator
+            pod.put("role", AppTranslator.topLevelRole(pod.path("id").asText()));
         }
         pod.putArray("networks").addObject().put("mode", "host");
         pod.putObject("scaling").put("kind", "fixed").put("instances", g.countOrDefault());
@@ -143,8 +167,8 @@ final class PodTranslator {
                 hc.putObject("exec").putObject("command").put("shell", AppTranslator.shell(exec.command()));
             }
             hc.put("gracePeriodSeconds", AppTranslator.seconds(h.timing().gracePeriod()));
-            hc.put("intervalSeconds", Math.max(1, AppTranslator.seconds(h.timing().interval())));
-            hc.put("timeoutSeconds", Math.max(1, AppTranslator.seconds(h.timing().timeout())));
+            hc.put("intervalSeconds", intervalSeconds(h));
+            hc.put("timeoutSeconds", timeoutSeconds(h));
             hc.put("maxConsecutiveFailures", h.timing().retries());
         }
         if (!t.volumes().isEmpty()) {

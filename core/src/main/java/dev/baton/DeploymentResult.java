@@ -24,6 +24,8 @@ public record DeploymentResult(Outcome outcome, JobStatus status, String message
         /** The deployment failed and the platform rolled back to the previous version. */
         ROLLED_BACK,
         /** The wait ended before the deployment did; it may still finish. */
-        TIMED_OUT
+        TIMED_OUT,
+        /** The waiting thread was interrupted (its interrupt flag is set again); the deployment goes on without a waiter. */
+        INTERRUPTED
     }
 }

@@ -176,16 +176,27 @@ public final class DeploymentTracker implements Deployment {
                 watcher.watch(this, deadline);
             }
         } catch (OrchestratorException e) {
+            if (Thread.currentThread().isInterrupted() || e.getCause() instanceof InterruptedException
+                    || e.getCause() instanceof java.io.InterruptedIOException && !(e.getCause() instanceof java.net.SocketTimeoutException)) {
+                // the watcher's platform call was cut short by an interrupt: that is the waiter's outcome, not the platform's failure
+                Thread.currentThread().interrupt();
+                return interrupted();
+            }
             throw e;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new DeploymentResult(Outcome.TIMED_OUT, lastStatus, "interrupted");
+            return interrupted();
         } catch (Exception e) {
             throw PlatformException.of(platform, "following the deployment of " + jobId + " failed: " + e.getMessage(), e);
         }
         DeploymentResult r = result;
         return r != null ? r : new DeploymentResult(Outcome.TIMED_OUT, lastStatus,
                 "not finished after " + timeout.toSeconds() + "s");
+    }
+
+    private DeploymentResult interrupted() {
+        return new DeploymentResult(Outcome.INTERRUPTED, lastStatus, "the waiting thread was interrupted; the deployment of " + jobId
+                + " goes on");
     }
 
     @Override

@@ -36,6 +36,28 @@ class DeploymentTrackerTest {
     }
 
     @Test
+    void anInterruptedWaitEndsInterruptedWithTheFlagSetAgain() throws Exception {
+        DeploymentTracker waiting = DeploymentTracker.started("test", "job", "d1", true, (t, deadline) -> Thread.sleep(60_000));
+        DeploymentTracker platformCall = DeploymentTracker.started("test", "job", "d2", true, (t, deadline) -> {
+            Thread.currentThread().interrupt();
+            throw dev.baton.PlatformUnavailableException.of("test", "interrupted", new InterruptedException());
+        });
+        java.util.concurrent.atomic.AtomicReference<Object[]> seen = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread t = new Thread(() -> {
+            var r = waiting.await(java.time.Duration.ofMinutes(1));
+            seen.set(new Object[] {r.outcome(), Thread.currentThread().isInterrupted()});
+        });
+        t.start();
+        Thread.sleep(100);
+        t.interrupt();
+        t.join(5_000);
+
+        assertThat(seen.get()).containsExactly(dev.baton.DeploymentResult.Outcome.INTERRUPTED, true);
+        assertThat(platformCall.await(java.time.Duration.ofSeconds(1)).outcome()).isEqualTo(dev.baton.DeploymentResult.Outcome.INTERRUPTED);
+        assertThat(Thread.interrupted()).isTrue();
+    }
+
+    @Test
     void anUpdateHasSettledWhenTheNewVersionIsHealthyAndNoOldInstanceRuns() {
         List<InstanceStatus> mixed = List.of(instance(0, InstanceState.RUNNING, "v2"), instance(1, InstanceState.RUNNING, "v1"));
         assertThat(DeploymentTracker.settled(List.of(new GroupStatus("web", 1, mixed)), JobType.SERVICE, "v2")).isFalse();

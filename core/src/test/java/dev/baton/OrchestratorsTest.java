@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.baton.model.JobSpec;
 import dev.baton.plan.Plan;
 import dev.baton.spi.CapabilityCheck;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -60,6 +61,23 @@ class OrchestratorsTest {
                         assertThat(e.getMessage()).contains("groups[0].tasks[0].health[1].tcp: recording does not support tcp health checks");
                     });
             assertThatThrownBy(() -> o.render(spec)).isInstanceOf(UnsupportedCapabilityException.class);
+        }
+        assertThat(RecordingProvider.CALLS).isEmpty();
+    }
+
+    @Test
+    void planRenderAndDeployRefuseTheSameCompleteListCapabilitiesAndTheAdaptersOwnRulesTogether() {
+        JobSpec spec = Specs.read(SPEC).withCount("web", 6);
+        List<String> expected = List.of("groups[0].tasks[0].health[1].tcp", "groups[0].services[0].expose", "groups[0].count");
+        try (Orchestrator o = Orchestrators.connect("recording://")) {
+            Plan plan = o.plan(spec);
+            Throwable render = org.assertj.core.api.Assertions.catchThrowable(() -> o.render(spec));
+            Throwable deploy = org.assertj.core.api.Assertions.catchThrowable(() -> o.deploy(spec));
+
+            assertThat(plan.unsupported()).extracting(Unsupported::path).containsExactlyElementsOf(expected);
+            assertThat(((UnsupportedCapabilityException) render).unsupported()).extracting(Unsupported::path).containsExactlyElementsOf(expected);
+            assertThat(((UnsupportedCapabilityException) deploy).unsupported()).extracting(Unsupported::path).containsExactlyElementsOf(expected);
+            assertThat(plan.changes()).isEmpty();
         }
         assertThat(RecordingProvider.CALLS).isEmpty();
     }

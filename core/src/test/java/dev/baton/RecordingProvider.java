@@ -58,83 +58,98 @@ public class RecordingProvider implements OrchestratorProvider {
 
     @Override
     public Orchestrator create(Target target, OrchestratorConfig config) {
-        return new Orchestrator() {
-            @Override
-            public PlatformInfo platform() {
-                return new PlatformInfo("recording", "1", null);
-            }
+        return new Recording();
+    }
 
-            @Override
-            public Capabilities capabilities() {
-                return CAPS;
+    /** Records calls; refuses, as its own structural rule, a group of more than five instances. */
+    static final class Recording implements Orchestrator, dev.baton.spi.SpecRefusals {
+        @Override
+        public List<Unsupported> refusals(JobSpec spec) {
+            List<Unsupported> out = new java.util.ArrayList<>();
+            for (int g = 0; g < spec.groups().size(); g++) {
+                if (spec.groups().get(g).countOrDefault() > 5) {
+                    out.add(new Unsupported("groups[" + g + "].count", "more than five instances in a group", "recording",
+                            "a recording group holds five instances", false));
+                }
             }
+            return out;
+        }
 
-            @Override
-            public List<Host> hosts() {
-                return List.of();
-            }
+        @Override
+        public PlatformInfo platform() {
+            return new PlatformInfo("recording", "1", null);
+        }
 
-            @Override
-            public Manifest render(JobSpec spec) {
-                CALLS.add("render " + spec.name());
-                return new Manifest("recording", "text/plain", spec.name());
-            }
+        @Override
+        public Capabilities capabilities() {
+            return CAPS;
+        }
 
-            @Override
-            public Plan plan(JobSpec spec) {
-                CALLS.add("plan " + spec.name());
-                return new Plan("recording", spec.name(), List.of(new Change(Change.Action.CREATE, "job", spec.name(), List.of())), List.of(), List.of());
-            }
+        @Override
+        public List<Host> hosts() {
+            return List.of();
+        }
 
-            @Override
-            public Deployment deploy(JobSpec spec, DeployOptions options) {
-                CALLS.add("deploy " + Specs.toJson(spec).replaceAll("\\s+", ""));
-                return null;
-            }
+        @Override
+        public Manifest render(JobSpec spec) {
+            CALLS.add("render " + spec.name());
+            return new Manifest("recording", "text/plain", spec.name());
+        }
 
-            @Override
-            public JobStatus status(String jobId) {
-                throw NotFoundException.job("recording", jobId);
-            }
+        @Override
+        public Plan plan(JobSpec spec) {
+            CALLS.add("plan " + spec.name());
+            return new Plan("recording", spec.name(), List.of(new Change(Change.Action.CREATE, "job", spec.name(), List.of())), List.of(), List.of());
+        }
 
-            @Override
-            public List<JobSummary> list(Selector selector) {
-                return List.of();
-            }
+        @Override
+        public Deployment deploy(JobSpec spec, DeployOptions options) {
+            CALLS.add("deploy " + Specs.toJson(spec).replaceAll("\\s+", ""));
+            return null;
+        }
 
-            @Override
-            public Deployment scale(String jobId, String group, int count) {
-                CALLS.add("scale " + count);
-                return null;
-            }
+        @Override
+        public JobStatus status(String jobId) {
+            throw NotFoundException.job("recording", jobId);
+        }
 
-            @Override
-            public Deployment rollback(String jobId) {
-                return null;
-            }
+        @Override
+        public List<JobSummary> list(Selector selector) {
+            return List.of();
+        }
 
-            @Override
-            public void undeploy(String jobId) {
-            }
+        @Override
+        public Deployment scale(String jobId, String group, int count) {
+            CALLS.add("scale " + count);
+            return null;
+        }
 
-            @Override
-            public List<Endpoint> endpoints(String serviceName) {
-                return List.of();
-            }
+        @Override
+        public Deployment rollback(String jobId) {
+            return null;
+        }
 
-            @Override
-            public Subscription watch(String jobId, Consumer<Event> listener) {
-                return () -> { };
-            }
+        @Override
+        public void undeploy(String jobId) {
+        }
 
-            @Override
-            public <F> Optional<F> facet(Class<F> type) {
-                return Optional.empty();
-            }
+        @Override
+        public List<Endpoint> endpoints(String serviceName) {
+            return List.of();
+        }
 
-            @Override
-            public void close() {
-            }
-        };
+        @Override
+        public Subscription watch(String jobId, Consumer<Event> listener) {
+            return () -> { };
+        }
+
+        @Override
+        public <F> Optional<F> facet(Class<F> type) {
+            return Optional.empty();
+        }
+
+        @Override
+        public void close() {
+        }
     }
 }

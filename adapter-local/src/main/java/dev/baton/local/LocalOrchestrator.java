@@ -21,7 +21,6 @@ import dev.baton.Specs;
 import dev.baton.Subscription;
 import dev.baton.OrchestratorConfig;
 import dev.baton.Unsupported;
-import dev.baton.UnsupportedCapabilityException;
 import dev.baton.local.internal.Backend;
 import dev.baton.local.internal.Engine;
 import dev.baton.local.internal.RemoteBackend;
@@ -35,6 +34,7 @@ import dev.baton.plan.Change;
 import dev.baton.plan.Plan;
 import dev.baton.spi.DeploymentTracker;
 import dev.baton.spi.SecretRules;
+import dev.baton.spi.SpecRefusals;
 import dev.baton.spi.SpecVersion;
 import dev.baton.status.Endpoint;
 import dev.baton.status.Event;
@@ -57,7 +57,7 @@ import java.util.function.Consumer;
  *
  * @since 0.1
  */
-public final class LocalOrchestrator implements Orchestrator, SecretsFacet, LogsFacet {
+public final class LocalOrchestrator implements Orchestrator, SecretsFacet, LogsFacet, SpecRefusals {
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER).enable(YAMLGenerator.Feature.MINIMIZE_QUOTES).build());
 
@@ -75,7 +75,8 @@ public final class LocalOrchestrator implements Orchestrator, SecretsFacet, Logs
     }
 
     /** What this host refuses of a spec as a whole (a static port shared by several instances, the instance limits). */
-    private List<Unsupported> refusals(JobSpec spec) {
+    @Override
+    public List<Unsupported> refusals(JobSpec spec) {
         return Engine.refusals(spec, config);
     }
 
@@ -103,10 +104,6 @@ public final class LocalOrchestrator implements Orchestrator, SecretsFacet, Logs
     /** The processes each group would run: commands, environment (secret values left out), ports. */
     @Override
     public Manifest render(JobSpec spec) {
-        List<Unsupported> refused = refusals(spec);
-        if (!refused.isEmpty()) {
-            throw UnsupportedCapabilityException.of("local", refused);
-        }
         ObjectNode root = YAML.createObjectNode();
         root.put("job", spec.name());
         root.put("namespace", spec.namespace() == null ? namespace : spec.namespace());
@@ -156,10 +153,6 @@ public final class LocalOrchestrator implements Orchestrator, SecretsFacet, Logs
 
     @Override
     public Plan plan(JobSpec spec) {
-        List<Unsupported> refused = refusals(spec);
-        if (!refused.isEmpty()) {
-            return new Plan("local", spec.name(), List.of(), List.of(), List.of()).withUnsupported(refused, List.of());
-        }
         String jobId = id((spec.namespace() == null ? namespace : spec.namespace()) + "/" + spec.name());
         JobSpec current;
         try {

@@ -8,10 +8,12 @@ import dev.baton.Orchestrator;
 import dev.baton.Selector;
 import dev.baton.Specs;
 import dev.baton.Subscription;
+import dev.baton.Unsupported;
 import dev.baton.UnsupportedCapabilityException;
 import dev.baton.model.JobSpec;
 import dev.baton.plan.Plan;
 import dev.baton.spi.CapabilityCheck;
+import dev.baton.spi.SpecRefusals;
 import dev.baton.status.Endpoint;
 import dev.baton.status.Event;
 import dev.baton.status.Host;
@@ -42,9 +44,29 @@ public final class GuardedOrchestrator implements Orchestrator {
         return delegate;
     }
 
+    /**
+     * Every refusal of a spec in one list: the capability check's, and the adapter's own structural rules
+     * ({@link SpecRefusals}), judged on what would be sent (the best-effort spec when every capability refusal can be
+     * dropped).
+     */
+    private CapabilityCheck.Report check(JobSpec spec) {
+        CapabilityCheck.Report report = CapabilityCheck.check(spec, capabilities);
+        if (!(delegate instanceof SpecRefusals own)) {
+            return report;
+        }
+        List<Unsupported> more = own.refusals(report.allDroppable() ? report.bestEffort() : spec);
+        if (more.isEmpty()) {
+            return report;
+        }
+        java.util.Map<String, Unsupported> all = new java.util.LinkedHashMap<>();
+        report.unsupported().forEach(u -> all.putIfAbsent(u.path() + " " + u.capability(), u));
+        more.forEach(u -> all.putIfAbsent(u.path() + " " + u.capability(), u));
+        return new CapabilityCheck.Report(List.copyOf(all.values()), report.bestEffort());
+    }
+
     private JobSpec admit(JobSpec spec, boolean bestEffort) {
         Specs.validate(spec);
-        CapabilityCheck.Report report = CapabilityCheck.check(spec, capabilities);
+        CapabilityCheck.Report report = check(spec);
         if (report.isEmpty()) {
             return spec;
         }
@@ -77,7 +99,7 @@ public final class GuardedOrchestrator implements Orchestrator {
     @Override
     public Plan plan(JobSpec spec) {
         Specs.validate(spec);
-        CapabilityCheck.Report report = CapabilityCheck.check(spec, capabilities);
+        CapabilityCheck.Report report = check(spec);
         if (report.isEmpty()) {
             return delegate.plan(spec);
         }

@@ -21,11 +21,13 @@ public record Plan(String platform, String jobId, List<Change> changes, List<Uns
         return changes.stream().allMatch(c -> c.action() == Change.Action.NONE);
     }
 
+    /** This plan with more refusals and warnings; one already listed (same path and capability, same text) is not repeated. */
     public Plan withUnsupported(List<Unsupported> more, List<String> moreWarnings) {
         var u = new java.util.ArrayList<>(unsupported);
-        u.addAll(more);
+        more.stream().filter(m -> u.stream().noneMatch(x -> x.path().equals(m.path()) && x.capability().equals(m.capability())))
+                .forEach(u::add);
         var w = new java.util.ArrayList<>(warnings);
-        w.addAll(moreWarnings);
+        moreWarnings.stream().filter(m -> !w.contains(m)).forEach(w::add);
         return new Plan(platform, jobId, changes, u, w);
     }
 

@@ -32,22 +32,40 @@ import org.slf4j.LoggerFactory;
 public final class Orchestrators {
     private static final Logger LOG = LoggerFactory.getLogger(Orchestrators.class);
 
-    /** Artifacts that provide each scheme, for the message when none is on the class path. */
-    private static final Map<String, String> ARTIFACTS = Map.of(
-            "kubernetes", "dev.baton:baton-kubernetes",
-            "swarm", "dev.baton:baton-swarm",
-            "nomad", "dev.baton:baton-nomad",
-            "marathon", "dev.baton:baton-marathon",
-            "local", "dev.baton:baton-local");
+    /** Artifacts that provide each scheme, for the message when none is on the class path; in the order to list them. */
+    private static final Map<String, String> ARTIFACTS = artifacts();
+
+    private static Map<String, String> artifacts() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("kubernetes", "dev.baton:baton-kubernetes");
+        m.put("swarm", "dev.baton:baton-swarm");
+        m.put("nomad", "dev.baton:baton-nomad");
+        m.put("marathon", "dev.baton:baton-marathon");
+        m.put("local", "dev.baton:baton-local");
+        return java.util.Collections.unmodifiableMap(m);
+    }
 
     private Orchestrators() {
     }
 
-    /** Connects to an endpoint such as {@code local://}, {@code nomad://host:4646} or {@code kubernetes://}. */
+    /**
+     * Connects to an endpoint such as {@code local://}, {@code nomad://host:4646} or {@code kubernetes://}.
+     *
+     * @throws IllegalArgumentException when the endpoint has no scheme, or a scheme no provider serves (the message
+     *         lists the known ones)
+     * @throws UnsupportedCapabilityException when the scheme is Baton's but its adapter is not on the class path (the
+     *         message names the artifact to add)
+     */
     public static Orchestrator connect(String endpoint) {
         return connect(Target.parse(endpoint), OrchestratorConfig.defaults());
     }
 
+    /**
+     * Connects to a target with the given settings.
+     *
+     * @throws IllegalArgumentException when no provider serves the target's scheme, and it is none of Baton's
+     * @throws UnsupportedCapabilityException when the scheme is Baton's but its adapter is not on the class path
+     */
     public static Orchestrator connect(Target target, OrchestratorConfig config) {
         OrchestratorProvider provider = provider(target);
         LOG.info("connecting to {} with provider {} ({}) from {}", target, provider.id(), provider.getClass().getName(),
@@ -55,15 +73,24 @@ public final class Orchestrators {
         return new GuardedOrchestrator(provider.create(target, config), provider.capabilities());
     }
 
-    /** The provider that would serve a target. */
+    /**
+     * The provider that would serve a target.
+     *
+     * @throws IllegalArgumentException when no provider serves the target's scheme, and it is none of Baton's: a
+     *         mistyped endpoint; the message lists the schemes that are known
+     * @throws UnsupportedCapabilityException when the scheme is Baton's but its adapter is not on the class path
+     */
     public static OrchestratorProvider provider(Target target) {
-        List<OrchestratorProvider> candidates = providers().stream().filter(p -> p.supports(target)).toList();
+        List<OrchestratorProvider> all = providers();
+        List<OrchestratorProvider> candidates = all.stream().filter(p -> p.supports(target)).toList();
         if (candidates.isEmpty()) {
             String artifact = ARTIFACTS.get(target.scheme());
+            if (artifact == null) {
+                throw new IllegalArgumentException("no provider supports the scheme " + target.scheme() + ":// (known: "
+                        + String.join(", ", knownSchemes(all)) + ")");
+            }
             throw UnsupportedCapabilityException.operation(target.scheme(), "connections to " + target,
-                    artifact != null
-                            ? "no provider for " + target.scheme() + ":// on the class path; add the artifact " + artifact
-                            : "no provider supports the scheme " + target.scheme() + ":// (known: " + String.join(", ", ARTIFACTS.keySet()) + ")");
+                    "no provider for " + target.scheme() + ":// on the class path; add the artifact " + artifact);
         }
         return candidates.stream().max(Comparator.comparingInt(OrchestratorProvider::priority)).orElseThrow();
     }
@@ -78,6 +105,23 @@ public final class Orchestrators {
         ServiceLoader.load(OrchestratorProvider.class, Orchestrators.class.getClassLoader())
                 .forEach(p -> byClass.putIfAbsent(p.getClass().getName(), p));
         return new ArrayList<>(byClass.values());
+    }
+
+    /**
+     * The schemes an endpoint may have, for messages: Baton's own platforms first ({@code kubernetes://},
+     * {@code swarm://}, {@code nomad://}, {@code marathon://}, {@code local://}, each marked when its adapter is not on
+     * the class path), then those of other providers found, then the aliases ({@code k8s://}).
+     */
+    static List<String> knownSchemes(List<OrchestratorProvider> providers) {
+        List<String> out = new ArrayList<>();
+        for (String scheme : ARTIFACTS.keySet()) {
+            boolean present = providers.stream().anyMatch(p -> p.supports(new Target(scheme, "")));
+            out.add(scheme + "://" + (present ? "" : " (add " + ARTIFACTS.get(scheme) + ")"));
+        }
+        providers.stream().map(OrchestratorProvider::id).filter(id -> !ARTIFACTS.containsKey(id)).distinct().sorted()
+                .forEach(id -> out.add(id + "://"));
+        Target.ALIASES.forEach((alias, scheme) -> out.add(alias + ":// (= " + scheme + "://)"));
+        return out;
     }
 
     /** The provider with this platform id, if one is on the class path. */

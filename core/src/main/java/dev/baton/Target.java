@@ -8,14 +8,19 @@ import java.util.Objects;
  * Where an orchestrator connects: a scheme naming the platform ({@code kubernetes}, {@code swarm}, {@code nomad},
  * {@code marathon}, {@code local}) and the rest of the address, as in {@code nomad://10.0.0.1:4646}.
  * {@code kubernetes://} with nothing after the scheme means the platform's own default (kubeconfig, DOCKER_HOST,
- * NOMAD_ADDR, …).
+ * NOMAD_ADDR, …). Schemes are case-insensitive, and {@code k8s} is an alias of {@code kubernetes} (as kubectl users
+ * write it): {@code Target.parse("k8s://")} is {@code kubernetes://}.
  *
  * @since 0.1
  */
 public record Target(String scheme, String address) {
+    /** Other spellings of a scheme, and the scheme each stands for. */
+    public static final java.util.Map<String, String> ALIASES = java.util.Map.of("k8s", "kubernetes");
+
     public Target {
         Objects.requireNonNull(scheme, "scheme");
         scheme = scheme.toLowerCase(Locale.ROOT);
+        scheme = ALIASES.getOrDefault(scheme, scheme);
         address = address == null ? "" : address;
     }
 

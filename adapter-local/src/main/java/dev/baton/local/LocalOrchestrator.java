@@ -299,6 +299,18 @@ public final class LocalOrchestrator implements Orchestrator, SecretsFacet, Logs
     }
 
     /**
+     * Follows a job's output, as {@code tail -f} does: the last {@code tailLines} lines of every instance, then each
+     * line as an instance writes it (instances started later included), read from the job's log files on this machine.
+     * Blocks until the job is undeployed (its logs go with it) or the calling thread is interrupted.
+     *
+     * @throws NotFoundException when the job does not exist
+     */
+    public void followLogs(String jobId, int tailLines, Consumer<LogLine> listener) {
+        String id = id(jobId);
+        dev.baton.local.internal.LogFiles.follow(backend.logDir(id), tailLines, listener);
+    }
+
+    /**
      * The supervisor of this orchestrator's state directory: whether it runs, its pid, since when, its jobs and
      * instances. Never starts one.
      */

@@ -1,8 +1,13 @@
 package dev.baton.testkit;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.baton.Capabilities;
@@ -26,27 +31,40 @@ import dev.baton.model.VolumeSpec;
 import dev.baton.plan.Change;
 import dev.baton.plan.Plan;
 import dev.baton.spi.SpecVersion;
+import dev.baton.status.Endpoint;
 import dev.baton.status.Event;
+import dev.baton.status.GroupStatus;
 import dev.baton.status.Health;
 import dev.baton.status.Host;
 import dev.baton.status.InstanceState;
 import dev.baton.status.InstanceStatus;
 import dev.baton.status.JobState;
 import dev.baton.status.JobStatus;
+import dev.baton.status.JobSummary;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 
 /**
  * The contract every adapter passes: subclass it in the adapter's tests, supply an {@link Orchestrator} connected
  * to the most real backend available, the {@link ContractWorkloads} it can run, and timeouts. A case whose
  * capability the platform lacks is skipped through an assumption that names the capability, never passed
  * vacuously. Jobs a case creates are undeployed after it.
+ *
+ * <p>The cases use only JUnit Jupiter's own {@code Assertions} and {@code Assumptions}, and the JUnit API that
+ * 5.11 already has, so the suite runs on the JUnit Jupiter engine of the test's own project, 5.11 or later
+ * (6 included); see {@link OrchestratorTest} for what a project adds.
  *
  * @since 0.1
  */
@@ -95,7 +113,7 @@ public abstract class OrchestratorContract {
 
     protected DeploymentResult deployAndAwait(JobSpec spec) {
         DeploymentResult result = orchestrator().deploy(spec).await(deployTimeout());
-        assertThat(result.outcome()).as("deployment of %s: %s", spec.name(), result.message()).isEqualTo(Outcome.HEALTHY);
+        assertEquals(Outcome.HEALTHY, result.outcome(), () -> "deployment of " + spec.name() + ": " + result.message());
         return result;
     }
 
@@ -107,10 +125,11 @@ public abstract class OrchestratorContract {
         deployment.onEvent(events::add);
         DeploymentResult result = deployment.await(deployTimeout());
 
-        assertThat(result.outcome()).as(result.message()).isEqualTo(Outcome.HEALTHY);
-        assertThat(deployment.changed()).isTrue();
-        assertThat(events).anyMatch(e -> e.type() == Event.Type.PROGRESS);
-        assertThat(events).anyMatch(e -> e.type() == Event.Type.DEPLOYMENT_SUCCEEDED);
+        assertEquals(Outcome.HEALTHY, result.outcome(), result::message);
+        assertTrue(deployment.changed(), () -> "the first deployment of " + name + " says it changed something");
+        assertAnyMatch(events, e -> e.type() == Event.Type.PROGRESS, () -> "a PROGRESS event of the deployment of " + name);
+        assertAnyMatch(events, e -> e.type() == Event.Type.DEPLOYMENT_SUCCEEDED,
+                () -> "a DEPLOYMENT_SUCCEEDED event of the deployment of " + name);
     }
 
     @Test
@@ -120,20 +139,21 @@ public abstract class OrchestratorContract {
         deployAndAwait(spec);
 
         JobStatus status = orchestrator().status(name);
-        assertThat(status.jobId()).isEqualTo(name);
-        assertThat(status.state()).isEqualTo(JobState.RUNNING);
-        assertThat(status.health()).isEqualTo(Health.HEALTHY);
-        assertThat(status.version()).isEqualTo(SpecVersion.of(spec));
-        assertThat(status.groups()).hasSize(spec.groups().size());
+        assertEquals(name, status.jobId(), () -> "job id in " + status);
+        assertEquals(JobState.RUNNING, status.state(), () -> "state in " + status);
+        assertEquals(Health.HEALTHY, status.health(), () -> "health in " + status);
+        assertEquals(SpecVersion.of(spec), status.version(), () -> "version in " + status);
+        assertSize(spec.groups().size(), status.groups(), () -> "groups of " + name);
         List<InstanceStatus> instances = status.instances();
-        assertThat(instances).hasSize(2).allSatisfy(i -> {
-            assertThat(i.id()).isNotBlank();
-            assertThat(i.state()).isEqualTo(InstanceState.RUNNING);
-            assertThat(i.health()).isEqualTo(Health.HEALTHY);
-            assertThat(i.host()).isNotBlank();
-            assertThat(i.version()).isEqualTo(SpecVersion.of(spec));
+        assertSize(2, instances, () -> "instances of " + name);
+        assertEach("instances of " + name, instances, i -> {
+            assertNotBlank(i.id(), () -> "id of " + i);
+            assertEquals(InstanceState.RUNNING, i.state(), () -> "state of " + i);
+            assertEquals(Health.HEALTHY, i.health(), () -> "health of " + i);
+            assertNotBlank(i.host(), () -> "host of " + i);
+            assertEquals(SpecVersion.of(spec), i.version(), () -> "version of " + i);
         });
-        assertThat(instances).extracting(InstanceStatus::id).doesNotHaveDuplicates();
+        assertNoDuplicates(instances.stream().map(InstanceStatus::id).toList(), () -> "instance ids of " + name);
     }
 
     @Test
@@ -152,20 +172,21 @@ public abstract class OrchestratorContract {
             }
             for (var f : results) {
                 DeploymentResult r = f.get();
-                assertThat(r.outcome()).as(r.message()).isEqualTo(Outcome.HEALTHY);
+                assertEquals(Outcome.HEALTHY, r.outcome(), r::message);
             }
         } finally {
             pool.shutdownNow();
         }
         for (String name : names) {
-            assertThat(orchestrator().status(name).health()).isEqualTo(Health.HEALTHY);
+            JobStatus status = orchestrator().status(name);
+            assertEquals(Health.HEALTHY, status.health(), () -> "health in " + status);
         }
     }
 
     @Test
     void statusOfAnUnknownJobIsNotFound() {
-        assertThatThrownBy(() -> orchestrator().status("tck-no-such-job"))
-                .isInstanceOf(NotFoundException.class);
+        assertThrows(NotFoundException.class, () -> orchestrator().status("tck-no-such-job"),
+                "status of tck-no-such-job, a job that was never deployed");
     }
 
     @Test
@@ -178,11 +199,12 @@ public abstract class OrchestratorContract {
         Plan plan = orchestrator().plan(spec);
         var again = orchestrator().deploy(spec);
 
-        assertThat(plan.isNoOp()).as(plan.describe()).isTrue();
-        assertThat(again.changed()).isFalse();
-        assertThat(again.await(deployTimeout()).outcome()).isEqualTo(Outcome.HEALTHY);
-        assertThat(orchestrator().status(name).instances().stream().map(InstanceStatus::id).sorted().toList())
-                .isEqualTo(before);
+        assertTrue(plan.isNoOp(), plan::describe);
+        assertFalse(again.changed(), () -> "deploying the unchanged spec of " + name + " again says it changed something");
+        DeploymentResult result = again.await(deployTimeout());
+        assertEquals(Outcome.HEALTHY, result.outcome(), result::message);
+        assertEquals(before, orchestrator().status(name).instances().stream().map(InstanceStatus::id).sorted().toList(),
+                () -> "instance ids of " + name + " after deploying its unchanged spec again");
     }
 
     @Test
@@ -193,14 +215,16 @@ public abstract class OrchestratorContract {
         deployAndAwait(v1);
 
         var update = orchestrator().deploy(v2);
-        assertThat(update.changed()).isTrue();
-        assertThat(update.await(deployTimeout()).outcome()).isEqualTo(Outcome.HEALTHY);
+        assertTrue(update.changed(), () -> "deploying generation 2 of " + name + " says it changed something");
+        DeploymentResult result = update.await(deployTimeout());
+        assertEquals(Outcome.HEALTHY, result.outcome(), result::message);
 
         JobStatus status = orchestrator().status(name);
-        assertThat(status.version()).isEqualTo(SpecVersion.of(v2));
-        assertThat(status.instances()).filteredOn(i -> i.state() == InstanceState.RUNNING)
-                .hasSize(2)
-                .allSatisfy(i -> assertThat(i.version()).isEqualTo(SpecVersion.of(v2)));
+        assertEquals(SpecVersion.of(v2), status.version(), () -> "version in " + status);
+        List<InstanceStatus> running = running(status.instances());
+        assertSize(2, running, () -> "running instances of " + name + " (all instances: " + status.instances() + ")");
+        assertEach("running instances of " + name, running,
+                i -> assertEquals(SpecVersion.of(v2), i.version(), () -> "version of " + i));
     }
 
     @Test
@@ -208,8 +232,10 @@ public abstract class OrchestratorContract {
         String name = jobName("failing");
         var result = orchestrator().deploy(workloads().failingService(name, 1)).await(deployTimeout());
 
-        assertThat(result.outcome()).as(result.message()).isIn(Outcome.FAILED, Outcome.ROLLED_BACK);
-        assertThat(result.isSuccess()).isFalse();
+        if (result.outcome() != Outcome.FAILED && result.outcome() != Outcome.ROLLED_BACK) {
+            fail(result.message() + " ==> expected: <FAILED> or <ROLLED_BACK> but was: <" + result.outcome() + ">");
+        }
+        assertFalse(result.isSuccess(), () -> "isSuccess() of " + result);
     }
 
     @Test
@@ -220,11 +246,13 @@ public abstract class OrchestratorContract {
         deployment.onEvent(events::add);
         var result = deployment.await(deployTimeout());
 
-        assertThat(result.outcome()).as(result.message()).isEqualTo(Outcome.FAILED);
-        assertThat(events).noneMatch(e -> e.type() == Event.Type.DEPLOYMENT_SUCCEEDED);
+        assertEquals(Outcome.FAILED, result.outcome(), result::message);
+        assertNoneMatch(events, e -> e.type() == Event.Type.DEPLOYMENT_SUCCEEDED,
+                () -> "DEPLOYMENT_SUCCEEDED events of " + name + ", a service that exits at once");
         JobStatus status = orchestrator().status(name);
-        assertThat(status.health()).as("%s", status).isNotEqualTo(Health.HEALTHY);
-        assertThat(status.instances()).noneMatch(InstanceStatus::isHealthy);
+        assertNotEquals(Health.HEALTHY, status.health(), () -> String.valueOf(status));
+        assertNoneMatch(status.instances(), InstanceStatus::isHealthy,
+                () -> "healthy instances of " + name + ", a service that exits at once");
     }
 
     @Test
@@ -237,9 +265,9 @@ public abstract class OrchestratorContract {
 
         var result = orchestrator().deploy(workloads().crashingService(name, 1)).await(deployTimeout());
 
-        assertThat(result.outcome()).as(result.message()).isEqualTo(Outcome.ROLLED_BACK);
+        assertEquals(Outcome.ROLLED_BACK, result.outcome(), result::message);
         JobStatus status = orchestrator().status(name);
-        assertThat(status.version()).isEqualTo(SpecVersion.of(good));
+        assertEquals(SpecVersion.of(good), status.version(), () -> "version after the rollback, in " + status);
     }
 
     @Test
@@ -252,9 +280,9 @@ public abstract class OrchestratorContract {
 
         var result = orchestrator().deploy(workloads().failingService(name, 1)).await(deployTimeout());
 
-        assertThat(result.outcome()).as(result.message()).isEqualTo(Outcome.ROLLED_BACK);
+        assertEquals(Outcome.ROLLED_BACK, result.outcome(), result::message);
         JobStatus status = orchestrator().status(name);
-        assertThat(status.version()).isEqualTo(SpecVersion.of(good));
+        assertEquals(SpecVersion.of(good), status.version(), () -> "version after the rollback, in " + status);
     }
 
     @Test
@@ -265,13 +293,17 @@ public abstract class OrchestratorContract {
         deployAndAwait(spec);
         String group = spec.groups().get(0).name();
 
-        assertThat(orchestrator().scale(name, group, 3).await(deployTimeout()).outcome()).isEqualTo(Outcome.HEALTHY);
-        assertThat(orchestrator().status(name).group(group).orElseThrow().healthy()).isEqualTo(3);
+        DeploymentResult up = orchestrator().scale(name, group, 3).await(deployTimeout());
+        assertEquals(Outcome.HEALTHY, up.outcome(), up::message);
+        GroupStatus scaledUp = orchestrator().status(name).group(group).orElseThrow();
+        assertEquals(3L, scaledUp.healthy(), () -> "healthy instances after scaling to 3, in " + scaledUp);
 
-        assertThat(orchestrator().scale(name, group, 1).await(deployTimeout()).outcome()).isEqualTo(Outcome.HEALTHY);
+        DeploymentResult down = orchestrator().scale(name, group, 1).await(deployTimeout());
+        assertEquals(Outcome.HEALTHY, down.outcome(), down::message);
         JobStatus after = orchestrator().status(name);
-        assertThat(after.group(group).orElseThrow().desired()).isEqualTo(1);
-        assertThat(after.group(group).orElseThrow().instances()).filteredOn(i -> i.state() == InstanceState.RUNNING).hasSize(1);
+        GroupStatus scaledDown = after.group(group).orElseThrow();
+        assertEquals(1, scaledDown.desired(), () -> "desired instances after scaling to 1, in " + scaledDown);
+        assertSize(1, running(scaledDown.instances()), () -> "running instances after scaling to 1, in " + scaledDown);
     }
 
     @Test
@@ -280,7 +312,8 @@ public abstract class OrchestratorContract {
         String name = jobName("scale-missing");
         deployAndAwait(workloads().healthyService(name, 1, 1));
 
-        assertThatThrownBy(() -> orchestrator().scale(name, "no-such-group", 2)).isInstanceOf(NotFoundException.class);
+        assertThrows(NotFoundException.class, () -> orchestrator().scale(name, "no-such-group", 2),
+                () -> "scaling group no-such-group of " + name);
     }
 
     @Test
@@ -293,12 +326,13 @@ public abstract class OrchestratorContract {
 
         DeploymentResult result = orchestrator().rollback(name).await(deployTimeout());
 
-        assertThat(result.outcome()).as(result.message()).isEqualTo(Outcome.HEALTHY);
+        assertEquals(Outcome.HEALTHY, result.outcome(), result::message);
         JobStatus status = orchestrator().status(name);
-        assertThat(status.version()).isEqualTo(SpecVersion.of(v1));
-        assertThat(status.instances()).filteredOn(i -> i.state() == InstanceState.RUNNING)
-                .isNotEmpty()
-                .allSatisfy(i -> assertThat(i.version()).isEqualTo(SpecVersion.of(v1)));
+        assertEquals(SpecVersion.of(v1), status.version(), () -> "version after the rollback, in " + status);
+        List<InstanceStatus> running = running(status.instances());
+        assertNotEmpty(running, () -> "running instances of " + name + " after the rollback (all: " + status.instances() + ")");
+        assertEach("running instances of " + name + " after the rollback", running,
+                i -> assertEquals(SpecVersion.of(v1), i.version(), () -> "version of " + i));
     }
 
     @Test
@@ -308,9 +342,9 @@ public abstract class OrchestratorContract {
 
         orchestrator().undeploy(name);
 
-        assertThatThrownBy(() -> orchestrator().status(name)).isInstanceOf(NotFoundException.class);
-        assertThat(orchestrator().list(Selector.all())).noneMatch(j -> j.jobId().equals(name));
-        assertThat(orchestrator().endpoints(name)).isEmpty();
+        assertThrows(NotFoundException.class, () -> orchestrator().status(name), () -> "status of " + name + " after undeploy");
+        assertNoneMatch(orchestrator().list(Selector.all()), j -> j.jobId().equals(name), () -> "jobs listed as " + name + " after undeploy");
+        assertEmpty(orchestrator().endpoints(name), () -> "endpoints of " + name + " after undeploy");
     }
 
     @Test
@@ -320,9 +354,11 @@ public abstract class OrchestratorContract {
         spec = spec.toBuilder().label("tck-case", name).build();
         deployAndAwait(spec);
 
-        assertThat(orchestrator().list(Selector.labels(Map.of("tck-case", name))))
-                .extracting(j -> j.jobId()).containsExactly(name);
-        assertThat(orchestrator().list(Selector.labels(Map.of("tck-case", "nothing-has-this")))).isEmpty();
+        List<JobSummary> labelled = orchestrator().list(Selector.labels(Map.of("tck-case", name)));
+        assertEquals(List.of(name), labelled.stream().map(JobSummary::jobId).toList(),
+                () -> "ids of the jobs labelled tck-case=" + name + ": " + labelled);
+        assertEmpty(orchestrator().list(Selector.labels(Map.of("tck-case", "nothing-has-this"))),
+                () -> "jobs labelled tck-case=nothing-has-this");
     }
 
     @Test
@@ -332,12 +368,15 @@ public abstract class OrchestratorContract {
         deployAndAwait(spec);
         String service = spec.groups().get(0).services().get(0).name();
 
-        assertThat(orchestrator().endpoints(service)).isNotEmpty()
-                .allSatisfy(e -> {
-                    assertThat(e.service()).isEqualTo(service);
-                    assertThat(e.address()).isNotBlank();
-                    assertThat(e.port()).isBetween(1, 65535);
-                });
+        List<Endpoint> endpoints = orchestrator().endpoints(service);
+        assertNotEmpty(endpoints, () -> "endpoints of service " + service);
+        assertEach("endpoints of service " + service, endpoints, e -> {
+            assertEquals(service, e.service(), () -> "service of " + e);
+            assertNotBlank(e.address(), () -> "address of " + e);
+            if (e.port() < 1 || e.port() > 65535) {
+                fail("port of " + e + " ==> expected: between 1 and 65535 but was: <" + e.port() + ">");
+            }
+        });
     }
 
     @Test
@@ -347,9 +386,11 @@ public abstract class OrchestratorContract {
 
         Plan plan = orchestrator().plan(spec);
 
-        assertThat(plan.changes()).isNotEmpty().allMatch(c -> c.action() == Change.Action.CREATE);
-        assertThat(plan.unsupported()).isEmpty();
-        assertThatThrownBy(() -> orchestrator().status(name)).isInstanceOf(NotFoundException.class);
+        assertNotEmpty(plan.changes(), () -> "changes in the plan of the new job " + name);
+        assertNoneMatch(plan.changes(), c -> c.action() != Change.Action.CREATE,
+                () -> "changes other than CREATE in the plan of the new job " + name);
+        assertEmpty(plan.unsupported(), () -> "unsupported fields in the plan of " + name);
+        assertThrows(NotFoundException.class, () -> orchestrator().status(name), () -> "status of " + name + " after only a plan");
     }
 
     @Test
@@ -359,10 +400,8 @@ public abstract class OrchestratorContract {
 
         Plan plan = orchestrator().plan(workloads().healthyService(name, 1, 2));
 
-        assertThat(plan.changes()).anySatisfy(c -> {
-            assertThat(c.action()).isEqualTo(Change.Action.UPDATE);
-            assertThat(c.fields()).isNotEmpty();
-        });
+        assertAnyMatch(plan.changes(), c -> c.action() == Change.Action.UPDATE && c.fields() != null && !c.fields().isEmpty(),
+                () -> "an UPDATE that lists the fields that differ, in the plan of generation 2 of " + name);
     }
 
     @Test
@@ -370,20 +409,21 @@ public abstract class OrchestratorContract {
         var spec = workloads().unsupportedSpec(jobName("unsupported"));
         assumeTrue(spec.isPresent(), () -> capabilities().platform() + " honours every portable feature");
 
-        assertThatThrownBy(() -> orchestrator().deploy(spec.get()))
-                .isInstanceOf(UnsupportedCapabilityException.class)
-                .hasMessageContaining(capabilities().platform());
-        assertThatThrownBy(() -> orchestrator().status(spec.get().name())).isInstanceOf(NotFoundException.class);
-        assertThat(orchestrator().plan(spec.get()).unsupported()).isNotEmpty();
+        UnsupportedCapabilityException refused = assertThrows(UnsupportedCapabilityException.class,
+                () -> orchestrator().deploy(spec.get()), () -> "deploying " + spec.get().name() + ", which uses an unsupported feature");
+        assertMessageContains(refused, capabilities().platform());
+        assertThrows(NotFoundException.class, () -> orchestrator().status(spec.get().name()),
+                () -> "status of " + spec.get().name() + " after its deployment was refused");
+        assertNotEmpty(orchestrator().plan(spec.get()).unsupported(), () -> "unsupported fields in the plan of " + spec.get().name());
     }
 
     @Test
     void anInvalidSpecIsRefusedWithEveryViolation() {
         JobSpec bad = workloads().healthyService(jobName("invalid"), 1, 1).toBuilder().name("Not_A_Name").build();
 
-        assertThatThrownBy(() -> orchestrator().deploy(bad))
-                .isInstanceOfSatisfying(InvalidSpecException.class,
-                        e -> assertThat(e.violations()).anyMatch(v -> v.path().equals("name")));
+        InvalidSpecException refused = assertThrows(InvalidSpecException.class, () -> orchestrator().deploy(bad),
+                "deploying a spec named Not_A_Name");
+        assertAnyMatch(refused.violations(), v -> v.path().equals("name"), () -> "a violation at path name");
     }
 
     @Test
@@ -395,10 +435,9 @@ public abstract class OrchestratorContract {
         String value = "tck-" + ThreadLocalRandom.current().nextLong(1_000_000, 9_999_999);
         secrets.get().put(secretName, SecretData.of("password", value));
         try {
-            assertThat(secrets.get().list()).anySatisfy(s -> {
-                assertThat(s.name()).isEqualTo(secretName);
-                assertThat(s.keys()).containsExactly("password");
-            });
+            assertAnyMatch(secrets.get().list(),
+                    s -> secretName.equals(s.name()) && s.keys() != null && List.of("password").equals(new ArrayList<>(s.keys())),
+                    () -> "the secret " + secretName + " with exactly the key password");
             deployAndAwait(workloads().serviceWithSecret(name, secretName, "password"));
 
             workloads().assertSecretReachedTask(orchestrator(), name, value);
@@ -406,12 +445,17 @@ public abstract class OrchestratorContract {
             orchestrator().undeploy(name);
             secrets.get().delete(secretName);
         }
-        assertThat(secrets.get().list()).noneMatch(s -> s.name().equals(secretName));
+        assertNoneMatch(secrets.get().list(), s -> s.name().equals(secretName), () -> "secrets named " + secretName + " after its delete");
     }
 
     private static void assertRefusedAt(Throwable e, String... paths) {
-        assertThat(e).as("refused with an InvalidSpecException").isInstanceOf(InvalidSpecException.class);
-        assertThat(((InvalidSpecException) e).violations()).extracting(Violation::path).containsExactly(paths);
+        if (!(e instanceof InvalidSpecException invalid)) {
+            fail("refused with an InvalidSpecException ==> expected: an InvalidSpecException at " + List.of(paths) + " but "
+                    + (e == null ? "nothing was thrown" : "was: " + e), e);
+            return;
+        }
+        assertEquals(List.of(paths), invalid.violations().stream().map(Violation::path).toList(),
+                () -> "paths of the violations, in exactly this order, of " + invalid.getMessage());
     }
 
     @Test
@@ -420,16 +464,16 @@ public abstract class OrchestratorContract {
         assumeTrue(secrets.isPresent(), () -> capabilities().platform() + " lacks capability feature." + Feature.SECRET_STORE.name());
         String ok = "tck-keys-" + Integer.toString(ThreadLocalRandom.current().nextInt(0x10000, 0xfffff), 16);
         try {
-            assertRefusedAt(catchThrowable(() -> secrets.get().put("../x", SecretData.of("password", "v"))), "name");
-            assertRefusedAt(catchThrowable(() -> secrets.get().put(ok, SecretData.of("../../supervisor.json", "v"))), "keys");
-            assertRefusedAt(catchThrowable(() -> secrets.get().put(ok, SecretData.of("..", "v"))), "keys");
-            assertRefusedAt(catchThrowable(() -> secrets.get().put(ok, SecretData.of("tls/../key", "v"))), "keys");
-            assertRefusedAt(catchThrowable(() -> secrets.get().delete("../x")), "name");
-            assertThat(catchThrowable(() -> secrets.get().put(ok, SecretData.of("..", "v"))))
-                    .hasMessageContaining("\"..\" is not a valid secret key");
+            assertRefusedAt(thrownBy(() -> secrets.get().put("../x", SecretData.of("password", "v"))), "name");
+            assertRefusedAt(thrownBy(() -> secrets.get().put(ok, SecretData.of("../../supervisor.json", "v"))), "keys");
+            assertRefusedAt(thrownBy(() -> secrets.get().put(ok, SecretData.of("..", "v"))), "keys");
+            assertRefusedAt(thrownBy(() -> secrets.get().put(ok, SecretData.of("tls/../key", "v"))), "keys");
+            assertRefusedAt(thrownBy(() -> secrets.get().delete("../x")), "name");
+            assertMessageContains(thrownBy(() -> secrets.get().put(ok, SecretData.of("..", "v"))), "\"..\" is not a valid secret key");
 
-            assertThat(secrets.get().list()).noneMatch(s -> s.name().equals(ok) || s.name().contains("..")
-                    || s.keys().stream().anyMatch(k -> k.equals("..") || k.contains("/")));
+            assertNoneMatch(secrets.get().list(), s -> s.name().equals(ok) || s.name().contains("..")
+                    || s.keys().stream().anyMatch(k -> k.equals("..") || k.contains("/")),
+                    () -> "secrets named " + ok + ", or with .. in their name, or with a key .. or a key with /");
         } finally {
             try {
                 secrets.get().delete(ok);
@@ -462,15 +506,16 @@ public abstract class OrchestratorContract {
         String[] paths = {tp + ".workingDir", tp + ".secrets[" + s + "].file", tp + ".secrets[" + (s + 1) + "].key",
             tp + ".volumes[" + v + "].mountPath"};
 
-        Throwable plan = catchThrowable(() -> orchestrator().plan(spec));
-        Throwable render = catchThrowable(() -> orchestrator().render(spec));
-        Throwable deploy = catchThrowable(() -> orchestrator().deploy(spec));
+        Throwable plan = thrownBy(() -> orchestrator().plan(spec));
+        Throwable render = thrownBy(() -> orchestrator().render(spec));
+        Throwable deploy = thrownBy(() -> orchestrator().deploy(spec));
 
         assertRefusedAt(plan, paths);
         assertRefusedAt(render, paths);
         assertRefusedAt(deploy, paths);
-        assertThat(deploy).hasMessageContaining("\"/../../tmp/x\"").hasMessageContaining("\"../../supervisor.json\"");
-        assertThatThrownBy(() -> orchestrator().status(name)).isInstanceOf(NotFoundException.class);
+        assertMessageContains(deploy, "\"/../../tmp/x\"");
+        assertMessageContains(deploy, "\"../../supervisor.json\"");
+        assertThrows(NotFoundException.class, () -> orchestrator().status(name), () -> "status of " + name + " after its deployment was refused");
     }
 
     @Test
@@ -481,16 +526,97 @@ public abstract class OrchestratorContract {
 
         List<Host> hosts = orchestrator().hosts();
 
-        assertThat(hosts).isNotEmpty().allSatisfy(h -> {
-            assertThat(h.id()).isNotBlank();
-            assertThat(h.name()).isNotBlank();
-            assertThat(h.state()).isNotNull();
+        assertNotEmpty(hosts, () -> "hosts");
+        assertEach("hosts", hosts, h -> {
+            assertNotBlank(h.id(), () -> "id of " + h);
+            assertNotBlank(h.name(), () -> "name of " + h);
+            assertNotNull(h.state(), () -> "state of " + h);
         });
-        assertThat(hosts).anyMatch(h -> where.equals(h.name()) || where.equals(h.id()));
+        assertAnyMatch(hosts, h -> where.equals(h.name()) || where.equals(h.id()),
+                () -> "the host " + where + " (by name or id) where " + name + " runs");
     }
 
     @Test
     void platformSaysWhatItIs() {
-        assertThat(orchestrator().platform().id()).isEqualTo(capabilities().platform());
+        String id = orchestrator().platform().id();
+        assertEquals(capabilities().platform(), id, "platform().id(), expected to be capabilities().platform()");
+    }
+
+    // Assertions the cases share. Each failure message says what was checked and shows the values it was checked on.
+
+    /** What {@code action} throws, or null when it returns normally. */
+    private static Throwable thrownBy(Executable action) {
+        try {
+            action.execute();
+            return null;
+        } catch (Throwable t) {
+            return t;
+        }
+    }
+
+    private static void assertMessageContains(Throwable e, String part) {
+        String message = e == null ? null : e.getMessage();
+        if (message == null || !message.contains(part)) {
+            fail("the message of the exception ==> expected to contain: <" + part + "> but "
+                    + (e == null ? "nothing was thrown" : "the exception was: " + e), e);
+        }
+    }
+
+    private static void assertNotBlank(String value, Supplier<String> what) {
+        if (value == null || value.isBlank()) {
+            fail(what.get() + " ==> expected: not blank but was: <" + value + ">");
+        }
+    }
+
+    private static void assertSize(int expected, Collection<?> items, Supplier<String> what) {
+        assertNotNull(items, what);
+        assertEquals(expected, items.size(), () -> "number of " + what.get() + ": " + items);
+    }
+
+    private static void assertEmpty(Collection<?> items, Supplier<String> what) {
+        assertNotNull(items, what);
+        if (!items.isEmpty()) {
+            fail(what.get() + " ==> expected: none but were: " + items);
+        }
+    }
+
+    private static void assertNotEmpty(Collection<?> items, Supplier<String> what) {
+        assertNotNull(items, what);
+        if (items.isEmpty()) {
+            fail(what.get() + " ==> expected: at least one but were: none");
+        }
+    }
+
+    private static <T> void assertAnyMatch(Collection<T> items, Predicate<? super T> p, Supplier<String> what) {
+        assertNotNull(items, what);
+        List<T> seen = new ArrayList<>(items);
+        if (seen.stream().noneMatch(p)) {
+            fail(what.get() + " ==> expected: at least one but there was none among: " + seen);
+        }
+    }
+
+    private static <T> void assertNoneMatch(Collection<T> items, Predicate<? super T> p, Supplier<String> what) {
+        assertNotNull(items, what);
+        List<T> seen = new ArrayList<>(items);
+        List<T> matching = seen.stream().filter(p).toList();
+        if (!matching.isEmpty()) {
+            fail(what.get() + " ==> expected: none but were: " + matching + " among: " + seen);
+        }
+    }
+
+    private static void assertNoDuplicates(List<String> values, Supplier<String> what) {
+        List<String> repeated = values.stream().filter(x -> Collections.frequency(values, x) > 1).distinct().toList();
+        if (!repeated.isEmpty()) {
+            fail(what.get() + " ==> expected: no duplicates but " + repeated + " repeat in: " + values);
+        }
+    }
+
+    /** Runs {@code check} on every item and reports every item that fails it, not only the first. */
+    private static <T> void assertEach(String heading, Collection<T> items, Consumer<? super T> check) {
+        assertAll(heading, items.stream().map(i -> (Executable) () -> check.accept(i)));
+    }
+
+    private static List<InstanceStatus> running(List<InstanceStatus> instances) {
+        return instances.stream().filter(i -> i.state() == InstanceState.RUNNING).toList();
     }
 }

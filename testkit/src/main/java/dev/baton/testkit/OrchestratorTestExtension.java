@@ -40,13 +40,13 @@ public final class OrchestratorTestExtension implements TestTemplateInvocationCo
         return targets().stream().map(TargetContext::new);
     }
 
+    /** The target when none is named. */
+    public static final String DEFAULT_TARGET = "local://embedded";
+
     /**
      * The targets from {@code baton.targets} or {@code BATON_TARGETS}, else {@code local://embedded}: a supervisor in
      * the test JVM with a state directory of its own, so a test run leaves no process or daemon behind.
      */
-    /** The target when none is named. */
-    public static final String DEFAULT_TARGET = "local://embedded";
-
     public static List<String> targets() {
         String spec = System.getProperty(TARGETS_PROPERTY);
         if (spec == null || spec.isBlank()) {

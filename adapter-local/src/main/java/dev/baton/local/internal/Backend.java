@@ -57,6 +57,12 @@ public interface Backend extends AutoCloseable {
 
     List<LogLine> logs(String jobId, int tail);
 
+    /**
+     * The directory of a job's log files ({@code <instance>.<task>.log}), which this process can read: the state
+     * directory is its user's own.
+     */
+    java.nio.file.Path logDir(String jobId);
+
     Progress progress(String jobId, String deploymentId);
 
     /** Blocks until the supervisor's state changes after {@code seq}, or the timeout; returns the current sequence. */

@@ -277,6 +277,10 @@ public final class Engine implements Backend {
                 job.remember(job.spec);
             }
             job.cwd = cwd;
+            if (fresh) {
+                // output an earlier job of this name left behind (one undeployed before logs went with their job)
+                LogFiles.delete(instances.logDir(job));
+            }
             Rollout r = rollouts.start(job, spec, "deploy", true);
             return new Started(job.ref.name(), true, r.id);
         }
@@ -364,6 +368,8 @@ public final class Engine implements Backend {
         }
         if (mine) {
             deleteInstanceDirs(job);
+            // a job's logs go with it, so that a later job of the same name shows only its own instances' output
+            LogFiles.delete(instances.logDir(job));
         }
         changes.bump();
     }
@@ -533,6 +539,11 @@ public final class Engine implements Backend {
     public List<LogLine> logs(String jobId, int tail) {
         Job job = job(jobId);
         return LogFiles.tail(instances.logDir(job), tail);
+    }
+
+    @Override
+    public Path logDir(String jobId) {
+        return instances.logDir(job(jobId));
     }
 
     @Override

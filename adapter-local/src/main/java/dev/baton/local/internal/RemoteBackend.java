@@ -292,8 +292,13 @@ public final class RemoteBackend implements Backend {
         if (running()) {
             return call(new TypeReference<List<LogLine>>() { }, "logs", jobId, tail);
         }
+        return LogFiles.tail(logDir(jobId), tail);
+    }
+
+    @Override
+    public Path logDir(String jobId) {
         Job job = disk().find(jobId);
-        return LogFiles.tail(stateDir.resolve("logs").resolve(job.ref.namespace()).resolve(job.ref.name()), tail);
+        return stateDir.resolve("logs").resolve(job.ref.namespace()).resolve(job.ref.name());
     }
 
     @Override

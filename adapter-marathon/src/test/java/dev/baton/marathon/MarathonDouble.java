@@ -448,8 +448,11 @@ final class MarathonDouble implements ResponseDefinitionTransformerV2 {
         }
     }
 
-    /** Jetty's {@code EventSourceEmitter.run}: a CRLF on every open stream each heartbeat period. */
-    private void heartbeat() {
+    /**
+     * Jetty's {@code EventSourceEmitter.run}: a CRLF on every open stream each heartbeat period. A stream whose client has
+     * gone is found out (and closed) only by such a write, as in Jetty; tests call it to have that happen now.
+     */
+    void heartbeat() {
         byte[] crlf = {'\r', '\n'};
         for (EventClient c : eventClients) {
             eventWriter.execute(() -> c.send(crlf));
@@ -634,6 +637,8 @@ final class MarathonDouble implements ResponseDefinitionTransformerV2 {
                         }
                         return json(current(id));
                     }
+                case "DELETE":
+                    return deletePod(id);
                 case "PUT":
                     synchronized (this) {
                         // PodsResource.update: validated, then replaces the pod (MarathonAppRules)
@@ -651,6 +656,9 @@ final class MarathonDouble implements ResponseDefinitionTransformerV2 {
         }
         if (path.startsWith("/v2/deployments/") && method.equals("DELETE")) {
             return cancel(path.substring("/v2/deployments/".length()), q.getOrDefault("force", List.of()).contains("true"));
+        }
+        if (path.startsWith("/v2/groups/") && method.equals("GET")) {
+            return group(path.substring("/v2/groups".length()), q);
         }
         if (path.startsWith("/v2/groups/") && method.equals("DELETE")) {
             return deleteGroup(path.substring("/v2/groups".length()));
@@ -696,6 +704,8 @@ final class MarathonDouble implements ResponseDefinitionTransformerV2 {
                 }
                 case "PATCH":
                     return patch(rest, JSON.readTree(body));
+                case "DELETE":
+                    return deleteApp(rest);
                 default:
                     break;
             }
@@ -1106,9 +1116,11 @@ final class MarathonDouble implements ResponseDefinitionTransformerV2 {
         info.set("currentStep", d.path("steps").get(0).deepCopy());
         emit("deployment_info", info);
         rollout(id, app, deployment);
+        // RestResource.deploymentResult: the DeploymentResult and the Marathon-Deployment-Id header (apps, restart, PATCH, a
+        // reverted deployment); PodsResource.update answers the pod definition (Raml.toRaml(podDef)) with the header only
         return ResponseDefinitionBuilder.responseDefinition().withStatus(200).withHeader("Content-Type", "application/json")
                 .withHeader("Marathon-Deployment-Id", deployment)
-                .withBody(JSON.createObjectNode().put("deploymentId", deployment).put("version", version).toString()).build();
+                .withBody(pod ? app.toString() : JSON.createObjectNode().put("deploymentId", deployment).put("version", version).toString()).build();
     }
 
     /** A definition without what a deployment sets or a scale changes, to tell a scale from a restart. */
@@ -1448,7 +1460,7 @@ final class MarathonDouble implements ResponseDefinitionTransformerV2 {
         endDeployment(deployment, "deployment_failed");
         if (original == null) {
             removeRunSpec(id);
-            return json(JSON.createObjectNode().put("deploymentId", UUID.randomUUID().toString()).put("version", nextVersion()));
+            return deploymentResult(UUID.randomUUID().toString());
         }
         return store(id, original.deepCopy());
     }
@@ -1472,8 +1484,125 @@ final class MarathonDouble implements ResponseDefinitionTransformerV2 {
             throw new Failure(404, "Group '" + group + "' does not exist");
         }
         checkMaxRunningDeployments();
-        ids.forEach(this::removeRunSpec);
+        String deployment = removed(ids);
         emit("group_change_success", JSON.createObjectNode().put("groupId", group));
-        return json(JSON.createObjectNode().put("deploymentId", UUID.randomUUID().toString()).put("version", nextVersion()));
+        return deploymentResult(deployment);
+    }
+
+    /**
+     * {@code DELETE /v2/apps/{id}} ({@code AppsResource.delete}, v1.10.26: {@code force} defaults to true): the app is
+     * removed by a root update, answered with the DeploymentResult; 404 "App '{id}' does not exist" otherwise.
+     */
+    private synchronized ResponseDefinition deleteApp(String id) {
+        if (!versions.containsKey(id) || pods.contains(id)) {
+            throw new Failure(404, "App '" + id + "' does not exist");
+        }
+        checkMaxRunningDeployments();
+        return deploymentResult(removed(List.of(id)));
+    }
+
+    /**
+     * {@code DELETE /v2/pods/{id}} ({@code PodsResource.remove}, v1.10.26): 202 Accepted with no body, the deployment in
+     * {@code Marathon-Deployment-Id} (and {@code Location}); 404 "Pod '{id}' does not exist" otherwise.
+     */
+    private synchronized ResponseDefinition deletePod(String id) {
+        if (!pods.contains(id)) {
+            throw new Failure(404, "Pod '" + id + "' does not exist");
+        }
+        checkMaxRunningDeployments();
+        String deployment = removed(List.of(id));
+        emit("pod_deleted_event", JSON.createObjectNode().put("clientIp", "127.0.0.1").put("uri", "/v2/pods" + id));
+        return ResponseDefinitionBuilder.responseDefinition().withStatus(202).withHeader("Marathon-Deployment-Id", deployment)
+                .withHeader("Location", deployment).build();
+    }
+
+    /**
+     * Removes run specs {@code ids} as one deployment whose plan stops each ({@code StopApplication} / {@code StopPod}:
+     * RAML {@code DeploymentAction}), published as {@code deployment_info} then {@code deployment_success} (the double stops
+     * instances at once); returns its id. Caller holds the monitor.
+     */
+    private String removed(List<String> ids) {
+        String deployment = UUID.randomUUID().toString();
+        ObjectNode d = JSON.createObjectNode().put("id", deployment).put("version", nextVersion());
+        ArrayNode actions = d.putArray("steps").addObject().putArray("actions");
+        for (String id : ids) {
+            actions.addObject().put("action", pods.contains(id) ? "StopPod" : "StopApplication").put(pods.contains(id) ? "pod" : "app", id);
+        }
+        ObjectNode info = JSON.createObjectNode();
+        info.set("plan", plan(d));
+        info.set("currentStep", d.path("steps").get(0).deepCopy());
+        emit("deployment_info", info);
+        ids.forEach(this::removeRunSpec);
+        ObjectNode success = JSON.createObjectNode().put("id", deployment);
+        success.set("plan", plan(d));
+        emit("deployment_success", success);
+        return deployment;
+    }
+
+    /** {@code RestResource.deploymentResult}: {@code {deploymentId, version}} and the {@code Marathon-Deployment-Id} header. */
+    private ResponseDefinition deploymentResult(String deployment) {
+        return ResponseDefinitionBuilder.responseDefinition().withStatus(200).withHeader("Content-Type", "application/json")
+                .withHeader("Marathon-Deployment-Id", deployment)
+                .withBody(JSON.createObjectNode().put("deploymentId", deployment).put("version", nextVersion()).toString()).build();
+    }
+
+    /**
+     * {@code GET /v2/groups/{id}} ({@code GroupsResource.group} and {@code DefaultInfoService.queryForGroup}, v1.10.26): with
+     * no {@code embed}, apps, pods and groups ({@code defaultEmbeds}); otherwise only those asked for, the apps with the
+     * embeds given as {@code group.apps.*} ({@code InfoEmbedResolver.resolveAppGroup}). RAML {@code GroupInfo}: {@code id},
+     * {@code apps} (AppInfo), {@code pods} (PodStatus, as {@code ::status}), {@code groups} (GroupInfo), {@code dependencies},
+     * {@code version}, {@code enforceRole}. 404 "Group '{id}' does not exist" ({@code RestResource.unknownGroup}). The double
+     * has no groups of its own: a group exists while an app or pod lives under it (an empty group is not kept).
+     */
+    private synchronized ResponseDefinition group(String id, Map<String, List<String>> q) {
+        if (versions.keySet().stream().noneMatch(x -> x.startsWith(id + "/"))) {
+            throw new Failure(404, "Group '" + id + "' does not exist");
+        }
+        List<String> embeds = q.getOrDefault("embed", List.of());
+        java.util.Set<String> group = new java.util.HashSet<>(embeds.isEmpty() ? List.of("group.apps", "group.pods", "group.groups") : embeds);
+        java.util.Set<String> app = new java.util.HashSet<>();
+        group.stream().filter(e -> e.startsWith("group.apps.")).forEach(e -> app.add(e.substring("group.apps.".length())));
+        return json(groupInfo(id, group, app));
+    }
+
+    /** A RAML GroupInfo of group {@code id}. Caller holds the monitor. */
+    private ObjectNode groupInfo(String id, java.util.Set<String> group, java.util.Set<String> app) {
+        ObjectNode g = JSON.createObjectNode().put("id", id);
+        ArrayNode apps = g.putArray("apps");
+        ArrayNode podList = g.putArray("pods");
+        ArrayNode groups = g.putArray("groups");
+        java.util.Set<String> children = new java.util.TreeSet<>();
+        for (String x : versions.keySet()) {
+            if (!x.startsWith(id + "/")) {
+                continue;
+            }
+            String rest = x.substring(id.length() + 1);
+            if (rest.contains("/")) {
+                children.add(id + "/" + rest.substring(0, rest.indexOf('/')));
+            } else if (pods.contains(x)) {
+                if (group.contains("group.pods")) {
+                    podList.add(podStatus(x));
+                }
+            } else if (group.contains("group.apps")) {
+                // AppInfo: the definition, with tasks (and, deprecated, deployments) for "tasks", the others as named
+                boolean tasks = app.contains("tasks");
+                ObjectNode info = view(x, tasks || app.contains("deployments"), app.contains("lastTaskFailure"));
+                if (!tasks) {
+                    info.remove("tasks");
+                }
+                if (!tasks && !app.contains("deployments")) {
+                    info.remove("deployments");
+                }
+                if (!app.contains("counts")) {
+                    info.remove(List.of("tasksRunning", "tasksStaged", "tasksHealthy", "tasksUnhealthy"));
+                }
+                apps.add(info);
+            }
+        }
+        if (group.contains("group.groups")) {
+            children.forEach(c -> groups.add(groupInfo(c, group, app)));
+        }
+        g.putArray("dependencies");
+        return g.put("version", Instant.ofEpochMilli(clockMillis).toString()).put("enforceRole", false);
     }
 }

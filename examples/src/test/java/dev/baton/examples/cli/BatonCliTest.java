@@ -61,7 +61,7 @@ class BatonCliTest {
     }
 
     @Test
-    void anUnknownPlatformIsAnUnsupportedCapability() throws IOException {
+    void anUnknownSchemeIsAnArgumentErrorThatListsTheKnownOnes() throws IOException {
         Path spec = write("ok.yaml", """
                 apiVersion: baton/v1
                 name: ok
@@ -70,8 +70,9 @@ class BatonCliTest {
 
         Run r = run("render", spec.toString(), "--target", "mesos");
 
-        assertThat(r.code()).isEqualTo(3);
-        assertThat(r.err()).contains("no provider supports the scheme mesos://");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains("no provider supports the scheme mesos://")
+                .contains("kubernetes://").contains("local://").contains("k8s://").doesNotContain("unsupported");
     }
 
     @Test

@@ -27,7 +27,9 @@ import dev.baton.Subscription;
 import dev.baton.UnsupportedCapabilityException;
 import dev.baton.Unsupported;
 import dev.baton.kubernetes.internal.Immutables;
+import dev.baton.kubernetes.internal.Readings;
 import dev.baton.kubernetes.internal.Translator;
+import dev.baton.kubernetes.internal.Fabric8Trees;
 import dev.baton.model.ByteSize;
 import dev.baton.model.Cpu;
 import dev.baton.model.GroupSpec;
@@ -44,12 +46,7 @@ import dev.baton.spi.SecretRules;
 import dev.baton.spi.SpecVersion;
 import dev.baton.status.Endpoint;
 import dev.baton.status.Event;
-import dev.baton.status.GroupStatus;
-import dev.baton.status.Health;
 import dev.baton.status.Host;
-import dev.baton.status.InstanceState;
-import dev.baton.status.InstanceStatus;
-import dev.baton.status.JobState;
 import dev.baton.status.JobStatus;
 import dev.baton.status.JobSummary;
 import dev.baton.status.PlatformInfo;
@@ -64,9 +61,11 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
+import io.fabric8.kubernetes.api.model.KubernetesResourceList;
+import io.fabric8.kubernetes.client.dsl.MixedOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -156,7 +155,7 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
     }
 
     /** Runs a call, turning fabric8's failures into Baton's. */
-    private <T> T call(String what, Supplier<T> call) {
+    static <T> T call(String what, Supplier<T> call) {
         try {
             return call.get();
         } catch (KubernetesClientException e) {
@@ -221,21 +220,80 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
         return new Manifest(PLATFORM, "application/yaml", sb.toString());
     }
 
-    private static HasMetadata toFabric8(JsonNode node) {
-        return Serialization.unmarshal(node.toString(), HasMetadata.class);
+    /** The kinds Baton renders, by kind. */
+    private static final Map<String, Class<? extends HasMetadata>> KINDS = Map.of(
+            "Deployment", io.fabric8.kubernetes.api.model.apps.Deployment.class,
+            "DaemonSet", io.fabric8.kubernetes.api.model.apps.DaemonSet.class,
+            "Job", io.fabric8.kubernetes.api.model.batch.v1.Job.class,
+            "CronJob", io.fabric8.kubernetes.api.model.batch.v1.CronJob.class,
+            "Service", io.fabric8.kubernetes.api.model.Service.class,
+            "PersistentVolumeClaim", io.fabric8.kubernetes.api.model.PersistentVolumeClaim.class);
+
+    /** The workload kinds, in the order a job is looked for by its id alone (a job has workloads of one kind). */
+    private static final List<String> WORKLOAD_KINDS = List.of("Deployment", "DaemonSet", "Job", "CronJob");
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private MixedOperation<HasMetadata, KubernetesResourceList<HasMetadata>, Resource<HasMetadata>> ops(String kind) {
+        Class<? extends HasMetadata> type = KINDS.get(kind);
+        if (type == null) {
+            throw new IllegalStateException("Baton renders no " + kind);
+        }
+        return (MixedOperation) client().resources(type);
     }
 
+    private static String kindOf(JsonNode o) {
+        return o.path("kind").asText();
+    }
+
+    private static String nameOf(JsonNode o) {
+        return o.path("metadata").path("name").asText();
+    }
+
+    /** A live object as Baton's JSON tree, to compare with what it renders (no JSON text in between: see {@link Fabric8Trees}). */
     private static JsonNode toJson(HasMetadata o) {
-        try {
-            return JSON.readTree(Serialization.asJson(o));
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
+        return Fabric8Trees.toJackson2(o);
+    }
+
+    /** The workloads of one kind labelled with a job, with the resourceVersion of the list (to watch from). */
+    private record Listed(String kind, List<HasMetadata> items, String resourceVersion) {
+        /** The specs Baton stored on them (workloads without one, which Baton did not deploy, have none). */
+        List<JobSpec> specs() {
+            List<JobSpec> out = new ArrayList<>();
+            for (HasMetadata w : items) {
+                JobSpec s = Translator.specOf(w.getMetadata().getAnnotations());
+                if (s != null) {
+                    out.add(s);
+                }
+            }
+            return out;
+        }
+
+        Map<String, HasMetadata> byName() {
+            Map<String, HasMetadata> out = new LinkedHashMap<>();
+            items.forEach(w -> out.put(w.getMetadata().getName(), w));
+            return out;
         }
     }
 
-    private HasMetadata live(JsonNode desired) {
-        return call("read " + desired.path("kind").asText() + " " + desired.path("metadata").path("name").asText(),
-                () -> client().resource(toFabric8(desired)).get());
+    private Listed listWorkloads(String ns, String kind, String job) {
+        KubernetesResourceList<HasMetadata> list = call("list " + kind + "s of " + job,
+                () -> ops(kind).inNamespace(ns).withLabel(SpecVersion.JOB_LABEL, job).list());
+        return new Listed(kind, list.getItems(), list.getMetadata() == null ? null : list.getMetadata().getResourceVersion());
+    }
+
+    /** A job's workloads, found by its id: the first workload kind that has any, listed by the job's label; null when none. */
+    private Listed find(String ns, String job) {
+        for (String kind : WORKLOAD_KINDS) {
+            Listed l = listWorkloads(ns, kind, job);
+            if (!l.items().isEmpty()) {
+                return l;
+            }
+        }
+        return null;
+    }
+
+    private HasMetadata get(String ns, String kind, String name) {
+        return call("read " + kind + " " + name, () -> ops(kind).inNamespace(ns).withName(name).get());
     }
 
     /** The live object restricted to the fields Baton renders, so server defaults are not differences. */
@@ -263,7 +321,7 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
      * as rendered is unchanged, and every other one is applied with {@code dryRun=All}; the server's answer is diffed
      * against the live object, restricted to the fields Baton sets (server defaults are not differences). A Job whose
      * immutable fields change is {@code REPLACE}d; a change the API server cannot make is listed as unsupported with
-     * its path. Nothing is changed.
+     * its path; what the previous spec rendered and this one does not is {@code DESTROY}ed. Nothing is changed.
      */
     @Override
     public Plan plan(JobSpec spec) {
@@ -272,7 +330,8 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
         List<String> warnings = new ArrayList<>();
         List<Unsupported> refused = new ArrayList<>();
         List<ObjectNode> desired = Translator.translate(spec, ns);
-        for (Write w : prepare(spec, desired, refused)) {
+        Prepared prepared = prepare(spec, ns, desired, refused, true);
+        for (Write w : prepared.writes()) {
             String kind = w.kind();
             String name = w.name();
             if (w.live() == null) {
@@ -296,8 +355,12 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
                 changes.add(new Change(diff.isEmpty() ? Change.Action.NONE : Change.Action.UPDATE, kind, name, diff));
             }
         }
-        for (HasMetadata stale : stale(spec, ns, desired)) {
-            changes.add(new Change(Change.Action.DESTROY, stale.getKind(), stale.getMetadata().getName(), List.of()));
+        for (Translator.Ref stale : prepared.stale()) {
+            // a plan lists only what exists (a deploy deletes without looking: a delete of an absent object is a no-op)
+            if (prepared.listed().byName().containsKey(stale.name()) && prepared.listed().kind().equals(stale.kind())
+                    || get(ns, stale.kind(), stale.name()) != null) {
+                changes.add(new Change(Change.Action.DESTROY, stale.kind(), stale.name(), List.of()));
+            }
         }
         return new Plan(PLATFORM, spec.name(), changes, refused, warnings);
     }
@@ -305,14 +368,17 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
     /** The field manager Baton applies as: it owns the fields it sets, and only those. */
     static final String FIELD_MANAGER = "baton";
 
-    /** One object of a write: as rendered, as it lives ({@code null}: absent), the fields Baton sets that differ. */
+    /**
+     * One object of a write: as rendered, as it lives ({@code null}: absent, or not read because the job has no
+     * workload yet), the fields Baton sets that differ.
+     */
     private record Write(ObjectNode desired, HasMetadata live, List<FieldChange> diff, boolean recreate, boolean refused) {
         String kind() {
-            return desired.path("kind").asText();
+            return kindOf(desired);
         }
 
         String name() {
-            return desired.path("metadata").path("name").asText();
+            return nameOf(desired);
         }
 
         boolean needed() {
@@ -321,31 +387,62 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
     }
 
     /**
-     * Reads every rendered object and works out what a write needs: nothing where the fields Baton sets are as
-     * rendered, an apply otherwise, a delete and create for a Job whose immutable fields change. A change the API
+     * What {@link #prepare} found: the writes, the objects the job owned that this spec no longer renders, and the
+     * job's workloads of the rendered kind as listed (with the list's resourceVersion, which an await watches from).
+     */
+    private record Prepared(List<Write> writes, List<Translator.Ref> stale, Listed listed) {
+    }
+
+    /**
+     * Reads what a write needs to know and works out the writes: nothing where the fields Baton sets are as rendered,
+     * an apply otherwise, a delete and create for a Job whose immutable fields change. The job's workloads are one list
+     * of the rendered kind by the job's label (all groups at once, renamed ones included), and the spec Baton stored on
+     * them says what the job owned before, so that what this spec no longer renders is known without listing every
+     * kind. When the job has no workload, its other objects are not read ({@code readAll} false, a deploy): each is
+     * applied, and the server merges it into one that exists; a plan ({@code readAll}) reads each. A change the API
      * server cannot make (an immutable claim or selector field) goes to {@code refused}, so that it is refused before
      * anything is sent. A Deployment whose {@code replicas} another field manager owns (an autoscaler) is applied
      * without them.
      */
-    private List<Write> prepare(JobSpec spec, List<ObjectNode> desired, List<Unsupported> refused) {
+    private Prepared prepare(JobSpec spec, String ns, List<ObjectNode> desired, List<Unsupported> refused, boolean readAll) {
+        String workloadKind = Translator.kind(spec.type());
+        Listed listed = listWorkloads(ns, workloadKind, spec.name());
+        Map<String, HasMetadata> workloads = listed.byName();
+        boolean newJob = listed.items().isEmpty();
         List<Write> out = new ArrayList<>();
         for (ObjectNode d : desired) {
-            HasMetadata live = live(d);
+            String kind = kindOf(d);
+            HasMetadata live = kind.equals(workloadKind) ? workloads.get(nameOf(d))
+                    : newJob && !readAll ? null : get(ns, kind, nameOf(d));
             if (live == null) {
                 out.add(new Write(d, null, List.of(), false, false));
                 continue;
             }
             JsonNode liveJson = toJson(live);
-            if ("Deployment".equals(d.path("kind").asText()) && replicasOwnedByAnother(liveJson)) {
+            if ("Deployment".equals(kind) && replicasOwnedByAnother(liveJson)) {
                 ((ObjectNode) d.path("spec")).remove("replicas");
             }
             List<FieldChange> diff = differences(liveJson, d);
-            List<Immutables.Hit> hits = Immutables.hits(d.path("kind").asText(), diff);
+            List<Immutables.Hit> hits = Immutables.hits(kind, diff);
             List<Immutables.Hit> refusals = hits.stream().filter(h -> h.remedy() == Immutables.Remedy.REFUSE).toList();
             refusals.forEach(h -> refused.add(immutable(spec, d, h)));
             out.add(new Write(d, live, diff, hits.stream().anyMatch(h -> h.remedy() == Immutables.Remedy.RECREATE), !refusals.isEmpty()));
         }
-        return out;
+        return new Prepared(out, stale(desired, listed), listed);
+    }
+
+    /**
+     * What the job owned and {@code desired} no longer renders: the workloads listed that it does not render (a renamed
+     * group), and every object the spec stored on them rendered (a removed service, volume or group).
+     */
+    private static List<Translator.Ref> stale(List<ObjectNode> desired, Listed listed) {
+        java.util.Set<Translator.Ref> keep = new java.util.HashSet<>();
+        desired.forEach(d -> keep.add(new Translator.Ref(kindOf(d), nameOf(d))));
+        java.util.Set<Translator.Ref> out = new java.util.LinkedHashSet<>();
+        listed.items().forEach(w -> out.add(new Translator.Ref(listed.kind(), w.getMetadata().getName())));
+        listed.specs().forEach(previous -> out.addAll(Translator.names(previous)));
+        out.removeAll(keep);
+        return List.copyOf(out);
     }
 
     /** Whether a field manager other than Baton owns a workload's {@code spec.replicas} (an autoscaler, {@code kubectl scale}). */
@@ -362,8 +459,8 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
 
     /** An immutable-field change as a refusal, with the spec field that causes it where there is one. */
     private static Unsupported immutable(JobSpec spec, ObjectNode d, Immutables.Hit h) {
-        String kind = d.path("kind").asText();
-        String name = d.path("metadata").path("name").asText();
+        String kind = kindOf(d);
+        String name = nameOf(d);
         String path = "extensions.kubernetes";
         String reason = "the API server does not let " + kind + " " + name + " change " + h.field() + " after it is created";
         if (kind.equals("PersistentVolumeClaim")) {
@@ -382,45 +479,68 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
     /**
      * Server-side apply of one rendered object as {@link #FIELD_MANAGER}: the server merges it into the live object
      * (or creates it), Baton owns the fields it sends, and a field another manager owns is a conflict unless
-     * {@code force} takes it over.
+     * {@code force} takes it over. One request: {@code PATCH} of the object's URL, content type
+     * {@code application/apply-patch+yaml}. The body is the rendered tree as JSON (which is YAML), written once; no
+     * fabric8 object is built from it.
+     * <p>
+     * fabric8's {@code withName(name).patch(context, body)} is not used: a patch by name alone first GETs the object
+     * ({@code getItemOrRequireFromServer}), so it costs a read per object and fails with 404 Not Found where apply is
+     * to create. The operation is given an object that names the target instead (kind, namespace and name only), as
+     * {@code resource(o).patch(context)} is; fabric8 then takes the URL from it and sends {@code body} as it is.
      */
     private HasMetadata apply(ObjectNode d, boolean force, boolean dryRun) {
         PatchContext context = new PatchContext.Builder().withPatchType(PatchType.SERVER_SIDE_APPLY).withFieldManager(FIELD_MANAGER)
                 .withForce(force ? Boolean.TRUE : null).withDryRun(dryRun ? List.of("All") : null).build();
-        String what = (dryRun ? "dry-run apply " : "apply ") + d.path("kind").asText() + " " + d.path("metadata").path("name").asText();
-        return call(what, () -> client().resource(toFabric8(d)).patch(context));
+        String kind = kindOf(d);
+        String what = (dryRun ? "dry-run apply " : "apply ") + kind + " " + nameOf(d);
+        String ns = d.path("metadata").path("namespace").asText();
+        return call(what, () -> ops(kind).inNamespace(ns).resource(target(kind, ns, nameOf(d))).patch(context, d.toString()));
+    }
+
+    /** An object of {@code kind} that says only which one it is: what an operation on it by URL needs, and no more. */
+    private static HasMetadata target(String kind, String ns, String name) {
+        try {
+            HasMetadata o = KINDS.get(kind).getDeclaredConstructor().newInstance();
+            o.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withNamespace(ns).withName(name).build());
+            return o;
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Deletes an object; propagation Background: the garbage collector removes its dependents (ReplicaSets, pods). */
+    private void delete(String ns, String kind, String name) {
+        call("delete " + kind + " " + name, () -> ops(kind).inNamespace(ns).withName(name)
+                .withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND).delete());
     }
 
     /**
      * Writes what {@link #prepare} found: an apply per changed object, and for a Job whose immutable fields change a
      * delete (propagation Background, the Job's pods go with it) and an apply that creates it again, as
-     * {@code kubectl replace --force} does. Returns whether anything was sent.
+     * {@code kubectl replace --force} does. Returns the server's answers to the applies (none: nothing was sent).
      */
-    private boolean send(List<Write> writes, boolean force) {
-        boolean changed = false;
+    private List<HasMetadata> send(List<Write> writes, boolean force) {
+        List<HasMetadata> answers = new ArrayList<>();
         for (Write w : writes) {
             if (!w.needed()) {
                 continue;
             }
             if (w.recreate()) {
-                call("delete " + w.kind() + " " + w.name(), () -> client().resource(w.live())
-                        .withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND).delete());
-                applyOnceGone(w.desired(), force);
+                delete(w.live().getMetadata().getNamespace(), w.kind(), w.name());
+                answers.add(applyOnceGone(w.desired(), force));
             } else {
-                apply(w.desired(), force, false);
+                answers.add(apply(w.desired(), force, false));
             }
-            changed = true;
         }
-        return changed;
+        return answers;
     }
 
     /** Applies an object whose predecessor was just deleted; while that one is still terminating the name is taken. */
-    private void applyOnceGone(ObjectNode d, boolean force) {
+    private HasMetadata applyOnceGone(ObjectNode d, boolean force) {
         Instant until = Instant.now().plus(Duration.ofSeconds(30));
         while (true) {
             try {
-                apply(d, force, false);
-                return;
+                return apply(d, force, false);
             } catch (ConflictException e) {
                 if (Instant.now().isAfter(until)) {
                     throw e;
@@ -435,136 +555,120 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
         }
     }
 
-    /** Brings the cluster to {@code spec}: refusals first, then the writes, then the objects it no longer renders go. */
-    private boolean write(JobSpec spec, String ns, boolean force) {
+    /**
+     * Where an await of a write starts: the job's workloads as the write's own list found them and that list's
+     * resourceVersion (the workload watch starts there, so the write's own changes arrive as events), the workloads
+     * as the server answered the write's applies ({@code written}), and whether the job is new (no workload before:
+     * its pods can be watched without listing them first).
+     */
+    private record Start(boolean newJob, List<HasMetadata> workloads, String resourceVersion, List<HasMetadata> written) {
+        static Start of(Listed listed, List<HasMetadata> answers) {
+            return new Start(listed.items().isEmpty(), listed.items(), listed.resourceVersion(),
+                    answers.stream().filter(a -> listed.kind().equals(a.getKind())).toList());
+        }
+    }
+
+    private record Written(boolean changed, Start start) {
+    }
+
+    /**
+     * Brings the cluster to {@code spec}: refusals first, then the writes, then what the previous spec rendered and this
+     * one does not is deleted (by name, propagation Background).
+     */
+    private Written write(JobSpec spec, String ns, boolean force) {
         List<ObjectNode> desired = Translator.translate(spec, ns);
         List<Unsupported> refused = new ArrayList<>();
-        List<Write> writes = prepare(spec, desired, refused);
+        Prepared prepared = prepare(spec, ns, desired, refused, false);
         if (!refused.isEmpty()) {
             throw UnsupportedCapabilityException.of(PLATFORM, refused);
         }
-        boolean changed = send(writes, force);
-        for (HasMetadata stale : stale(spec, ns, desired)) {
-            call("delete " + stale.getKind() + " " + stale.getMetadata().getName(), () -> client().resource(stale).delete());
+        List<HasMetadata> answers = send(prepared.writes(), force);
+        boolean changed = !answers.isEmpty();
+        for (Translator.Ref stale : prepared.stale()) {
+            delete(ns, stale.kind(), stale.name());
             changed = true;
         }
-        return changed;
-    }
-
-    /** Objects labelled with the job that the new spec no longer renders. */
-    private List<HasMetadata> stale(JobSpec spec, String ns, List<ObjectNode> desired) {
-        List<String> keep = desired.stream().map(d -> d.path("kind").asText() + "/" + d.path("metadata").path("name").asText()).toList();
-        List<HasMetadata> out = new ArrayList<>();
-        owned(ns, spec.name()).stream().filter(o -> !keep.contains(o.getKind() + "/" + o.getMetadata().getName())).forEach(out::add);
-        return out;
-    }
-
-    private List<HasMetadata> owned(String ns, String job) {
-        List<HasMetadata> out = new ArrayList<>();
-        call("list objects of " + job, () -> {
-            var c = client();
-            out.addAll(c.apps().deployments().inNamespace(ns).withLabel(SpecVersion.JOB_LABEL, job).list().getItems());
-            out.addAll(c.apps().daemonSets().inNamespace(ns).withLabel(SpecVersion.JOB_LABEL, job).list().getItems());
-            out.addAll(c.batch().v1().jobs().inNamespace(ns).withLabel(SpecVersion.JOB_LABEL, job).list().getItems());
-            out.addAll(c.batch().v1().cronjobs().inNamespace(ns).withLabel(SpecVersion.JOB_LABEL, job).list().getItems());
-            out.addAll(c.services().inNamespace(ns).withLabel(SpecVersion.JOB_LABEL, job).list().getItems());
-            out.addAll(c.persistentVolumeClaims().inNamespace(ns).withLabel(SpecVersion.JOB_LABEL, job).list().getItems());
-            return null;
-        });
-        return out;
+        return new Written(changed, Start.of(prepared.listed(), answers));
     }
 
     @Override
     public Deployment deploy(JobSpec spec, DeployOptions options) {
         String ns = namespace(spec.namespace());
-        return track(ns, spec, write(spec, ns, options.force()), true);
+        Written written = write(spec, ns, options.force());
+        return track(ns, spec, written.changed(), true, written.start());
     }
 
-    private Deployment track(String ns, JobSpec spec, boolean changed, boolean mayRevert) {
+    /**
+     * Follows a deployment of {@code spec} from a {@link JobView}: a watch of the job's pods, one of its workloads
+     * (Deployments: the controller's verdict and the replicas it wants; DaemonSets: how many pods it wants) and one
+     * of each Service's EndpointSlices. Every change re-evaluates the view; nothing is read again unless a watch ends
+     * for good (then its objects are listed once). The requests an await sends do not depend on how many pods there are.
+     * <p>
+     * The workloads start from the write's own list and answers (no request). The pods of a new job are watched from
+     * the start (there is nothing to list); those of a job that had workloads are listed first, and so are its
+     * Services' EndpointSlices when the pods already look settled: a job that is as it should be (an unchanged
+     * redeploy) is then seen to be so without opening any watch. Otherwise every feed watches from its start.
+     */
+    private Deployment track(String ns, JobSpec spec, boolean changed, boolean mayRevert, Start start) {
         String version = SpecVersion.of(spec);
         Duration deadlineLimit = spec.update() != null && spec.update().healthyDeadline() != null ? spec.update().healthyDeadline() : null;
         Instant started = Instant.now();
         return DeploymentTracker.started(PLATFORM, spec.name(), version, changed, (tracker, deadline) -> {
-            Object signal = new Object();
-            // counts the watch events, so that one arriving between reading the state and waiting is not lost
-            long[] events = {0};
-            Watch[] watch = {null};
-            Runnable rewatch = new Runnable() {
-                @Override
-                public void run() {
-                    watch[0] = client().pods().inNamespace(ns).withLabel(SpecVersion.JOB_LABEL, spec.name()).watch(new Watcher<Pod>() {
-                        @Override
-                        public void eventReceived(Action action, Pod pod) {
-                            synchronized (signal) {
-                                events[0]++;
-                                signal.notifyAll();
-                            }
-                        }
-
-                        @Override
-                        public void onClose(WatcherException cause) {
-                            // the watch dropped: re-list (the loop reads status afresh) and watch again
-                            synchronized (signal) {
-                                events[0]++;
-                                signal.notifyAll();
-                            }
-                            if (!tracker.isDone()) {
-                                run();
-                            }
-                        }
-                    });
+            try (JobView view = new JobView()) {
+                var pods = view.<io.fabric8.kubernetes.api.model.Pod>feed("pods of " + spec.name(),
+                        () -> client().pods().inNamespace(ns).withLabel(SpecVersion.JOB_LABEL, spec.name()));
+                JobView.Feed<HasMetadata> workloads = null;
+                if (spec.type() == JobType.SERVICE || spec.type() == JobType.SYSTEM) {
+                    String kind = Translator.kind(spec.type());
+                    workloads = view.feed(kind + "s of " + spec.name(),
+                            () -> ops(kind).inNamespace(ns).withLabel(SpecVersion.JOB_LABEL, spec.name()));
                 }
-            };
-            rewatch.run();
-            // a Service answers once the EndpointSlice controller has listed the ready pods: wait for that too
-            List<String> services = spec.type() == JobType.SERVICE
-                    ? spec.groups().stream().flatMap(g -> g.services().stream()).map(dev.baton.model.ServiceSpec::name).toList() : List.of();
-            // one watch per Service, by equality selector (which every API server, and the mock, supports)
-            List<Watch> others = new ArrayList<>();
-            if (spec.type() == JobType.SERVICE) {
-                // the Deployment controller's verdict (Progressing: ProgressDeadlineExceeded) arrives in the Deployments' status
-                others.add(client().apps().deployments().inNamespace(ns).withLabel(SpecVersion.JOB_LABEL, spec.name())
-                        .watch(new Watcher<io.fabric8.kubernetes.api.model.apps.Deployment>() {
-                            @Override
-                            public void eventReceived(Action action, io.fabric8.kubernetes.api.model.apps.Deployment d) {
-                                synchronized (signal) {
-                                    events[0]++;
-                                    signal.notifyAll();
-                                }
-                            }
-
-                            @Override
-                            public void onClose(WatcherException cause) {
-                                // the pod watch and the loop's bounded wait still re-read the state
-                            }
-                        }));
-            }
-            for (String service : services) {
-                others.add(client().discovery().v1().endpointSlices().inNamespace(ns).withLabel("kubernetes.io/service-name", service)
-                        .watch(new Watcher<io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice>() {
-                            @Override
-                            public void eventReceived(Action action, io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice slice) {
-                                synchronized (signal) {
-                                    events[0]++;
-                                    signal.notifyAll();
-                                }
-                            }
-
-                            @Override
-                            public void onClose(WatcherException cause) {
-                                // the pod watch and the loop's bounded wait still re-read the state
-                            }
-                        }));
-            }
-            try {
-                while (!tracker.isDone()) {
-                    long seen;
-                    synchronized (signal) {
-                        seen = events[0];
+                // a Service answers once the EndpointSlice controller has listed the ready pods: wait for that too
+                Map<String, JobView.Feed<io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice>> slices = new LinkedHashMap<>();
+                if (spec.type() == JobType.SERVICE) {
+                    for (GroupSpec g : spec.groups()) {
+                        for (var svc : g.services()) {
+                            slices.put(svc.name(), view.feed("endpoint slices of " + svc.name(), () -> client().discovery().v1().endpointSlices()
+                                    .inNamespace(ns).withLabel("kubernetes.io/service-name", svc.name())));
+                        }
                     }
-                    Reading reading = read(ns, spec.name());
+                }
+                if (workloads != null) {
+                    if (start.resourceVersion() != null) {
+                        workloads.startFrom(start.workloads(), start.resourceVersion(), start.written());
+                    } else {
+                        workloads.load();
+                    }
+                }
+                boolean watching = false;
+                if (start.newJob()) {
+                    pods.watchFrom(null);
+                    slices.values().forEach(f -> f.watchFrom(null));
+                    if (workloads != null) {
+                        workloads.follow();
+                    }
+                    watching = true;
+                } else {
+                    pods.load();
+                    if (!DeploymentTracker.settled(Readings.read(ns, spec, pods.snapshot().values(),
+                            workloads == null ? Map.of() : workloads.snapshot()).status().groups(), spec.type(), version)) {
+                        slices.values().forEach(f -> f.watchFrom(null));
+                        pods.follow();
+                        if (workloads != null) {
+                            workloads.follow();
+                        }
+                        watching = true;
+                    } else {
+                        slices.values().forEach(JobView.Feed::load);
+                    }
+                }
+                while (!tracker.isDone()) {
+                    view.resync();
+                    long seen = view.changes();
+                    Readings.Reading reading = Readings.read(ns, spec, pods.snapshot().values(),
+                            workloads == null ? Map.of() : workloads.snapshot());
                     JobStatus status = reading.status();
-                    if (DeploymentTracker.settled(status.groups(), spec.type(), version) && endpointsListed(ns, spec)) {
+                    if (DeploymentTracker.settled(status.groups(), spec.type(), version) && endpointsListed(spec, slices)) {
                         if (spec.type() == JobType.BATCH || spec.type() == JobType.CRON) {
                             tracker.complete(spec.type() == JobType.BATCH ? Outcome.COMPLETED : Outcome.HEALTHY, status, "healthy");
                             return;
@@ -584,12 +688,13 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
                         if (onFailure == OnFailure.ROLLBACK && mayRevert && spec.type() == JobType.SERVICE) {
                             JobSpec previous = previousSpec(ns, spec);
                             if (previous != null) {
+                                view.close();
                                 tracker.event(Event.of(spec.name(), Event.Type.DEPLOYMENT_FAILED, why + "; rolling back"));
-                                write(previous, ns, false);
-                                var back = track(ns, previous, true, false).await(Duration.between(Instant.now(), deadline));
-                                tracker.complete(back.isSuccess() ? Outcome.ROLLED_BACK : Outcome.FAILED, back.status(),
-                                        back.isSuccess() ? "rolled back to version " + SpecVersion.of(previous) + " after: " + why
-                                                : "rollback failed: " + back.message());
+                                Written back = write(previous, ns, false);
+                                var result = track(ns, previous, true, false, back.start()).await(Duration.between(Instant.now(), deadline));
+                                tracker.complete(result.isSuccess() ? Outcome.ROLLED_BACK : Outcome.FAILED, result.status(),
+                                        result.isSuccess() ? "rolled back to version " + SpecVersion.of(previous) + " after: " + why
+                                                : "rollback failed: " + result.message());
                                 return;
                             }
                         }
@@ -599,30 +704,32 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
                     if (!now.isBefore(deadline)) {
                         return;
                     }
-                    Instant wake = deadlineLimit == null ? deadline : min(deadline, started.plus(deadlineLimit));
-                    synchronized (signal) {
-                        if (events[0] == seen) {
-                            signal.wait(Math.max(1, Math.min(Duration.between(now, wake).toMillis(), 30_000)));
+                    if (!watching) {
+                        // not as it should be after all: every feed watches from where its start left off
+                        pods.follow();
+                        slices.values().forEach(JobView.Feed::follow);
+                        if (workloads != null) {
+                            workloads.follow();
                         }
+                        watching = true;
                     }
+                    Instant wake = deadlineLimit == null ? deadline : min(deadline, started.plus(deadlineLimit));
+                    view.awaitChange(seen, Math.min(Duration.between(now, wake).toMillis(), 30_000));
                 }
-            } finally {
-                if (watch[0] != null) {
-                    watch[0].close();
-                }
-                others.forEach(Watch::close);
             }
         });
     }
 
-    /** Whether every Service of the job lists at least its group's desired number of ready endpoints. */
-    private boolean endpointsListed(String ns, JobSpec spec) {
+    /** Whether every Service of the job lists at least its group's desired number of ready endpoints, in the view. */
+    private static boolean endpointsListed(JobSpec spec,
+            Map<String, JobView.Feed<io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice>> slices) {
         if (spec.type() != JobType.SERVICE) {
             return true;
         }
         for (GroupSpec g : spec.groups()) {
             for (var svc : g.services()) {
-                if (endpoints(ns, svc.name()).size() < g.countOrDefault()) {
+                // the Service's port is named as the spec's port (Translator.service)
+                if (JobView.readyEndpoints(slices.get(svc.name()).snapshot().values(), svc.port()) < g.countOrDefault()) {
                     return false;
                 }
             }
@@ -634,200 +741,82 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
         return a.isBefore(b) ? a : b;
     }
 
-    private JobSpec workloadSpec(String ns, String job) {
-        List<HasMetadata> workloads = owned(ns, job).stream().filter(o -> !o.getKind().equals("Service")
-                && !o.getKind().equals("PersistentVolumeClaim")).toList();
-        if (workloads.isEmpty()) {
+    /** The job's workloads and the spec Baton stored on them; not found when it has none or Baton did not deploy it. */
+    private record Job(Listed listed, JobSpec spec) {
+    }
+
+    private Job job(String ns, String job) {
+        Listed listed = find(ns, job);
+        if (listed == null) {
             throw NotFoundException.job(PLATFORM, job);
         }
-        JobSpec spec = Translator.specOf(toJson(workloads.get(0)));
-        if (spec == null) {
+        List<JobSpec> specs = listed.specs();
+        if (specs.isEmpty()) {
             throw NotFoundException.of(PLATFORM, "job " + job + " was not deployed by Baton (no " + Translator.SPEC_ANNOTATION + " annotation)");
         }
-        return spec;
+        return new Job(listed, specs.get(0));
     }
 
     @Override
     public JobStatus status(String jobId) {
         JobRef ref = JobRef.parse(jobId, null);
-        return statusOf(namespace(ref.namespace()), ref.name());
-    }
-
-    private JobStatus statusOf(String ns, String job) {
-        return read(ns, job).status();
-    }
-
-    /**
-     * A job's status; {@code failure}: the Deployment controller gave up on the rollout of the job's version (null if
-     * not); {@code detail}: why its pods are not ready, as the kubelet says (empty if it says nothing).
-     */
-    private record Reading(JobStatus status, String failure, String detail) {
-    }
-
-    private Reading read(String ns, String job) {
-        JobSpec spec = workloadSpec(ns, job);
-        String version = SpecVersion.of(spec);
-        List<Pod> pods = call("list pods of " + job, () -> client().pods().inNamespace(ns).withLabel(SpecVersion.JOB_LABEL, job).list().getItems());
-        List<GroupStatus> groups = new ArrayList<>();
-        List<String> failures = new ArrayList<>();
-        for (GroupSpec g : spec.groups()) {
-            List<Pod> groupPods = pods.stream().filter(p -> g.name().equals(p.getMetadata().getLabels().get(SpecVersion.GROUP_LABEL))).toList();
-            int desired;
-            if (spec.type() == JobType.SERVICE) {
-                var d = call("read deployment", () -> client().apps().deployments().inNamespace(ns).withName(Translator.workloadName(spec, g)).get());
-                desired = d == null || d.getSpec().getReplicas() == null ? g.countOrDefault() : d.getSpec().getReplicas();
-                String verdict = d == null ? null : progressDeadlineExceeded(d, groupPods, version);
-                if (verdict != null) {
-                    failures.add(verdict);
-                }
-            } else {
-                desired = desired(ns, spec, g);
-            }
-            groups.add(new GroupStatus(g.name(), desired, groupPods.stream().map(p -> instance(p, g)).toList()));
-        }
-        boolean healthy = DeploymentTracker.settled(groups, spec.type(), version);
-        JobState state = spec.type() == JobType.BATCH ? (healthy ? JobState.COMPLETED : JobState.RUNNING)
-                : healthy ? JobState.RUNNING : !failures.isEmpty() ? JobState.FAILED : JobState.DEPLOYING;
-        String detail = notReady(pods.stream().filter(p -> version.equals(p.getMetadata().getLabels().get(SpecVersion.LABEL))).toList());
-        JobStatus status = new JobStatus(job, ns, PLATFORM, state, healthy ? Health.HEALTHY : Health.UNHEALTHY, version, groups, null);
-        return new Reading(status, healthy || failures.isEmpty() ? null : String.join("; ", failures) + detail, detail);
-    }
-
-    private static final String POD_TEMPLATE_HASH = "pod-template-hash";
-
-    /**
-     * The Deployment controller's verdict on the rollout of {@code version}, as {@code kubectl rollout status} reads it: for
-     * the generation it has observed, {@code Progressing} is {@code False} with reason {@code ProgressDeadlineExceeded}
-     * (upstream {@code pkg/controller/deployment/progress.go}). The condition names the ReplicaSet that timed out
-     * ({@code ReplicaSet "<deployment>-<pod-template-hash>" has timed out progressing.}), and it stays after a rollback to an
-     * older ReplicaSet until that one is available again; so it counts only when it names the ReplicaSet of
-     * {@code version}'s pods. Null when the controller has not given up on that rollout.
-     */
-    static String progressDeadlineExceeded(io.fabric8.kubernetes.api.model.apps.Deployment d, List<Pod> pods, String version) {
-        var st = d.getStatus();
-        if (st == null || st.getConditions() == null) {
-            return null;
-        }
-        Long generation = d.getMetadata().getGeneration();
-        if (generation != null && (st.getObservedGeneration() == null || st.getObservedGeneration() < generation)) {
-            return null;
-        }
-        var progressing = st.getConditions().stream().filter(c -> "Progressing".equals(c.getType())).findFirst().orElse(null);
-        if (progressing == null || !"False".equals(progressing.getStatus()) || !"ProgressDeadlineExceeded".equals(progressing.getReason())
-                || progressing.getMessage() == null) {
-            return null;
-        }
-        String name = d.getMetadata().getName();
-        boolean ofVersion = pods.stream().filter(p -> version.equals(p.getMetadata().getLabels().get(SpecVersion.LABEL)))
-                .map(p -> p.getMetadata().getLabels().get(POD_TEMPLATE_HASH)).filter(Objects::nonNull).distinct()
-                .anyMatch(hash -> progressing.getMessage().contains("\"" + name + "-" + hash + "\""));
-        return ofVersion ? "Deployment " + name + ": " + progressing.getMessage() + " (ProgressDeadlineExceeded)" : null;
+        String ns = namespace(ref.namespace());
+        Job job = job(ns, ref.name());
+        List<io.fabric8.kubernetes.api.model.Pod> pods = call("list pods of " + ref.name(), () -> client().pods().inNamespace(ns)
+                .withLabel(SpecVersion.JOB_LABEL, ref.name()).list().getItems());
+        return Readings.read(ns, job.spec(), pods, job.listed().byName()).status();
     }
 
     /**
-     * Why the first pod of these that is not ready is not, from its containers' states: a waiting reason such as
-     * {@code CrashLoopBackOff} with the last exit code and the restart count. Empty when no container says.
+     * The jobs Baton deployed in the namespace whose labels include the selector's: one list per workload kind and, when
+     * there are any, one list of their pods, whatever the number of jobs; each job's state is worked out from those as
+     * {@link #status} works it out.
      */
-    static String notReady(List<Pod> pods) {
-        for (Pod p : pods) {
-            if (p.getStatus() == null || p.getStatus().getContainerStatuses() == null) {
-                continue;
-            }
-            for (var cs : p.getStatus().getContainerStatuses()) {
-                var waiting = cs.getState() == null ? null : cs.getState().getWaiting();
-                var terminated = cs.getState() != null && cs.getState().getTerminated() != null ? cs.getState().getTerminated()
-                        : cs.getLastState() == null ? null : cs.getLastState().getTerminated();
-                if (Boolean.TRUE.equals(cs.getReady()) || (waiting == null && terminated == null)) {
-                    continue;
-                }
-                StringBuilder sb = new StringBuilder(" (pod ").append(p.getMetadata().getName()).append(", container ").append(cs.getName())
-                        .append(": ");
-                if (waiting != null && waiting.getReason() != null) {
-                    sb.append(waiting.getReason()).append(", ");
-                }
-                if (terminated != null && terminated.getExitCode() != null) {
-                    sb.append("exit code ").append(terminated.getExitCode()).append(", ");
-                }
-                int restarts = cs.getRestartCount() == null ? 0 : cs.getRestartCount();
-                return sb.append(restarts).append(restarts == 1 ? " restart)" : " restarts)").toString();
-            }
-        }
-        return "";
-    }
-
-    private int desired(String ns, JobSpec spec, GroupSpec g) {
-        if (spec.type() == JobType.SYSTEM) {
-            var d = call("read daemon set", () -> client().apps().daemonSets().inNamespace(ns).withName(Translator.workloadName(spec, g)).get());
-            return d == null || d.getStatus() == null || d.getStatus().getDesiredNumberScheduled() == null ? 1
-                    : d.getStatus().getDesiredNumberScheduled();
-        }
-        return g.countOrDefault();
-    }
-
-    private static InstanceStatus instance(Pod p, GroupSpec g) {
-        var st = p.getStatus();
-        String phase = st == null ? null : st.getPhase();
-        InstanceState state = phase == null ? InstanceState.PENDING : switch (phase) {
-            case "Running" -> InstanceState.RUNNING;
-            case "Succeeded" -> InstanceState.COMPLETED;
-            case "Failed" -> InstanceState.FAILED;
-            case "Pending" -> InstanceState.PENDING;
-            default -> InstanceState.UNKNOWN;
-        };
-        if (p.getMetadata().getDeletionTimestamp() != null) {
-            state = InstanceState.STOPPED;
-        }
-        boolean ready = st != null && st.getConditions() != null && st.getConditions().stream()
-                .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
-        Health health = state != InstanceState.RUNNING ? Health.UNKNOWN : ready ? Health.HEALTHY : Health.UNHEALTHY;
-        int restarts = 0;
-        Integer exit = null;
-        String reason = null;
-        if (st != null && st.getContainerStatuses() != null) {
-            for (var cs : st.getContainerStatuses()) {
-                restarts += cs.getRestartCount() == null ? 0 : cs.getRestartCount();
-                var term = cs.getState() != null && cs.getState().getTerminated() != null ? cs.getState().getTerminated()
-                        : cs.getLastState() != null ? cs.getLastState().getTerminated() : null;
-                if (term != null) {
-                    exit = term.getExitCode();
-                    reason = term.getReason();
-                }
-            }
-        }
-        Map<String, Integer> ports = new LinkedHashMap<>(Translator.ports(g));
-        Instant startedAt = st == null || st.getStartTime() == null ? null : Instant.parse(st.getStartTime());
-        return new InstanceStatus(p.getMetadata().getName(), g.name(), state, health, p.getSpec() == null ? null : p.getSpec().getNodeName(),
-                st == null ? null : st.getPodIP(), ports, startedAt, exit, reason, p.getMetadata().getLabels().get(SpecVersion.LABEL), restarts);
-    }
-
     @Override
     public List<JobSummary> list(Selector selector) {
         String ns = namespace(selector.namespace());
-        var deployments = call("list workloads", () -> {
-            List<HasMetadata> all = new ArrayList<>();
-            var c = client();
-            all.addAll(c.apps().deployments().inNamespace(ns).withLabel(SpecVersion.JOB_LABEL).list().getItems());
-            all.addAll(c.apps().daemonSets().inNamespace(ns).withLabel(SpecVersion.JOB_LABEL).list().getItems());
-            all.addAll(c.batch().v1().jobs().inNamespace(ns).withLabel(SpecVersion.JOB_LABEL).list().getItems());
-            all.addAll(c.batch().v1().cronjobs().inNamespace(ns).withLabel(SpecVersion.JOB_LABEL).list().getItems());
-            return all;
-        });
-        Map<String, JobSummary> out = new LinkedHashMap<>();
-        for (HasMetadata d : deployments) {
-            JobSpec spec = Translator.specOf(toJson(d));
-            if (spec == null || !selector.matches(spec.labels()) || out.containsKey(spec.name())) {
-                continue;
+        Map<String, String> labels = new LinkedHashMap<>(selector.labels());
+        // jobs: the first workload kind each is found in (a job has one type), and its workloads of that kind
+        Map<String, JobSpec> specs = new LinkedHashMap<>();
+        Map<String, Map<String, HasMetadata>> workloads = new LinkedHashMap<>();
+        for (String kind : WORKLOAD_KINDS) {
+            List<HasMetadata> items = call("list " + kind + "s", () -> ops(kind).inNamespace(ns).withLabels(labels)
+                    .withLabel(SpecVersion.JOB_LABEL).list().getItems());
+            Map<String, String> kindOfJob = new java.util.HashMap<>();
+            for (HasMetadata w : items) {
+                JobSpec spec = Translator.specOf(w.getMetadata().getAnnotations());
+                if (spec == null || !selector.matches(spec.labels())) {
+                    continue;
+                }
+                if (!specs.containsKey(spec.name())) {
+                    specs.put(spec.name(), spec);
+                    kindOfJob.put(spec.name(), kind);
+                }
+                if (kind.equals(kindOfJob.get(spec.name()))) {
+                    workloads.computeIfAbsent(spec.name(), k -> new LinkedHashMap<>()).put(w.getMetadata().getName(), w);
+                }
             }
-            out.put(spec.name(), new JobSummary(spec.name(), ns, spec.type().id(), spec.labels(), statusOf(ns, spec.name()).state()));
         }
-        return List.copyOf(out.values());
+        if (specs.isEmpty()) {
+            return List.of();
+        }
+        Map<String, List<io.fabric8.kubernetes.api.model.Pod>> pods = new java.util.HashMap<>();
+        for (var p : call("list pods of jobs", () -> client().pods().inNamespace(ns).withLabels(labels)
+                .withLabel(SpecVersion.JOB_LABEL).list().getItems())) {
+            pods.computeIfAbsent(p.getMetadata().getLabels().get(SpecVersion.JOB_LABEL), k -> new ArrayList<>()).add(p);
+        }
+        List<JobSummary> out = new ArrayList<>();
+        specs.forEach((name, spec) -> out.add(new JobSummary(name, ns, spec.type().id(), spec.labels(),
+                Readings.read(ns, spec, pods.getOrDefault(name, List.of()), workloads.getOrDefault(name, Map.of())).status().state())));
+        return out;
     }
 
     @Override
     public Deployment scale(String jobId, String group, int count) {
         JobRef ref = JobRef.parse(jobId, null);
         String ns = namespace(ref.namespace());
-        JobSpec spec = workloadSpec(ns, ref.name());
+        Job job = job(ns, ref.name());
+        JobSpec spec = job.spec();
         GroupSpec g = spec.group(group).orElseThrow(() -> NotFoundException.of(PLATFORM, "group", group, "job " + ref.name()
                 + " has groups " + spec.groups().stream().map(GroupSpec::name).toList()));
         if (spec.type() != JobType.SERVICE) {
@@ -840,17 +829,17 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
         JobSpec scaled = spec.withCount(group, count);
         String name = Translator.workloadName(spec, g);
         ObjectNode workload = Translator.translate(scaled, ns).stream()
-                .filter(o -> o.path("kind").asText().equals("Deployment") && o.path("metadata").path("name").asText().equals(name))
+                .filter(o -> kindOf(o).equals("Deployment") && nameOf(o).equals(name))
                 .findFirst().orElseThrow();
-        apply(workload, false, false);
-        return track(ns, scaled, true, false);
+        HasMetadata answer = apply(workload, false, false);
+        return track(ns, scaled, true, false, Start.of(job.listed(), List.of(answer)));
     }
 
     @Override
     public Deployment rollback(String jobId) {
         JobRef ref = JobRef.parse(jobId, null);
         String ns = namespace(ref.namespace());
-        JobSpec spec = workloadSpec(ns, ref.name());
+        JobSpec spec = job(ns, ref.name()).spec();
         if (spec.type() != JobType.SERVICE) {
             throw UnsupportedCapabilityException.operation(PLATFORM, "rollback of a " + spec.type().id() + " job",
                     "only Deployments keep ReplicaSet revisions to return to");
@@ -859,8 +848,8 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
         if (previous == null) {
             throw ConflictException.of(PLATFORM, "job " + ref.name() + " has no previous revision to roll back to");
         }
-        write(previous, ns, false);
-        return track(ns, previous, true, false);
+        Written written = write(previous, ns, false);
+        return track(ns, previous, true, false, written.start());
     }
 
     /**
@@ -870,7 +859,7 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
      */
     private JobSpec previousSpec(String ns, JobSpec spec) {
         Optional<ReplicaSet> prev = previousReplicaSet(ns, spec, spec.groups().get(0));
-        JobSpec previous = prev.map(rs -> Translator.specOf(toJson(rs))).orElse(null);
+        JobSpec previous = prev.map(rs -> Translator.specOf(rs.getMetadata().getAnnotations())).orElse(null);
         if (previous == null) {
             return null;
         }
@@ -891,21 +880,26 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
                 .max(Comparator.comparingLong(rs -> Long.parseLong(rs.getMetadata().getAnnotations().getOrDefault(REVISION, "0"))));
     }
 
+    /**
+     * Deletes what Baton created for the job, as the spec it stored says: each workload, Service and claim by name, one
+     * delete each, propagation Background. The workloads' ReplicaSets and pods, and the Services' EndpointSlices, are
+     * the garbage collector's to remove (they name their owner in {@code ownerReferences}), as {@code kubectl delete}
+     * leaves them to it.
+     */
     @Override
     public void undeploy(String jobId) {
         JobRef ref = JobRef.parse(jobId, null);
         String ns = namespace(ref.namespace());
-        List<HasMetadata> objects = owned(ns, ref.name());
-        if (objects.isEmpty()) {
-            throw NotFoundException.job(PLATFORM, ref.name());
+        Job job = job(ns, ref.name());
+        java.util.Set<Translator.Ref> owned = new java.util.LinkedHashSet<>();
+        job.listed().items().forEach(w -> owned.add(new Translator.Ref(job.listed().kind(), w.getMetadata().getName())));
+        job.listed().specs().forEach(s -> owned.addAll(Translator.names(s)));
+        // workloads first (their pods stop), then what reaches them (Services), then their storage (claims)
+        List<Translator.Ref> order = new ArrayList<>(owned);
+        order.sort(Comparator.comparingInt(r -> r.kind().equals("Service") ? 1 : r.kind().equals("PersistentVolumeClaim") ? 2 : 0));
+        for (Translator.Ref r : order) {
+            delete(ns, r.kind(), r.name());
         }
-        for (HasMetadata o : objects) {
-            call("delete " + o.getKind() + " " + o.getMetadata().getName(), () -> client().resource(o).delete());
-        }
-        call("delete pods of " + ref.name(), () -> {
-            client().apps().replicaSets().inNamespace(ns).withLabel(SpecVersion.JOB_LABEL, ref.name()).delete();
-            return client().pods().inNamespace(ns).withLabel(SpecVersion.JOB_LABEL, ref.name()).delete();
-        });
     }
 
     @Override

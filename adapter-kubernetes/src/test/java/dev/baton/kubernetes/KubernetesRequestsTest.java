@@ -94,9 +94,16 @@ class KubernetesRequestsTest {
         }
     }
 
+    /**
+     * A server on which the job has no Deployment yet (the deploy's one read, its list by the job's label, is answered
+     * with an empty list, as an API server answers it) and which answers the apply of the Deployment with a failure.
+     */
     private void failingCreate(int code, io.fabric8.kubernetes.api.model.Status status) {
         server = new KubernetesMockServer(false);
         server.init(InetAddress.getLoopbackAddress(), 0);
+        server.expect().get().withPath("/apis/apps/v1/namespaces/default/deployments?labelSelector=baton.dev%2Fjob%3Dapp")
+                .andReturn(200, new io.fabric8.kubernetes.api.model.apps.DeploymentListBuilder()
+                        .withMetadata(new io.fabric8.kubernetes.api.model.ListMetaBuilder().withResourceVersion("1").build()).build()).always();
         server.expect().patch().withPath("/apis/apps/v1/namespaces/default/deployments/app-web?fieldManager=baton").andReturn(code, status).always();
     }
 
@@ -238,14 +245,16 @@ class KubernetesRequestsTest {
             o.scale("app", "web", 4);
             List<String> scale = writes(drain());
             o.undeploy("app");
-            List<String> undeploy = writes(drain());
+            List<RecordedRequest> undeployRequests = drain();
+            List<String> undeploy = writes(undeployRequests);
 
             assertThat(scale).containsExactly("PATCH /apis/apps/v1/namespaces/default/deployments/app-web?fieldManager=baton");
+            // one delete per object Baton created; the ReplicaSets and pods are the garbage collector's (propagation Background)
             assertThat(undeploy).containsExactly(
                     "DELETE /apis/apps/v1/namespaces/default/deployments/app-web",
-                    "DELETE /api/v1/namespaces/default/services/app",
-                    "DELETE /apis/apps/v1/namespaces/default/replicasets?labelSelector=baton.dev%2Fjob%3Dapp",
-                    "DELETE /api/v1/namespaces/default/pods?labelSelector=baton.dev%2Fjob%3Dapp");
+                    "DELETE /api/v1/namespaces/default/services/app");
+            assertThat(undeployRequests).filteredOn(r -> r.getMethod().equals("DELETE"))
+                    .allSatisfy(r -> assertThat(r.getUtf8Body()).contains("\"propagationPolicy\":\"Background\""));
             assertThatThrownBy(() -> o.status("app")).isInstanceOf(dev.baton.NotFoundException.class);
         }
     }

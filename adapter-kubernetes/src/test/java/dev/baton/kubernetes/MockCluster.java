@@ -91,7 +91,12 @@ import java.util.regex.Pattern;
  * {@code ContainerState*} and {@code PodCondition} in the same OpenAPI definitions. Job pods keep the {@code FAIL=1}
  * stand-in;</li>
  * <li>a Job's pods end Succeeded (or Failed with {@code FAIL=1}); a DaemonSet gets one pod on the node;</li>
- * <li>each Service gets an EndpointSlice of the pods it selects, with their readiness (the EndpointSlice controller).</li>
+ * <li>each Service gets an EndpointSlice of the pods it selects, with their readiness (the EndpointSlice controller),
+ * owned by the Service;</li>
+ * <li>the garbage collector: a ReplicaSet, pod or EndpointSlice none of whose {@code ownerReferences} exists any more
+ * is deleted, as after a delete with propagation {@code Background} (the default for Deployments, ReplicaSets and
+ * DaemonSets): a deleted Deployment's ReplicaSets go, then their pods (kube-controller-manager's
+ * {@code pkg/controller/garbagecollector}; doc page "Garbage Collection", background cascading deletion).</li>
  * </ul>
  * Not reproduced: scheduling, resource accounting, probes themselves, rollout pacing (surge, minReadySeconds: a ready
  * pod counts as available at once), ReplicaSet status, server-side apply and field ownership, admission and
@@ -105,6 +110,9 @@ final class MockCluster implements AutoCloseable {
     static {
         MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
     }
+
+    /** The User-Agent of the fixture's own requests (the controllers' and the kubelet's), as kube-controller-manager sends it. */
+    static final String USER_AGENT = "kube-controller-manager/v1.36.0 (linux/amd64) kubernetes/mock";
 
     final KubernetesMockServer server;
     final KubernetesClient client;
@@ -122,7 +130,9 @@ final class MockCluster implements AutoCloseable {
     MockCluster() {
         server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new dev.baton.kubernetes.apiserver.ApiServerDispatcher(), false);
         server.init(InetAddress.getLoopbackAddress(), 0);
-        client = server.createClient();
+        // the controllers identify themselves as kube-controller-manager does, so that tests can tell their requests
+        // from the client's under test (and the managedFields they write name that manager, as on a real cluster)
+        client = server.createClient(b -> b.editOrNewConfig().withUserAgent(USER_AGENT).endConfig());
         client.nodes().resource(new NodeBuilder().withNewMetadata().withName("node-1")
                 .addToLabels("kubernetes.io/hostname", "node-1").addToLabels("kubernetes.io/os", "linux").endMetadata()
                 .withNewSpec().endSpec()
@@ -150,6 +160,10 @@ final class MockCluster implements AutoCloseable {
         return new Watcher<>() {
             @Override
             public void eventReceived(Action action, T resource) {
+                if (action == Action.DELETED) {
+                    // an owner is gone: the garbage collector removes what it owned
+                    controller.execute(() -> collectGarbageNow());
+                }
                 controller.execute(() -> reconcile());
             }
 
@@ -157,6 +171,16 @@ final class MockCluster implements AutoCloseable {
             public void onClose(WatcherException cause) {
             }
         };
+    }
+
+    private synchronized void collectGarbageNow() {
+        try {
+            collectGarbage();
+        } catch (RuntimeException e) {
+            if (!controller.isShutdown()) {
+                System.err.println("mock garbage collector: " + e);
+            }
+        }
     }
 
     private synchronized void reconcile() {
@@ -180,6 +204,38 @@ final class MockCluster implements AutoCloseable {
                 System.err.println("mock controller: " + e);
             }
         }
+    }
+
+    /** Deletes the dependents whose owners are all gone: ReplicaSets first, then pods and EndpointSlices. */
+    private void collectGarbage() {
+        java.util.Set<String> owners = new java.util.HashSet<>();
+        client.apps().deployments().inAnyNamespace().list().getItems().forEach(o -> owners.add(o.getMetadata().getUid()));
+        client.apps().daemonSets().inAnyNamespace().list().getItems().forEach(o -> owners.add(o.getMetadata().getUid()));
+        client.batch().v1().jobs().inAnyNamespace().list().getItems().forEach(o -> owners.add(o.getMetadata().getUid()));
+        client.services().inAnyNamespace().list().getItems().forEach(o -> owners.add(o.getMetadata().getUid()));
+        for (ReplicaSet rs : client.apps().replicaSets().inAnyNamespace().list().getItems()) {
+            if (orphan(rs, owners)) {
+                client.apps().replicaSets().inNamespace(rs.getMetadata().getNamespace()).resource(rs).delete();
+            } else {
+                owners.add(rs.getMetadata().getUid());
+            }
+        }
+        for (Pod p : client.pods().inAnyNamespace().list().getItems()) {
+            if (orphan(p, owners)) {
+                client.pods().inNamespace(p.getMetadata().getNamespace()).resource(p).delete();
+            }
+        }
+        for (var slice : client.discovery().v1().endpointSlices().inAnyNamespace().list().getItems()) {
+            if (orphan(slice, owners)) {
+                client.discovery().v1().endpointSlices().inNamespace(slice.getMetadata().getNamespace()).resource(slice).delete();
+            }
+        }
+    }
+
+    /** Whether an object has owners and none of them exists (objects without owners are nobody's to collect). */
+    private static boolean orphan(HasMetadata o, java.util.Set<String> owners) {
+        var refs = o.getMetadata().getOwnerReferences();
+        return refs != null && !refs.isEmpty() && refs.stream().noneMatch(r -> owners.contains(r.getUid()));
     }
 
     static String hash(PodTemplateSpec t) {
@@ -443,7 +499,10 @@ final class MockCluster implements AutoCloseable {
         }
         var slice = new io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder().withNewMetadata()
                 .withName(svc.getMetadata().getName() + "-slice").withNamespace(ns)
-                .addToLabels("kubernetes.io/service-name", svc.getMetadata().getName()).endMetadata()
+                .addToLabels("kubernetes.io/service-name", svc.getMetadata().getName())
+                .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("v1").withKind("Service").withName(svc.getMetadata().getName())
+                        .withUid(svc.getMetadata().getUid()).withController(true).withBlockOwnerDeletion(true).build())
+                .endMetadata()
                 .withAddressType("IPv4").withEndpoints(endpoints)
                 .addNewPort().withName(port.getName()).withPort(target == null ? port.getPort() : target).withProtocol(port.getProtocol()).endPort()
                 .build();

@@ -462,4 +462,34 @@ public final class Translator {
         String json = workload.path("metadata").path("annotations").path(SPEC_ANNOTATION).asText(null);
         return json == null ? null : Specs.read(json);
     }
+
+    /** The spec stored in a workload's annotations (its {@link #SPEC_ANNOTATION}), or null if Baton did not deploy it. */
+    public static JobSpec specOf(Map<String, String> annotations) {
+        String json = annotations == null ? null : annotations.get(SPEC_ANNOTATION);
+        return json == null ? null : Specs.read(json);
+    }
+
+    /** An object by kind and name. */
+    public record Ref(String kind, String name) {
+    }
+
+    /**
+     * The kind and name of every object {@link #translate} renders for {@code spec}, in the same order, without rendering
+     * or refusing anything: what a job deployed from a stored spec owns.
+     */
+    public static List<Ref> names(JobSpec spec) {
+        List<Ref> out = new ArrayList<>();
+        for (VolumeSpec v : spec.volumes()) {
+            out.add(new Ref("PersistentVolumeClaim", spec.name() + "-" + v.name()));
+        }
+        for (GroupSpec g : spec.groups()) {
+            out.add(new Ref(kind(spec.type()), workloadName(spec, g)));
+        }
+        for (GroupSpec g : spec.groups()) {
+            for (ServiceSpec s : g.services()) {
+                out.add(new Ref("Service", s.name()));
+            }
+        }
+        return out;
+    }
 }

@@ -17,6 +17,8 @@ import dev.baton.LogsFacet;
 import dev.baton.Manifest;
 import dev.baton.NotFoundException;
 import dev.baton.Orchestrator;
+import dev.baton.OrchestratorException;
+import dev.baton.PlatformException;
 import dev.baton.PlatformUnavailableException;
 import dev.baton.SecretData;
 import dev.baton.SecretInfo;
@@ -52,6 +54,8 @@ import dev.baton.status.JobStatus;
 import dev.baton.status.JobSummary;
 import dev.baton.status.PlatformInfo;
 import dev.baton.swarm.internal.Engine;
+import dev.baton.swarm.internal.ImageRef;
+import dev.baton.swarm.internal.RegistryAuth;
 import dev.baton.swarm.internal.ServiceTranslator;
 import dev.baton.swarm.internal.ServiceTranslator.Rendered;
 import dev.baton.swarm.internal.SwarmSecrets;
@@ -59,6 +63,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -67,36 +72,96 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The orchestrator of {@code swarm://}: one Swarm service per group, created and updated with the Engine API and
- * the service's version index (a concurrent change is a {@link ConflictException}), followed through the engine's
- * event stream.
+ * the service's version index (a concurrent change is a {@link ConflictException}), followed cluster-wide through the
+ * engine's event stream (service and node events, which the manager emits for the whole swarm) and reads of the job's
+ * tasks.
  *
  * @since 0.1
  */
-public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, HostMaintenanceFacet, LogsFacet {
+public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, HostMaintenanceFacet, LogsFacet, dev.baton.spi.SpecRefusals {
+    private static final Logger LOG = LoggerFactory.getLogger(SwarmOrchestrator.class);
     private static final String PLATFORM = Engine.PLATFORM;
+    /** The longest wait on the event stream before the job's state is read again (a resynchronisation). */
     private static final Duration EVENT_WINDOW = Duration.ofSeconds(10);
+    /**
+     * The first re-read of tasks that are still moving; each read that shows no change doubles the wait, up to
+     * {@link #EVENT_WINDOW}, and each change starts it over. The engine has no event for a task's state on another
+     * node (see {@link #track}).
+     */
+    static final Duration FIRST_REREAD = Duration.ofMillis(250);
+    /**
+     * What the engine's clock may be off from this connection's estimate of it ({@link Engine#now()}: half a second at
+     * worst) and more: {@code since} of an event wait starts this much before the read it follows.
+     */
+    private static final Duration CLOCK_MARGIN = Duration.ofSeconds(1);
     private static final Set<String> FAILED_STATES = Set.of("failed", "rejected", "orphaned");
+    /** Task states after which a task does not run again (swarmkit {@code api/types.proto TaskState}). */
+    private static final Set<String> TERMINAL_STATES = Set.of("complete", "shutdown", "failed", "rejected", "remove", "orphaned");
+    /** The Engine API header that carries registry credentials (moby {@code api/types/registry/authconfig.go AuthHeader}). */
+    static final String AUTH_HEADER = "X-Registry-Auth";
     /**
      * How long a task must stay running when its service sets no {@code UpdateConfig.Monitor}: swarmkit's own default
      * monitor (5 s, {@code api/defaults/service.go} in moby/swarmkit), which the engine applies to such a service's
      * updates. Baton sends {@code Monitor} only when the spec sets {@code update.minHealthyTime}.
      */
     static final Duration DEFAULT_MIN_HEALTHY_TIME = Duration.ofSeconds(5);
+    /** The least time undeploy waits for the job's overlay network to be let go by its stopping tasks. */
+    static final Duration MIN_NETWORK_REMOVAL_LIMIT = Duration.ofSeconds(30);
 
     private final Engine engine;
     private final SwarmSecrets secrets;
+    private final RegistryAuth registryAuth;
+    private final Duration networkRemovalLimit;
 
     SwarmOrchestrator(Engine engine) {
+        this(engine, RegistryAuth.none(), MIN_NETWORK_REMOVAL_LIMIT);
+    }
+
+    SwarmOrchestrator(Engine engine, RegistryAuth registryAuth, Duration networkRemovalLimit) {
         this.engine = engine;
         this.secrets = new SwarmSecrets(engine);
+        this.registryAuth = registryAuth;
+        this.networkRemovalLimit = networkRemovalLimit;
+    }
+
+    /**
+     * An orchestrator over a docker-java transport the application already has: its proxy, TLS, timeouts and any
+     * request handling it wraps in go with every Engine API call, raw and typed. {@link #close()} leaves the transport
+     * open (the caller owns it). Registry credentials are read as the docker CLI reads them, from this process's
+     * environment; requests are not retried.
+     *
+     * <pre>{@code
+     * DockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder().build();
+     * DockerHttpClient http = new ApacheDockerHttpClient.Builder().dockerHost(config.getDockerHost())
+     *         .sslConfig(config.getSSLConfig()).build();
+     * try (Orchestrator swarm = SwarmOrchestrator.using(config.getDockerHost(), http)) {
+     *     swarm.deploy(spec).await(Duration.ofMinutes(2));
+     * }
+     * }</pre>
+     *
+     * @param dockerHost the engine's address the transport reaches ({@code unix:///var/run/docker.sock}, {@code tcp://host:2376})
+     * @param transport the transport every request goes through
+     * @since 0.1
+     */
+    public static Orchestrator using(java.net.URI dockerHost, com.github.dockerjava.transport.DockerHttpClient transport) {
+        SwarmOrchestrator swarm = new SwarmOrchestrator(new Engine(dockerHost.toString(), transport, dev.baton.spi.RetryPolicy.none()),
+                new RegistryAuth(name -> Optional.ofNullable(System.getenv(name))), MIN_NETWORK_REMOVAL_LIMIT);
+        return new dev.baton.internal.GuardedOrchestrator(swarm, SwarmProvider.CAPABILITIES);
     }
 
     /** How many Engine API requests this orchestrator has sent (for tests and diagnostics). */
     public int engineRequests() {
         return engine.requests();
+    }
+
+    /** The method and path of the last Engine API requests this orchestrator sent, oldest first (for tests and diagnostics). */
+    public List<String> engineRequestLog() {
+        return engine.requestLog();
     }
 
     private static String name(String jobId) {
@@ -105,19 +170,26 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
 
     @Override
     public PlatformInfo platform() {
-        JsonNode version = engine.get("read the engine version", "/version", Map.of());
+        JsonNode version = engine.versionInfo();
         String leader = null;
         for (JsonNode n : nodes()) {
             if (n.path("ManagerStatus").path("Leader").asBoolean()) {
                 leader = n.path("Description").path("Hostname").asText() + " (" + n.path("ManagerStatus").path("Addr").asText() + ")";
             }
         }
-        return new PlatformInfo(PLATFORM, version.path("Version").asText(null) + " (API " + version.path("ApiVersion").asText() + ")", leader);
+        String api = version.path("ApiVersion").asText();
+        return new PlatformInfo(PLATFORM, version.path("Version").asText(null) + " (API " + api + ")"
+                + (api.equals(engine.apiVersion()) ? "" : ", Baton speaks API " + engine.apiVersion()), leader);
     }
-
     @Override
     public Capabilities capabilities() {
         return SwarmProvider.CAPABILITIES;
+    }
+
+    /** The translation's structural refusals (a second health check, restart always on a batch job, a spread Swarm cannot do), all at once. */
+    @Override
+    public List<dev.baton.Unsupported> refusals(JobSpec spec) {
+        return ServiceTranslator.refusals(spec);
     }
 
     @Override
@@ -198,10 +270,19 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
         }
     }
 
+
+    /**
+     * Creates or updates the job's services. A service whose spec version, replica count and mounted secret versions
+     * are those asked for is left alone. The image of a service that is created or updated is first pinned to its
+     * digest, as {@code docker service create} does ({@link #pinImage}), and the user's registry credentials go with the
+     * request ({@code X-Registry-Auth}) when the docker configuration has some for the image's registry.
+     */
     @Override
     public Deployment deploy(JobSpec spec, DeployOptions options) {
         List<Rendered> rendered = ServiceTranslator.services(spec);
         List<JsonNode> live = services(spec.name());
+        // the engine's clock (the Date header of the answer just read), so that update and task times compare with it
+        Instant since = engine.now();
         for (JsonNode s : live) {
             String ns = s.path("Spec").path("Labels").path(ServiceTranslator.NAMESPACE_LABEL).asText(null);
             if (!java.util.Objects.equals(ns, spec.namespace())) {
@@ -211,9 +292,13 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
         }
         resolveSecrets(rendered);
         boolean changed = false;
-        Instant since = Instant.now();
-        // services updated without a new spec version (a rotated secret, a forced update): their old tasks carry the
-        // same version label, so only Swarm's own update status tells when the replacement is done
+        List<String> warnings = new ArrayList<>();
+        // services updated without a new spec version whose tasks Swarm replaces (a rotated secret, a forced update):
+        // their old tasks carry the same version label, so only Swarm's own update status tells when the replacement
+        // is done. A change of the replica count alone is not among them: it replaces no task, and swarmkit starts no
+        // update for it (manager/orchestrator/update/updater.go Run: "Abort immediately if all tasks are clean", with
+        // no UpdateStatus; controlapi UpdateService resets UpdateStatus to nil) — such a deploy is done when the tasks
+        // running match the new count, as a scale is.
         Map<String, String> sameVersion = new HashMap<>();
         for (Rendered r : rendered) {
             Optional<JsonNode> current = byName(live, r.name());
@@ -221,24 +306,30 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
                 continue;
             }
             changed = true;
+            ObjectNode body = r.spec().deepCopy();
+            Map<String, String> headers = pinImage(body, warnings);
+            JsonNode answer;
             if (current.isEmpty()) {
                 if (r.network() != null) {
                     ensureNetwork(spec.name(), r.network());
                 }
-                engine.send("create service " + r.name(), "POST", "/services/create", Map.of(), r.spec());
+                answer = engine.send("create service " + r.name(), "POST", "/services/create", Map.of(), body, headers);
             } else {
                 JsonNode cur = current.get();
-                ObjectNode body = r.spec().deepCopy();
                 if (options.force()) {
                     ((ObjectNode) body.path("TaskTemplate")).put("ForceUpdate", cur.path("Spec").path("TaskTemplate").path("ForceUpdate").asLong() + 1);
                 }
-                engine.send("update service " + r.name(), "POST", "/services/" + cur.path("ID").asText() + "/update",
-                        Map.of("version", cur.path("Version").path("Index").asText()), body);
-                if (cur.path("Spec").path("Labels").path(SpecVersion.LABEL).asText().equals(r.spec().path("Labels").path(SpecVersion.LABEL).asText())) {
+                answer = engine.send("update service " + r.name(), "POST", "/services/" + cur.path("ID").asText() + "/update",
+                        Map.of("version", cur.path("Version").path("Index").asText()), body, headers);
+                boolean sameLabel = cur.path("Spec").path("Labels").path(SpecVersion.LABEL).asText()
+                        .equals(r.spec().path("Labels").path(SpecVersion.LABEL).asText());
+                if (sameLabel && (options.force() || !secretIds(cur.path("Spec")).equals(secretIds(body)))) {
                     // the update is Swarm's once its UpdateStatus starts anew (compared by value: no clock involved)
                     sameVersion.put(r.name(), cur.path("UpdateStatus").path("StartedAt").asText(""));
                 }
             }
+            // the engine's own warnings (ServiceCreateResponse / ServiceUpdateResponse "Warnings")
+            answer.path("Warnings").forEach(w -> warnings.add(w.asText()));
         }
         for (JsonNode s : live) {
             String n = s.path("Spec").path("Name").asText();
@@ -247,10 +338,93 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
                 changed = true;
             }
         }
-        return track(spec, changed, false, since, sameVersion);
+        return track(spec, changed, false, since, sameVersion, warnings);
     }
 
-    /** Fills in the newest version of each secret key the services mount; one request, and only when some do. */
+    /**
+     * Pins the service's image to a digest, as {@code docker service create} does (moby {@code client/service_create.go}
+     * with {@code QueryRegistry}, docker/cli {@code cli/command/service/create.go}): the reference gets the tag
+     * {@code latest} when it has none ({@code imageWithTagString}), the engine asks the registry for its digest
+     * ({@code GET /distribution/{name}/json}, with the registry credentials), and the spec names
+     * {@code image:tag@digest} ({@code imageWithDigestString}), so that every node runs the same image even when the
+     * tag moves; the image's platforms become {@code Placement.Platforms} unless the spec has some
+     * ({@code imageDigestAndPlatforms}: {@code unknown} ones left out, {@code arm}'s architecture cleared).
+     *
+     * <p>An image no registry has (one loaded into each engine, as the tests' {@code localhost/baton-busybox:1}), or a
+     * registry that does not answer, is what the CLI degrades on, and so does this: the service is sent with the
+     * unpinned reference and a warning in the CLI's words ({@code digestWarning}), which the deployment reports as an
+     * event, in its result message and in the log. An image already given by digest is not looked up.
+     *
+     * @return the request headers that carry the registry credentials, if the docker configuration has some
+     */
+    private Map<String, String> pinImage(ObjectNode spec, List<String> warnings) {
+        JsonNode c = spec.path("TaskTemplate").path("ContainerSpec");
+        if (!(c instanceof ObjectNode container) || !container.has("Image")) {
+            return Map.of();
+        }
+        ImageRef ref;
+        try {
+            ref = ImageRef.parse(container.path("Image").asText()).withDefaultTag();
+        } catch (IllegalArgumentException e) {
+            return Map.of(); // the engine refuses it with its own message
+        }
+        container.put("Image", ref.familiar());
+        Map<String, String> headers = registryAuth.header(ref).map(h -> Map.of(AUTH_HEADER, h)).orElse(Map.of());
+        if (ref.digest() != null) {
+            return headers;
+        }
+        try {
+            // sent once, not retried: a registry that does not answer is a warning, not worth the retries' wait
+            JsonNode d = engine.send("resolve image " + ref.familiar(), "GET", "/distribution/" + ref.familiar() + "/json", Map.of(), null, headers);
+            String digest = d.path("Descriptor").path("digest").asText("");
+            if (digest.isBlank()) {
+                throw PlatformException.of(PLATFORM, 200, "the engine's distribution inspect has no digest");
+            }
+            container.put("Image", ref.withDigest(digest).familiar());
+            platforms(spec, d.path("Platforms"));
+        } catch (OrchestratorException e) {
+            String warning = digestWarning(ref.familiar()) + " (" + e.getMessage() + ")";
+            LOG.warn("{}", warning);
+            warnings.add(warning);
+        }
+        return headers;
+    }
+
+    /** The docker CLI's warning for an image it could not pin (moby {@code client/service_create.go digestWarning}). */
+    static String digestWarning(String image) {
+        return "image " + image + " could not be accessed on a registry to record its digest. Each node will access " + image
+                + " independently, possibly leading to different nodes running different versions of the image.";
+    }
+
+    /** {@code Placement.Platforms} from the image's platforms, as moby's client sets them ({@code imageDigestAndPlatforms}). */
+    private static void platforms(ObjectNode spec, JsonNode found) {
+        if (found == null || !found.isArray() || found.isEmpty() || spec.path("TaskTemplate").path("Placement").has("Platforms")) {
+            return;
+        }
+        Set<String> seen = new java.util.LinkedHashSet<>();
+        com.fasterxml.jackson.databind.node.ArrayNode out = Engine.JSON.createArrayNode();
+        for (JsonNode p : found) {
+            String os = p.path("os").asText("");
+            String arch = p.path("architecture").asText("");
+            if (os.equals("unknown") || arch.equals("unknown")) {
+                continue; // attestations and other entries of the index
+            }
+            if (arch.equalsIgnoreCase("arm")) {
+                arch = ""; // moby/swarmkit#2294: nodes report armv7l and the like
+            }
+            if (seen.add(os + "/" + arch)) {
+                out.addObject().put("Architecture", arch).put("OS", os);
+            }
+        }
+        if (!out.isEmpty()) {
+            ((ObjectNode) spec.path("TaskTemplate")).withObject("/Placement").set("Platforms", out);
+        }
+    }
+
+    /**
+     * Fills in the newest version of each secret key the services mount; one request, and only when some do. The
+     * logical name is {@code <secret>.<key>}: secret names have no dot, so the first dot divides it (keys may have dots).
+     */
     private void resolveSecrets(List<Rendered> rendered) {
         boolean any = rendered.stream().anyMatch(r -> r.spec().path("TaskTemplate").path("ContainerSpec").has("Secrets"));
         if (!any) {
@@ -260,7 +434,7 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
         for (Rendered r : rendered) {
             for (JsonNode m : r.spec().path("TaskTemplate").path("ContainerSpec").path("Secrets")) {
                 String logical = m.path("SecretName").asText();
-                int dot = logical.lastIndexOf('.');
+                int dot = logical.indexOf('.');
                 SwarmSecrets.Version v = secrets.resolve(all, logical.substring(0, dot), logical.substring(dot + 1));
                 ((ObjectNode) m).put("SecretID", v.id()).put("SecretName", v.name());
             }
@@ -271,7 +445,10 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
         ObjectNode body = Engine.JSON.createObjectNode();
         body.put("Name", network);
         body.put("Driver", "overlay");
-        body.put("CheckDuplicate", true);
+        if (!engine.apiAtLeast("1.44")) {
+            // deprecated in 1.44, where a duplicate name always fails (moby api/docs/CHANGELOG.md, v1.44)
+            body.put("CheckDuplicate", true);
+        }
         body.putObject("Labels").put(SpecVersion.JOB_LABEL, job);
         try {
             engine.send("create network " + network, "POST", "/networks/create", Map.of(), body);
@@ -289,68 +466,169 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
         if (replicas(spec) != replicas(wanted)) {
             return false;
         }
-        List<String> liveSecrets = new ArrayList<>();
-        spec.path("TaskTemplate").path("ContainerSpec").path("Secrets").forEach(s -> liveSecrets.add(s.path("SecretID").asText()));
-        List<String> wantedSecrets = new ArrayList<>();
-        wanted.path("TaskTemplate").path("ContainerSpec").path("Secrets").forEach(s -> wantedSecrets.add(s.path("SecretID").asText()));
-        return liveSecrets.equals(wantedSecrets);
+        return secretIds(spec).equals(secretIds(wanted));
+    }
+
+    /** The ids of the secrets a service spec mounts, in order. */
+    private static List<String> secretIds(JsonNode spec) {
+        List<String> ids = new ArrayList<>();
+        spec.path("TaskTemplate").path("ContainerSpec").path("Secrets").forEach(s -> ids.add(s.path("SecretID").asText()));
+        return ids;
     }
 
     /**
      * Follows a deploy, scale or rollback until every group runs its desired healthy tasks of the target version, Swarm
      * rolls the update back or pauses it, or a task of the new version fails outside an update (a new service whose
      * tasks fail their health check: Swarm would restart them for ever). A running task counts once it has stayed
-     * running for its service's {@link #minHealthyTime}. Waits on the engine's event stream, re-reading the services and
-     * tasks after each relevant event, when the next running task's minHealthyTime is up, after each window of
-     * {@link #EVENT_WINDOW}, and after a dropped stream.
+     * running for its service's {@link #minHealthyTime}.
+     *
+     * <p>What it waits on. The manager's {@code /events} carry cluster events for the whole swarm, but only for nodes,
+     * services, networks, secrets and configs (moby {@code daemon/cluster/noderunner.go watchClusterEvents},
+     * {@code daemon/events.go generateClusterEvent}); container events come only from the node the client talks to,
+     * and there is no task event at all. So the job's tasks are read (one {@code GET /tasks}, all nodes) after each
+     * service or node event of the job's swarm (a service event also re-reads the services, a node event the nodes),
+     * when the next running task's minHealthyTime is up (a deadline from the task's own timestamp), and, while some
+     * task is not yet in the state Swarm wants it in (or an update is under way), after {@link #FIRST_REREAD}, doubling
+     * while nothing changes, up to {@link #EVENT_WINDOW}; with nothing moving, after {@link #EVENT_WINDOW}. The event
+     * window is asked for in the engine's clock ({@link Engine#now()}), from just before the previous read.
      */
-    private Deployment track(JobSpec spec, boolean changed, boolean rollback, Instant since, Map<String, String> awaitUpdate) {
+    private Deployment track(JobSpec spec, boolean changed, boolean rollback, Instant since, Map<String, String> awaitUpdate,
+                             List<String> warnings) {
         String version = SpecVersion.of(spec);
         String job = spec.name();
         return DeploymentTracker.started(PLATFORM, job, version, changed, (tracker, deadline) -> {
-            Instant from = since;
+            for (String w : warnings) {
+                tracker.event(Event.of(job, Event.Type.PLATFORM, "warning: " + w));
+            }
+            List<JsonNode> services = null;
+            JsonNode nodes = null;
+            boolean readServices = true;
+            boolean readNodes = true;
+            Instant consumed = null;
+            Backoff backoff = new Backoff();
+            String before = null;
             while (!tracker.isDone()) {
-                Instant readAt = Instant.now();
-                List<JsonNode> services = services(job);
-                JsonNode tasks = tasks(job, services);
-                JobStatus status = statusOf(job, services, tasks, readAt);
-                if (verdict(tracker, spec, version, rollback, services, tasks, status, since, awaitUpdate)) {
+                Instant readAt = engine.now();
+                if (readServices) {
+                    services = services(job);
+                }
+                if (readNodes) {
+                    nodes = nodes();
+                }
+                readServices = false;
+                readNodes = false;
+                JsonNode tasks = tasks(job);
+                JobStatus status = statusOf(job, services, tasks, nodes, readAt);
+                if (verdict(tracker, spec, version, rollback, services, tasks, status, since, awaitUpdate, warnings)) {
                     return;
                 }
                 tracker.progress(status);
-                Instant now = Instant.now();
-                Duration left = Duration.between(now, deadline);
+                String seen = fingerprint(services, tasks);
+                if (!seen.equals(before)) {
+                    backoff.reset();
+                }
+                before = seen;
+                Duration left = Duration.between(Instant.now(), deadline);
                 if (left.isNegative() || left.isZero()) {
                     return;
                 }
-                Duration window = left.compareTo(EVENT_WINDOW) < 0 ? left : EVENT_WINDOW;
+                Duration window = shorter(left, inFlux(services, tasks, status) ? backoff.next() : EVENT_WINDOW);
                 // a running task counts once it has stayed running for minHealthyTime, which no event announces: wake
                 // up then (no sooner than needed), unless an event comes first
                 Optional<Instant> counts = nextToCount(services, tasks, readAt);
                 if (counts.isPresent()) {
-                    Duration untilCounts = Duration.between(now, counts.get());
+                    Duration untilCounts = Duration.between(engine.now(), counts.get());
                     if (untilCounts.isNegative() || untilCounts.isZero()) {
-                        from = readAt;
                         continue;
                     }
-                    window = untilCounts.compareTo(window) < 0 ? untilCounts : window;
+                    window = shorter(window, untilCounts);
                 }
-                Set<String> names = new java.util.HashSet<>();
+                Set<String> names = new HashSet<>();
                 services.forEach(s -> names.add(s.path("Spec").path("Name").asText()));
-                // from the previous read on, so that nothing between that read and this wait is missed
-                waitForEvent(names, from, window);
-                from = readAt;
+                // from just before this read, so that nothing between the read and the wait is missed, but after the
+                // last event that caused a read, so that no event causes two
+                Instant from = readAt.minus(CLOCK_MARGIN);
+                if (consumed != null && !consumed.isBefore(from)) {
+                    from = consumed.plusNanos(1);
+                }
+                Woken woken = waitForChange(e -> relevant(e, names), from, window, e -> { });
+                if (woken.at() != null) {
+                    consumed = woken.at();
+                }
+                switch (woken.kind()) {
+                    case SERVICE -> readServices = true;
+                    case NODE -> readNodes = true;
+                    case DROPPED -> {
+                        readServices = true;
+                        readNodes = true;
+                    }
+                    default -> {
+                        // the window ended: read the tasks again
+                    }
+                }
             }
         });
     }
 
+    private static Duration shorter(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    /** The waits between re-reads of tasks that are still moving: {@link #FIRST_REREAD}, doubling up to {@link #EVENT_WINDOW}. */
+    private static final class Backoff {
+        private Duration next = FIRST_REREAD;
+
+        Duration next() {
+            Duration d = next;
+            next = shorter(next.multipliedBy(2), EVENT_WINDOW);
+            return d;
+        }
+
+        void reset() {
+            next = FIRST_REREAD;
+        }
+    }
+
+    /** What a read showed that can change without an event: each task's state and desired state, each service's update state. */
+    private static String fingerprint(List<JsonNode> services, JsonNode tasks) {
+        List<String> parts = new ArrayList<>();
+        services.forEach(s -> parts.add(s.path("ID").asText() + ":" + s.path("UpdateStatus").path("State").asText("")));
+        tasks.forEach(t -> parts.add(t.path("ID").asText() + ":" + t.path("Status").path("State").asText() + ":" + t.path("DesiredState").asText()));
+        java.util.Collections.sort(parts);
+        return String.join(",", parts);
+    }
+
+    /**
+     * Whether Swarm is still moving the job's tasks: a service updating or rolling back, a group with fewer live tasks
+     * than it wants, or a task not yet in the state Swarm wants it in (not yet running, or not yet stopped).
+     */
+    private static boolean inFlux(List<JsonNode> services, JsonNode tasks, JobStatus status) {
+        if (services.stream().anyMatch(SwarmOrchestrator::updating)) {
+            return true;
+        }
+        if (status.groups().stream().anyMatch(g -> g.instances().stream().filter(i -> !i.state().isTerminal()).count() < g.desired())) {
+            return true;
+        }
+        for (JsonNode t : tasks) {
+            if (inFlux(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean inFlux(JsonNode task) {
+        String desired = task.path("DesiredState").asText();
+        String state = task.path("Status").path("State").asText();
+        return desired.equals("running") ? !state.equals("running") : !TERMINAL_STATES.contains(state);
+    }
     /** Decides the deployment's end, if it has one; returns whether it did. */
     private boolean verdict(DeploymentTracker tracker, JobSpec spec, String version, boolean rollback, List<JsonNode> services,
-                            JsonNode tasks, JobStatus status, Instant since, Map<String, String> awaitUpdate) {
+                            JsonNode tasks, JobStatus status, Instant since, Map<String, String> awaitUpdate, List<String> warnings) {
         for (JsonNode s : services) {
             JsonNode u = s.path("UpdateStatus");
             String state = u.path("State").asText("");
-            boolean recent = u.has("StartedAt") && !Instant.parse(u.path("StartedAt").asText()).isBefore(since.minusSeconds(1));
+            boolean recent = u.has("StartedAt") && !Instant.parse(u.path("StartedAt").asText()).isBefore(since.minus(CLOCK_MARGIN));
             if (!recent) {
                 continue;
             }
@@ -361,14 +639,14 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
                         // Swarm ends the rollback once it has placed the old tasks; done when they are healthy again
                         String restored = s.path("Spec").path("Labels").path(SpecVersion.LABEL).asText();
                         if (DeploymentTracker.settled(status.groups(), spec.type(), restored)) {
-                            tracker.complete(Outcome.ROLLED_BACK, status, "Swarm rolled " + s.path("Spec").path("Name").asText() + " back: " + msg);
+                            complete(tracker, warnings, Outcome.ROLLED_BACK, status, "Swarm rolled " + s.path("Spec").path("Name").asText() + " back: " + msg);
                             return true;
                         }
                         return false;
                     }
                 }
                 case "paused", "rollback_paused" -> {
-                    tracker.complete(Outcome.FAILED, status, "Swarm paused the " + (state.startsWith("rollback") ? "rollback" : "update")
+                    complete(tracker, warnings, Outcome.FAILED, status, "Swarm paused the " + (state.startsWith("rollback") ? "rollback" : "update")
                             + " of " + s.path("Spec").path("Name").asText() + ": " + msg);
                     return true;
                 }
@@ -387,7 +665,7 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
             }
         }
         if (!inProgress && DeploymentTracker.settled(status.groups(), spec.type(), version)) {
-            tracker.complete(spec.type() == JobType.BATCH ? Outcome.COMPLETED : Outcome.HEALTHY, status,
+            complete(tracker, warnings, spec.type() == JobType.BATCH ? Outcome.COMPLETED : Outcome.HEALTHY, status,
                     spec.type() == JobType.BATCH ? "completed" : "healthy");
             return true;
         }
@@ -397,7 +675,7 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
                 boolean retried = spec.type() == JobType.BATCH
                         && !"none".equals(s.path("Spec").path("TaskTemplate").path("RestartPolicy").path("Condition").asText());
                 if (failed != null && !retried) {
-                    tracker.complete(Outcome.FAILED, status, "task " + failed.path("ID").asText() + " of " + s.path("Spec").path("Name").asText()
+                    complete(tracker, warnings, Outcome.FAILED, status, "task " + failed.path("ID").asText() + " of " + s.path("Spec").path("Name").asText()
                             + " ended (" + failed.path("Status").path("State").asText() + "): "
                             + (failed.path("Status").path("Err").asText("").isBlank() ? failed.path("Status").path("Message").asText()
                                     : failed.path("Status").path("Err").asText())
@@ -484,14 +762,46 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
         return null;
     }
 
-    /** Blocks until a relevant service or container event arrives or the window ends; a dropped stream just returns. */
-    private void waitForEvent(Set<String> services, Instant since, Duration window) {
+
+    /** Ends the deployment, its message followed by the deploy's warnings (an image that could not be pinned). */
+    private static void complete(DeploymentTracker tracker, List<String> warnings, Outcome outcome, JobStatus status, String message) {
+        tracker.complete(outcome, status, warnings.isEmpty() ? message : message + " (warning: " + String.join("; ", warnings) + ")");
+    }
+
+    /** What ended a wait on the event stream. */
+    enum Wake { SERVICE, NODE, TIMEOUT, DROPPED }
+
+    /** What ended a wait, and the engine's time of the event that did (null when none did). */
+    record Woken(Wake kind, Instant at) {
+    }
+
+    /**
+     * Blocks until a service or node event that {@code classify} calls for a read arrives, or the window ends; that event
+     * is also given to {@code seen}. {@code since} and {@code until} are the engine's clock: {@code until} from this
+     * machine's clock would, on a machine more than the window behind the engine, ask for a window that has already
+     * ended, which the engine answers at once (moby {@code daemon/server/router/system/system_routes.go getEvents}:
+     * an {@code until} before now returns the past events only), over and over. A window shorter than the estimate's
+     * uncertainty ends just after the latest the engine's clock can read.
+     */
+    private Woken waitForChange(java.util.function.Function<JsonNode, Wake> classify, Instant since, Duration window, Consumer<JsonNode> seen) {
         Map<String, String> q = new LinkedHashMap<>();
         q.put("since", epochSeconds(since));
-        q.put("until", epochSeconds(Instant.now().plus(window)));
-        q.put("filters", Engine.filters(Map.of("type", List.of("service", "container"))));
+        // a window shorter than what the estimate of the engine's clock may be off must still end in the engine's future
+        Instant until = engine.now().plus(window);
+        Instant soonest = engine.latest().plusMillis(20);
+        q.put("until", epochSeconds(until.isBefore(soonest) ? soonest : until));
+        q.put("filters", Engine.filters(Map.of("type", List.of("service", "node"))));
+        Woken[] woken = {new Woken(Wake.TIMEOUT, null)};
         try {
-            engine.stream("follow the engine's events", "/events", q, e -> !relevant(e, services));
+            engine.stream("follow the engine's events", "/events", q, e -> {
+                Wake kind = classify.apply(e);
+                if (kind == null) {
+                    return true;
+                }
+                seen.accept(e);
+                woken[0] = new Woken(kind, eventTime(e));
+                return false;
+            });
         } catch (PlatformUnavailableException dropped) {
             // the stream broke off: the caller re-reads the state, then listens again from where it was
             try {
@@ -499,7 +809,15 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
             } catch (InterruptedException ie) {
                 Thread.currentThread().interrupt();
             }
+            return new Woken(Wake.DROPPED, null);
         }
+        return woken[0];
+    }
+
+    /** An event's time on the engine's clock ({@code timeNano}, else {@code time}). */
+    private static Instant eventTime(JsonNode e) {
+        long nanos = e.path("timeNano").asLong(0);
+        return nanos > 0 ? Instant.ofEpochSecond(0, nanos) : Instant.ofEpochSecond(e.path("time").asLong(0));
     }
 
     /** An instant as the Engine API's {@code since}/{@code until} want it: seconds since the epoch, with a fraction. */
@@ -508,42 +826,50 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
     }
 
     /**
-     * An event of one of the services or of their containers that can change a task's state. A HEALTHCHECK runs as an
-     * exec in the container every interval ({@code exec_create}, {@code exec_start}, {@code exec_die}); only its
-     * outcome changing ({@code health_status: …}) says something, so the exec events do not cause a read.
+     * Which read an event calls for: a service event of one of the job's services re-reads the services (and tasks),
+     * a node event (state, availability, role: moby {@code daemon/events.go logNodeEvent}) the nodes (and tasks);
+     * anything else none.
      */
-    static boolean relevant(JsonNode e, Set<String> services) {
-        JsonNode attrs = e.path("Actor").path("Attributes");
-        if (e.path("Action").asText().startsWith("exec_")) {
-            return false;
+    static Wake relevant(JsonNode e, Set<String> services) {
+        String type = e.path("Type").asText();
+        if (type.equals("node")) {
+            return Wake.NODE;
         }
-        return services.contains(attrs.path("name").asText()) || services.contains(attrs.path("com.docker.swarm.service.name").asText());
+        if (type.equals("service") && services.contains(e.path("Actor").path("Attributes").path("name").asText())) {
+            return Wake.SERVICE;
+        }
+        return null;
     }
 
     @Override
     public JobStatus status(String jobId) {
         String job = name(jobId);
-        Instant readAt = Instant.now();
         List<JsonNode> services = services(job);
-        return statusOf(job, services, tasks(job, services), readAt);
-    }
-
-    /** The tasks of the job's services, in one request (none when there are no services). */
-    private JsonNode tasks(String job, List<JsonNode> services) {
+        Instant readAt = engine.now();
         if (services.isEmpty()) {
-            return Engine.JSON.createArrayNode();
+            throw NotFoundException.job(PLATFORM, job);
         }
-        List<String> ids = services.stream().map(s -> s.path("ID").asText()).toList();
-        return engine.get("list the tasks of " + job, "/tasks", Map.of("filters", Engine.filters(Map.of("service", ids))));
+        return statusOf(job, services, tasks(job), nodes(), readAt);
     }
 
-    /** The job's status from services and tasks read after {@code readAt}, which is when a task's minHealthyTime is judged. */
-    private JobStatus statusOf(String job, List<JsonNode> services, JsonNode tasks, Instant readAt) {
+    /**
+     * The tasks of the job on every node, in one request: those of the services labelled with the job (the
+     * {@code label} filter of {@code GET /tasks} matches the labels of the task's service, swarmkit
+     * {@code manager/controlapi/task.go ListTasks}), which also finds the tasks of a service just removed (a
+     * {@code service} filter naming it is a 404).
+     */
+    private JsonNode tasks(String job) {
+        return engine.get("list the tasks of " + job, "/tasks",
+                Map.of("filters", Engine.filters(Map.of("label", List.of(SpecVersion.JOB_LABEL + "=" + job)))));
+    }
+
+    /** The job's status from services, tasks and nodes read after {@code readAt} (the engine's clock), when a task's minHealthyTime is judged. */
+    private JobStatus statusOf(String job, List<JsonNode> services, JsonNode tasks, JsonNode nodeList, Instant readAt) {
         if (services.isEmpty()) {
             throw NotFoundException.job(PLATFORM, job);
         }
         Map<String, JsonNode> nodes = new HashMap<>();
-        nodes().forEach(n -> nodes.put(n.path("ID").asText(), n));
+        nodeList.forEach(n -> nodes.put(n.path("ID").asText(), n));
         List<GroupStatus> groups = new ArrayList<>();
         JobSpec spec = storedSpec(services.get(0));
         boolean deploying = false;
@@ -600,7 +926,7 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
         Health health = health(state, runningSince, minHealthy, now);
         JsonNode node = nodes.get(t.path("NodeID").asText());
         String host = node == null ? t.path("NodeID").asText(null) : node.path("Description").path("Hostname").asText();
-        String address = node == null ? null : node.path("Status").path("Addr").asText(null);
+        String address = node == null ? null : nodeAddress(node);
         Map<String, Integer> ports = new LinkedHashMap<>();
         if (gs != null) {
             gs.tasks().stream().flatMap(x -> x.ports().stream()).filter(p -> p.port() != null).forEach(p -> ports.put(p.name(), p.port()));
@@ -619,6 +945,43 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
         return engine.get("list nodes", "/nodes", Map.of());
     }
 
+    /** {@link #nodeAddress(String, String)} of a node as {@code GET /nodes} shows it. */
+    static String nodeAddress(JsonNode node) {
+        return nodeAddress(node.path("Status").path("Addr").asText(""), node.path("ManagerStatus").path("Addr").asText(""));
+    }
+
+    /**
+     * A node's address: {@code Status.Addr}, unless that is unspecified ({@code 0.0.0.0}, {@code ::}) or loopback and
+     * the node is a manager, whose {@code ManagerStatus.Addr} (the raft address other managers reach it at,
+     * {@code host:port}) then gives the host. A manager's own agent registers with its dispatcher through a local
+     * socket, so swarmkit records as its address the manager's advertise address or, without one, its listen address
+     * (by default {@code 0.0.0.0:2377}), or {@code 127.0.0.1} (moby/swarmkit {@code manager/manager.go}
+     * {@code handleRequestLocally}, {@code manager/dispatcher/dispatcher.go nodeIPFromContext}); a worker's is the
+     * source address of its connection.
+     */
+    static String nodeAddress(String statusAddr, String managerAddr) {
+        if (!unusable(statusAddr)) {
+            return statusAddr;
+        }
+        String host = managerAddr == null ? "" : managerAddr.trim();
+        if (host.startsWith("[")) {
+            host = host.substring(1, Math.max(1, host.indexOf(']')));
+        } else if (host.indexOf(':') >= 0 && host.indexOf(':') == host.lastIndexOf(':')) {
+            host = host.substring(0, host.indexOf(':'));
+        }
+        if (!unspecified(host)) {
+            return host;
+        }
+        return statusAddr.isBlank() ? null : statusAddr;
+    }
+
+    private static boolean unspecified(String addr) {
+        return addr.equals("0.0.0.0") || addr.equals("::") || addr.isBlank();
+    }
+
+    private static boolean unusable(String addr) {
+        return unspecified(addr) || addr.startsWith("127.") || addr.equals("::1");
+    }
     @Override
     public List<JobSummary> list(Selector selector) {
         JsonNode list = engine.get("list services", "/services", Map.of("filters", Engine.filters(Map.of("label", List.of(SpecVersion.JOB_LABEL)))));
@@ -642,6 +1005,7 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
         return new ArrayList<>(out.values());
     }
 
+
     @Override
     public Deployment scale(String jobId, String group, int count) {
         String job = name(jobId);
@@ -657,10 +1021,10 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
                     spec.path("Mode").has("Global") ? "a system job runs one task per node" : "a batch job runs its completions once");
         }
         ((ObjectNode) spec.path("Mode").path("Replicated")).put("Replicas", count);
-        Instant since = Instant.now();
+        Instant since = engine.now();
         engine.send("scale service " + spec.path("Name").asText(), "POST", "/services/" + s.path("ID").asText() + "/update",
                 Map.of("version", s.path("Version").path("Index").asText()), spec);
-        return track(storedSpec(s).withCount(group, count), true, false, since, Map.of());
+        return track(storedSpec(s).withCount(group, count), true, false, since, Map.of(), List.of());
     }
 
     /**
@@ -681,7 +1045,7 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
             }
             previous = Specs.read(s.path("PreviousSpec").path("Labels").path(ServiceTranslator.SPEC_LABEL).asText());
         }
-        Instant since = Instant.now();
+        Instant since = engine.now();
         for (JsonNode s : services) {
             engine.send("roll back service " + s.path("Spec").path("Name").asText(), "POST", "/services/" + s.path("ID").asText() + "/update",
                     Map.of("version", s.path("Version").path("Index").asText(), "rollback", "previous"), s.path("Spec"));
@@ -692,7 +1056,7 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
         if (count >= 0 && target.type() == JobType.SERVICE) {
             target = target.withCount(group(services.get(0)), count);
         }
-        return track(target, true, true, since, Map.of());
+        return track(target, true, true, since, Map.of(), List.of());
     }
 
     @Override
@@ -708,26 +1072,76 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
             network |= s.path("Spec").path("TaskTemplate").path("Networks").size() > 0;
         }
         if (network) {
-            removeNetwork(ServiceTranslator.networkName(job));
+            removeNetwork(job, ServiceTranslator.networkName(job));
         }
     }
 
-    /** The job's overlay network goes once its tasks have left it; the engine refuses while they are still attached. */
-    private void removeNetwork(String network) {
-        for (int attempt = 0; attempt < 20; attempt++) {
-            try {
-                engine.send("remove network " + network, "DELETE", "/networks/" + network, Map.of(), null);
-                return;
-            } catch (NotFoundException gone) {
-                return;
-            } catch (RuntimeException stillAttached) {
+    /**
+     * Removes the job's overlay network, and returns once it is gone: once Swarm has let it go and the job's tasks have
+     * stopped. swarmkit refuses the removal while a service refers to the network or a task on it is not past running
+     * with a desired state not past running ({@code manager/controlapi/network.go removeNetwork}: "network %s is in use
+     * by task %s", FailedPrecondition, HTTP 400), which holds for a moment after the services are removed, until the
+     * orchestrator marks their tasks for removal ({@code manager/orchestrator/service.go SetServiceTasksRemove}). Once
+     * it has accepted, the engines still hold their local copies of the network while the tasks stop (each within its
+     * stop grace period, 10 s by default), and the manager's {@code GET /networks/{name}} still finds it. So: the removal
+     * is tried again after each refusal, the job's tasks are read (by the job's label: the services are gone) until
+     * none is left that has not ended, and the network is looked up until the engine no longer has it; waiting a quarter
+     * second between reads, doubling up to two, for at most {@link #networkRemovalLimit} (the request timeout, at least
+     * {@link #MIN_NETWORK_REMOVAL_LIMIT}). Past that, a {@link ConflictException} says what still holds the network
+     * and how to remove it by hand. It used to try for ten seconds and then return as if done.
+     */
+    private void removeNetwork(String job, String network) {
+        Instant limit = Instant.now().plus(networkRemovalLimit);
+        Duration pause = FIRST_REREAD;
+        boolean accepted = false;
+        String refusal = null;
+        while (true) {
+            if (!accepted) {
                 try {
-                    TimeUnit.MILLISECONDS.sleep(500);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+                    engine.send("remove network " + network, "DELETE", "/networks/" + network, Map.of(), null);
+                    accepted = true;
+                } catch (NotFoundException gone) {
+                    accepted = true;
+                } catch (PlatformUnavailableException down) {
+                    throw down;
+                } catch (OrchestratorException refused) {
+                    String m = String.valueOf(refused.getMessage());
+                    if (!m.contains("in use") && !m.contains("active endpoints")) {
+                        throw refused;
+                    }
+                    refusal = m;
+                }
+            }
+            List<String> still = new ArrayList<>();
+            for (JsonNode t : tasks(job)) {
+                if (!TERMINAL_STATES.contains(t.path("Status").path("State").asText())) {
+                    still.add(t.path("ID").asText() + " (" + t.path("Status").path("State").asText() + ", desired " + t.path("DesiredState").asText() + ")");
+                }
+            }
+            boolean held = false;
+            if (accepted && still.isEmpty()) {
+                try {
+                    engine.get("look up network " + network, "/networks/" + network, Map.of());
+                    held = true; // the engine's own copy, which it drops once its tasks have left it
+                } catch (NotFoundException gone) {
                     return;
                 }
             }
+            if (!Instant.now().isBefore(limit)) {
+                String what = !accepted ? "Swarm still refuses to remove their overlay network " + network + ": " + refusal
+                        : held ? "the engine still has their overlay network " + network + " although Swarm removed it"
+                        : "Swarm removed their overlay network " + network + ", but the engines keep it while the tasks stop";
+                throw ConflictException.of(PLATFORM, "the services of job " + job + " are removed, but after " + networkRemovalLimit.toSeconds()
+                        + " s " + what + (still.isEmpty() ? "" : "; tasks not yet stopped: " + String.join(", ", still))
+                        + (accepted ? "; it goes once they have stopped" : "; remove it with `docker network rm " + network + "` once they have stopped"));
+            }
+            try {
+                TimeUnit.NANOSECONDS.sleep(shorter(pause, Duration.between(Instant.now(), limit).plusMillis(1)).toNanos());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw ConflictException.of(PLATFORM, "interrupted while waiting for the overlay network " + network + " of job " + job + " to go");
+            }
+            pause = shorter(pause.multipliedBy(2), Duration.ofSeconds(2));
         }
     }
 
@@ -753,7 +1167,9 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
             Host.Availability availability = spec.getAvailability() == SwarmNodeAvailability.DRAIN ? Host.Availability.DRAINING
                     : spec.getAvailability() == SwarmNodeAvailability.PAUSE ? Host.Availability.PAUSED : Host.Availability.ACTIVE;
             var res = d.getResources();
-            out.add(new Host(n.getId(), d.getHostname(), n.getStatus() == null ? null : n.getStatus().getAddress(), hs, availability, labels,
+            String statusAddr = n.getStatus() == null || n.getStatus().getAddress() == null ? "" : n.getStatus().getAddress();
+            String managerAddr = n.getManagerStatus() == null ? null : n.getManagerStatus().getAddr();
+            out.add(new Host(n.getId(), d.getHostname(), nodeAddress(statusAddr, managerAddr), hs, availability, labels,
                     res == null || res.getNanoCPUs() == null ? null : Cpu.ofMillicores(res.getNanoCPUs() / 1_000_000),
                     res == null || res.getMemoryBytes() == null ? null : ByteSize.ofBytes(res.getMemoryBytes()), null, null));
         }
@@ -761,9 +1177,14 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
     }
 
     /**
-     * Where a portable service answers: for {@code published}, every node's address with the published port (the
+     * Where a portable service answers: for {@code published}, every ready node's address with the published port (the
      * routing mesh answers on every node); for a task on the host's network, its node's address with the task's port;
-     * for {@code internal}, the service's virtual IP on the job's network with the task's port.
+     * for {@code internal}, on the network the service is attached to under the portable service's name (the job's
+     * overlay network): in {@code vip} endpoint mode the service's virtual IP on that network — the engine lists one
+     * virtual IP per network the service is on, each with its {@code NetworkID}, the ingress network's among them when
+     * the group also publishes a port (moby swagger {@code ServiceEndpoint.VirtualIPs}) — and in {@code dnsrr} mode
+     * (set through {@code extensions.swarm}) each running task's own address on that network
+     * ({@code NetworksAttachments[].Addresses}), with the task's port.
      */
     @Override
     public List<Endpoint> endpoints(String serviceName) {
@@ -782,34 +1203,51 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
             if (port == null || port.port() == null) {
                 continue;
             }
-            if (nodes == null) {
-                nodes = nodes();
-            }
             if (svc.expose() == Exposure.PUBLISHED) {
+                if (nodes == null) {
+                    nodes = nodes();
+                }
                 for (JsonNode p : s.path("Endpoint").path("Ports")) {
                     if (p.path("TargetPort").asInt() == port.port()) {
                         for (JsonNode n : nodes) {
                             if ("ready".equals(n.path("Status").path("State").asText())) {
-                                out.add(new Endpoint(serviceName, n.path("ID").asText(), n.path("Status").path("Addr").asText(), p.path("PublishedPort").asInt()));
+                                out.add(new Endpoint(serviceName, n.path("ID").asText(), nodeAddress(n), p.path("PublishedPort").asInt()));
                             }
                         }
                     }
                 }
             } else if (hostNetwork(spec, s)) {
+                if (nodes == null) {
+                    nodes = nodes();
+                }
                 Map<String, String> addr = new HashMap<>();
-                nodes.forEach(n -> addr.put(n.path("ID").asText(), n.path("Status").path("Addr").asText()));
-                JsonNode tasks = engine.get("list the tasks of " + serviceName, "/tasks",
-                        Map.of("filters", Engine.filters(Map.of("service", List.of(s.path("ID").asText()), "desired-state", List.of("running")))));
-                for (JsonNode t : tasks) {
-                    if ("running".equals(t.path("Status").path("State").asText())) {
-                        out.add(new Endpoint(serviceName, t.path("ID").asText(), addr.get(t.path("NodeID").asText()), port.port()));
-                    }
+                nodes.forEach(n -> addr.put(n.path("ID").asText(), nodeAddress(n)));
+                for (JsonNode t : runningTasks(s)) {
+                    out.add(new Endpoint(serviceName, t.path("ID").asText(), addr.get(t.path("NodeID").asText()), port.port()));
                 }
             } else {
-                for (JsonNode vip : s.path("Endpoint").path("VirtualIPs")) {
-                    String a = vip.path("Addr").asText();
-                    if (!a.isBlank()) {
-                        out.add(new Endpoint(serviceName, s.path("ID").asText(), a.contains("/") ? a.substring(0, a.indexOf('/')) : a, port.port()));
+                Set<String> networks = new HashSet<>();
+                for (JsonNode n : s.path("Spec").path("TaskTemplate").path("Networks")) {
+                    for (JsonNode alias : n.path("Aliases")) {
+                        if (alias.asText().equals(serviceName)) {
+                            networks.add(n.path("Target").asText());
+                        }
+                    }
+                }
+                if ("dnsrr".equals(s.path("Spec").path("EndpointSpec").path("Mode").asText())) {
+                    for (JsonNode t : runningTasks(s)) {
+                        for (JsonNode a : t.path("NetworksAttachments")) {
+                            if (networks.contains(a.path("Network").path("ID").asText())) {
+                                a.path("Addresses").forEach(x -> out.add(new Endpoint(serviceName, t.path("ID").asText(), host(x.asText()), port.port())));
+                            }
+                        }
+                    }
+                } else {
+                    for (JsonNode vip : s.path("Endpoint").path("VirtualIPs")) {
+                        String a = vip.path("Addr").asText();
+                        if (!a.isBlank() && networks.contains(vip.path("NetworkID").asText())) {
+                            out.add(new Endpoint(serviceName, s.path("ID").asText(), host(a), port.port()));
+                        }
                     }
                 }
             }
@@ -817,6 +1255,24 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
         return out;
     }
 
+    /** An address without its prefix length ({@code 10.0.1.5/24}). */
+    private static String host(String cidr) {
+        int slash = cidr.indexOf('/');
+        return slash < 0 ? cidr : cidr.substring(0, slash);
+    }
+
+    /** The service's running tasks (desired and current state running), on every node. */
+    private List<JsonNode> runningTasks(JsonNode service) {
+        JsonNode tasks = engine.get("list the tasks of " + service.path("Spec").path("Name").asText(), "/tasks",
+                Map.of("filters", Engine.filters(Map.of("service", List.of(service.path("ID").asText()), "desired-state", List.of("running")))));
+        List<JsonNode> out = new ArrayList<>();
+        for (JsonNode t : tasks) {
+            if ("running".equals(t.path("Status").path("State").asText())) {
+                out.add(t);
+            }
+        }
+        return out;
+    }
     /** Whether the group's tasks use the host's network (set through the {@code swarm} extension). */
     private static boolean hostNetwork(JobSpec spec, JsonNode service) {
         String name = service.path("Spec").path("Name").asText();
@@ -831,47 +1287,99 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
                 }).orElse(false);
     }
 
-    /** Follows the engine's event stream for the job's services and their containers, resuming after a drop. */
+
+    /**
+     * Follows the job cluster-wide: the engine's service events of the job's services (passed on as they come) and node
+     * events, and the job's tasks on every node, whose changes become instance events ({@code task running on <host>},
+     * {@code task failed on <host>: <error>}, …). The engine has no task events, and its container events come only
+     * from the node it runs on (see {@link #track}), so the tasks are read after each such event, while some task is
+     * still moving ({@link #FIRST_REREAD}, doubling while nothing changes), and otherwise every {@link #EVENT_WINDOW}.
+     * The first read only learns what is there. A dropped stream is resumed from the last event seen.
+     */
     @Override
     public Subscription watch(String jobId, Consumer<Event> listener) {
         String job = name(jobId);
-        Thread t = new Thread(() -> {
-            Instant since = Instant.now();
-            while (!Thread.currentThread().isInterrupted()) {
-                Instant[] last = {since};
-                try {
-                    Map<String, String> q = new LinkedHashMap<>();
-                    q.put("since", epochSeconds(since));
-                    q.put("filters", Engine.filters(Map.of("type", List.of("service", "container"))));
-                    engine.stream("watch " + job, "/events", q, e -> {
-                        JsonNode attrs = e.path("Actor").path("Attributes");
-                        String svc = attrs.path("name").asText();
-                        boolean service = "service".equals(e.path("Type").asText()) && svc.startsWith(job + "_");
-                        boolean container = job.equals(attrs.path(SpecVersion.JOB_LABEL).asText());
-                        if (service || container) {
-                            String group = container ? attrs.path(SpecVersion.GROUP_LABEL).asText(null) : svc.substring(job.length() + 1);
-                            String instance = container ? attrs.path("com.docker.swarm.task.id").asText(null) : null;
-                            String detail = attrs.has("updatestate.new") ? " " + attrs.path("updatestate.new").asText() : "";
-                            listener.accept(Event.instance(job, Event.Type.PLATFORM, group, instance,
-                                    e.path("Type").asText() + " " + e.path("Action").asText() + detail));
-                        }
-                        last[0] = Instant.ofEpochSecond(0, e.path("timeNano").asLong());
-                        return !Thread.currentThread().isInterrupted();
-                    });
-                } catch (RuntimeException dropped) {
-                    // reconnect below, from the last event seen
+        Thread t = new Thread(() -> follow(job, listener), "baton-swarm-events-" + job);
+        t.setDaemon(true);
+        t.start();
+        return t::interrupt;
+    }
+
+    private void follow(String job, Consumer<Event> listener) {
+        Map<String, String> known = null;
+        JsonNode nodes = null;
+        Instant consumed = null;
+        Backoff backoff = new Backoff();
+        String prefix = ServiceTranslator.serviceName(job, "");
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                if (nodes == null) {
+                    nodes = nodes();
                 }
-                since = last[0];
+                Instant readAt = engine.now();
+                JsonNode tasks = tasks(job);
+                Map<String, String> now = new HashMap<>();
+                Map<String, JsonNode> byId = new HashMap<>();
+                nodes.forEach(n -> byId.put(n.path("ID").asText(), n));
+                boolean moving = false;
+                for (JsonNode t : tasks) {
+                    String id = t.path("ID").asText();
+                    String state = t.path("Status").path("State").asText();
+                    now.put(id, state);
+                    moving |= inFlux(t);
+                    if (known != null && !state.equals(known.get(id))) {
+                        listener.accept(taskEvent(job, t, byId.get(t.path("NodeID").asText())));
+                    }
+                }
+                if (known == null || !now.equals(known)) {
+                    backoff.reset();
+                }
+                known = now;
+                Duration window = moving ? backoff.next() : EVENT_WINDOW;
+                Instant from = readAt.minus(CLOCK_MARGIN);
+                if (consumed != null && !consumed.isBefore(from)) {
+                    from = consumed.plusNanos(1);
+                }
+                // every service of the job, even one created after this started: service names are <job>_<group>
+                Woken woken = waitForChange(e -> e.path("Type").asText().equals("node") ? Wake.NODE
+                        : e.path("Type").asText().equals("service") && e.path("Actor").path("Attributes").path("name").asText().startsWith(prefix)
+                        ? Wake.SERVICE : null, from, window, e -> {
+                            if (e.path("Type").asText().equals("service")) {
+                                JsonNode attrs = e.path("Actor").path("Attributes");
+                                String detail = attrs.has("updatestate.new") ? " " + attrs.path("updatestate.new").asText() : "";
+                                listener.accept(Event.instance(job, Event.Type.PLATFORM, attrs.path("name").asText().substring(prefix.length()), null,
+                                        "service " + e.path("Action").asText() + detail));
+                            }
+                        });
+                if (woken.at() != null) {
+                    consumed = woken.at();
+                }
+                if (woken.kind() == Wake.NODE || woken.kind() == Wake.DROPPED) {
+                    nodes = null;
+                }
+            } catch (OrchestratorException e) {
                 try {
                     TimeUnit.MILLISECONDS.sleep(500);
                 } catch (InterruptedException ie) {
                     return;
                 }
             }
-        }, "baton-swarm-events-" + job);
-        t.setDaemon(true);
-        t.start();
-        return t::interrupt;
+        }
+    }
+
+    /** The instance event for a task whose state changed. */
+    private static Event taskEvent(String job, JsonNode task, JsonNode node) {
+        String state = task.path("Status").path("State").asText();
+        String host = node == null ? task.path("NodeID").asText("") : node.path("Description").path("Hostname").asText();
+        String group = task.path("Spec").path("ContainerSpec").path("Labels").path(SpecVersion.GROUP_LABEL).asText(null);
+        String err = task.path("Status").path("Err").asText("");
+        Event.Type type = switch (state) {
+            case "running" -> Event.Type.INSTANCE_STARTED;
+            case "complete", "shutdown", "failed", "rejected", "orphaned", "remove" -> Event.Type.INSTANCE_EXITED;
+            default -> Event.Type.PLATFORM;
+        };
+        return Event.instance(job, type, group, task.path("ID").asText(),
+                "task " + state + (host.isBlank() ? "" : " on " + host) + (err.isBlank() ? "" : ": " + err));
     }
 
     /** The last lines of each service's logs (the engine's service logs: json-file or journald log drivers). */

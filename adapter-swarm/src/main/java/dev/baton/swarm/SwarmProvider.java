@@ -14,12 +14,16 @@ import dev.baton.model.RestartMode;
 import dev.baton.model.TaskKind;
 import dev.baton.model.UpdateStrategy;
 import dev.baton.spi.OrchestratorProvider;
+import dev.baton.swarm.internal.DockerContexts;
 import dev.baton.swarm.internal.Engine;
+import dev.baton.swarm.internal.RegistryAuth;
 import java.time.Duration;
 
 /**
- * Provides {@code swarm://}: with nothing after the scheme, {@code DOCKER_HOST} or
- * {@code unix:///var/run/docker.sock}; {@code swarm://unix/var/run/other.sock} for another socket;
+ * Provides {@code swarm://}: with nothing after the scheme, the engine the docker CLI would use: {@code DOCKER_HOST},
+ * else the docker context {@code DOCKER_CONTEXT} names, else the configuration's current context, else
+ * {@code unix:///var/run/docker.sock} ({@link DockerContexts}); {@code swarm://context/<name>} for a named context
+ * (its TLS material included); {@code swarm://unix/var/run/other.sock} for another socket;
  * {@code swarm://tcp/host:2376} for a TCP engine, with TLS when {@code DOCKER_CERT_PATH} names a directory holding
  * {@code ca.pem}, {@code cert.pem} and {@code key.pem} (as the docker CLI reads them; {@code DOCKER_TLS_VERIFY}
  * set to {@code 0} turns TLS off).
@@ -82,10 +86,22 @@ public final class SwarmProvider implements OrchestratorProvider {
 
     /** The engine address a target names: {@code unix:///…} or {@code tcp://host:port}. */
     static String dockerHost(Target target, OrchestratorConfig config) {
+        return engine(target, config).host();
+    }
+
+    /** The engine a target names, and the directory of a docker context's TLS material when it has some. */
+    static DockerContexts.Resolved engine(Target target, OrchestratorConfig config) {
         if (target.isDefault()) {
-            return config.env("DOCKER_HOST").filter(h -> !h.isBlank()).orElse("unix:///var/run/docker.sock");
+            return DockerContexts.current(config::env);
         }
         String a = target.address();
+        if (a.startsWith("context/")) {
+            return DockerContexts.named(a.substring("context/".length()), config::env);
+        }
+        return new DockerContexts.Resolved(null, address(a), null);
+    }
+
+    private static String address(String a) {
         if (a.startsWith("unix/")) {
             return "unix:///" + a.substring("unix/".length()).replaceFirst("^/+", "");
         }
@@ -98,16 +114,26 @@ public final class SwarmProvider implements OrchestratorProvider {
         if (a.matches("[A-Za-z0-9.-]+:[0-9]+")) {
             return "tcp://" + a;
         }
-        throw new IllegalArgumentException("\"swarm://" + a + "\" is not a Docker engine address; use swarm:// (DOCKER_HOST or the local socket), "
-                + "swarm://unix/path/to/docker.sock or swarm://tcp/host:2376");
+        throw new IllegalArgumentException("\"swarm://" + a + "\" is not a Docker engine address; use swarm:// (DOCKER_HOST, else "
+                + "the current docker context, else the local socket), swarm://context/<name>, swarm://unix/path/to/docker.sock "
+                + "or swarm://tcp/host:2376");
     }
 
     @Override
     public Orchestrator create(Target target, OrchestratorConfig config) {
-        String host = dockerHost(target, config);
-        boolean verify = !config.env("DOCKER_TLS_VERIFY").map(v -> v.equals("0") || v.isBlank()).orElse(false);
-        String certPath = host.startsWith("tcp://") && verify ? config.env("DOCKER_CERT_PATH").orElse(null) : null;
+        DockerContexts.Resolved engine = engine(target, config);
+        String host = engine.host();
+        String certPath;
+        if (engine.tlsDir() != null) {
+            certPath = engine.tlsDir().toString();  // a docker context's own TLS material
+        } else {
+            boolean verify = !config.env("DOCKER_TLS_VERIFY").map(v -> v.equals("0") || v.isBlank()).orElse(false);
+            certPath = host.startsWith("tcp://") && verify && (engine.context() == null || engine.context().equals("default"))
+                    ? config.env("DOCKER_CERT_PATH").orElse(null) : null;
+        }
         Duration response = config.requestTimeout().compareTo(Duration.ofSeconds(30)) < 0 ? Duration.ofSeconds(30) : config.requestTimeout();
-        return new SwarmOrchestrator(new Engine(host, certPath, config.retryPolicy(), config.connectTimeout(), response));
+        // registry credentials as the docker CLI finds them: DOCKER_AUTH_CONFIG, DOCKER_CONFIG (else HOME/.docker), PATH for helpers
+        return new SwarmOrchestrator(new Engine(host, certPath, config.retryPolicy(), config.connectTimeout(), response),
+                new RegistryAuth(config::env), response);
     }
 }

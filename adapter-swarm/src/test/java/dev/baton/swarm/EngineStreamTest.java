@@ -42,7 +42,7 @@ class EngineStreamTest {
             CompletableFuture<String> served = CompletableFuture.supplyAsync(() -> serveOneEventThenWait(server));
             List<JsonNode> seen = new ArrayList<>();
             try (Engine engine = new Engine("tcp://127.0.0.1:" + server.getLocalPort(), null, RetryPolicy.none(),
-                    Duration.ofSeconds(5), Duration.ofSeconds(60))) {
+                    Duration.ofSeconds(5), Duration.ofSeconds(60), "1.41")) {
                 engine.stream("follow the engine's events", "/events", Map.of("since", "0"), e -> {
                     seen.add(e);
                     return false;

@@ -106,7 +106,8 @@ class ServiceTranslatorTest {
         assertThat(c.path("Image").asText()).isEqualTo("nginx:1.27");
         assertThat(c.path("Command").toString()).isEqualTo("[\"nginx\"]");
         assertThat(c.path("Args").toString()).isEqualTo("[\"-g\",\"daemon off;\"]");
-        assertThat(c.path("Env").toString()).isEqualTo("[\"LOG_LEVEL=info\"]");
+        // PORT_<NAME> of every port, as on every platform; then the spec's own variables
+        assertThat(c.path("Env").toString()).isEqualTo("[\"PORT_HTTP=8080\",\"PORT_DNS=5353\",\"LOG_LEVEL=info\"]");
         assertThat(c.path("Dir").asText()).isEqualTo("/srv");
         assertThat(c.path("Labels").path("team").asText()).isEqualTo("shop");
         assertThat(c.path("HealthCheck").toString()).isEqualTo(
@@ -214,6 +215,46 @@ class ServiceTranslatorTest {
                                 assertThat(u.platform()).isEqualTo("swarm");
                             }))
                     .hasMessageContaining("swarm");
+        }
+    }
+
+    @Test
+    void aVariableTheSpecSetsItselfKeepsTheSpecsValue() throws Exception {
+        JsonNode s = render("apiVersion: baton/v1\nname: own\ngroups: [{name: g, tasks: [{name: t, image: busybox, "
+                + "env: {PORT_HTTP: '9000'}, ports: [{name: http, port: 8080}]}]}]");
+
+        assertThat(s.path("TaskTemplate").path("ContainerSpec").path("Env").toString()).isEqualTo("[\"PORT_HTTP=9000\"]");
+    }
+
+    @Test
+    void planRenderAndDeployListTheSameRefusalsAllAtOnce() {
+        // structural refusals (a second check, restart always on a batch job, spread over a non-label) and capability
+        // refusals (an http check, cron's absence) together
+        JobSpec spec = Specs.read("""
+                apiVersion: baton/v1
+                name: many
+                type: batch
+                groups:
+                  - name: g
+                    restart: {policy: always}
+                    tasks:
+                      - name: t
+                        image: busybox
+                        ports: [{name: http, port: 80}]
+                        health:
+                          - exec: {command: ['true']}
+                          - http: {port: http}
+                placement: {spread: node.hostname}
+                """);
+        java.util.Set<String> planned = SWARM.plan(spec).unsupported().stream().map(dev.baton.Unsupported::path)
+                .collect(java.util.stream.Collectors.toSet());
+
+        assertThat(planned).contains("groups[0].restart.policy", "placement.spread")
+                .anySatisfy(p -> assertThat(p).startsWith("groups[0].tasks[0].health[1]"));
+        for (Runnable attempt : java.util.List.<Runnable>of(() -> SWARM.render(spec), () -> SWARM.deploy(spec))) {
+            assertThatThrownBy(attempt::run).isInstanceOfSatisfying(UnsupportedCapabilityException.class, e ->
+                    assertThat(e.unsupported().stream().map(dev.baton.Unsupported::path).collect(java.util.stream.Collectors.toSet()))
+                            .isEqualTo(planned));
         }
     }
 }

@@ -153,7 +153,7 @@ class SwarmIntegrationIT {
         try {
             secrets.put(secret, SecretData.of("password", "first"));
             assertThat(orchestrator.deploy(spec).await(TIMEOUT).outcome()).isEqualTo(Outcome.HEALTHY);
-            assertThat(SwarmWorkloads.readInTask(orchestrator, name, SwarmWorkloads.SECRET_FILE)).isEqualTo("first");
+            assertThat(new SwarmWorkloads().readInTask(orchestrator, name, SwarmWorkloads.SECRET_FILE)).isEqualTo("first");
 
             secrets.put(secret, SecretData.of("password", "first")); // same value: nothing new
             assertThat(orchestrator.deploy(spec).changed()).isFalse();
@@ -164,7 +164,7 @@ class SwarmIntegrationIT {
             var redeploy = orchestrator.deploy(spec);
             assertThat(redeploy.changed()).isTrue();
             assertThat(redeploy.await(TIMEOUT).outcome()).isEqualTo(Outcome.HEALTHY);
-            assertThat(SwarmWorkloads.readInTask(orchestrator, name, SwarmWorkloads.SECRET_FILE)).isEqualTo("second");
+            assertThat(new SwarmWorkloads().readInTask(orchestrator, name, SwarmWorkloads.SECRET_FILE)).isEqualTo("second");
         } finally {
             orchestrator.undeploy(name);
             jobs.remove(name);
@@ -183,23 +183,114 @@ class SwarmIntegrationIT {
         assertThat(docker.listServicesCmd().withNameFilter(List.of(ServiceTranslator.serviceName(name, "web"))).exec()).isEmpty();
     }
 
+    /**
+     * The request budget of a deploy, pinned. A connection's first request negotiates the API version
+     * ({@code GET /version}, once per connection); then a first deploy of one group is three requests: the job's
+     * services (none yet), the image's digest ({@code GET /distribution/{name}/json}, as {@code docker service create}
+     * asks; here it fails, the test image being in no registry, and the service is created unpinned), the create. It
+     * was two before images were pinned. An unchanged redeploy is one request: nothing is resolved or sent.
+     */
     @Test
-    void aFirstDeployOfOneGroupIsTwoEngineRequests() {
+    void aFirstDeployOfOneGroupIsThreeEngineRequestsAfterTheVersionIsNegotiated() {
         String name = job("count");
         SwarmOrchestrator raw = (SwarmOrchestrator) new SwarmProvider().create(Target.parse("swarm://"), OrchestratorConfig.builder().environment(Map.of()).build());
         try {
-            int before = raw.engineRequests();
+            assertThat(raw.engineRequests()).isZero();
             var deployment = raw.deploy(new SwarmWorkloads().healthyService(name, 1, 1));
-            // one request lists the job's services (none yet), one creates the service
-            assertThat(raw.engineRequests() - before).isEqualTo(2);
+            String v = "/v1.41";
+            assertThat(raw.engineRequestLog()).containsExactly("GET /version", "GET " + v + "/services",
+                    "GET " + v + "/distribution/" + SwarmEngineSupport.IMAGE + "/json", "POST " + v + "/services/create");
             assertThat(deployment.await(TIMEOUT).outcome()).isEqualTo(Outcome.HEALTHY);
+            // everything the await sent named the version too
+            assertThat(raw.engineRequestLog()).filteredOn(r -> !r.equals("GET /version")).allSatisfy(r -> assertThat(r).contains(" " + v + "/"));
 
             int again = raw.engineRequests();
             assertThat(raw.deploy(new SwarmWorkloads().healthyService(name, 1, 1)).changed()).isFalse();
             assertThat(raw.engineRequests() - again).isEqualTo(1);
+            assertThat(raw.engineRequestLog().get(raw.engineRequestLog().size() - 1)).isEqualTo("GET " + v + "/services");
         } finally {
             raw.close();
         }
+    }
+
+    /**
+     * The test image is in no registry (it is loaded into the engine): the engine's distribution inspect fails, and, as
+     * {@code docker service create} does (moby {@code client/service_create.go}: {@code digestWarning}), the service is
+     * created with the unpinned reference and the deployment says so.
+     */
+    @Test
+    void anImageNoRegistryHasIsDeployedUnpinnedWithTheDockerCliWarning() {
+        String name = job("unpinned");
+        List<dev.baton.status.Event> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        var deployment = orchestrator.deploy(new SwarmWorkloads().healthyService(name, 1, 1));
+        deployment.onEvent(events::add);
+        var result = deployment.await(TIMEOUT);
+
+        assertThat(result.outcome()).as(result.message()).isEqualTo(Outcome.HEALTHY);
+        assertThat(result.message()).contains(SwarmOrchestrator.digestWarning(SwarmEngineSupport.IMAGE));
+        assertThat(events).anyMatch(e -> e.message() != null && e.message().startsWith("warning: image " + SwarmEngineSupport.IMAGE));
+        assertThat(docker.inspectServiceCmd(ServiceTranslator.serviceName(name, "web")).exec().getSpec().getTaskTemplate().getContainerSpec().getImage())
+                .isEqualTo(SwarmEngineSupport.IMAGE);
+    }
+
+    /**
+     * A deploy that changes only the count replaces no task, so swarmkit starts no update (its {@code UpdateStatus} is
+     * reset, and stays empty): it is done when the tasks running match the new count. It used to wait for an update
+     * status that never came, to its deadline.
+     */
+    @Test
+    void aDeployThatOnlyChangesTheCountIsDoneWhenTheTasksMatchIt() {
+        String name = job("count-only");
+        SwarmWorkloads w = new SwarmWorkloads();
+        assertThat(orchestrator.deploy(w.healthyService(name, 1, 1)).await(TIMEOUT).outcome()).isEqualTo(Outcome.HEALTHY);
+
+        var more = orchestrator.deploy(w.healthyService(name, 2, 1));
+        assertThat(more.changed()).isTrue();
+        var result = more.await(Duration.ofSeconds(60));
+
+        assertThat(result.outcome()).as(result.message()).isEqualTo(Outcome.HEALTHY);
+        assertThat(orchestrator.status(name).instances()).filteredOn(i -> i.state() == InstanceState.RUNNING).hasSize(2);
+        var fewer = orchestrator.deploy(w.healthyService(name, 1, 1)).await(Duration.ofSeconds(60));
+        assertThat(fewer.outcome()).as(fewer.message()).isEqualTo(Outcome.HEALTHY);
+        assertThat(orchestrator.status(name).instances()).filteredOn(i -> i.state() == InstanceState.RUNNING).hasSize(1);
+    }
+
+    /** Swarm's 64-character rule for secret names holds for the longest Baton secret names and keys. */
+    @Test
+    void aSecretWithTheLongestNameAndAVeryLongKeyReachesTheTask() {
+        SecretsFacet secrets = orchestrator.facet(SecretsFacet.class).orElseThrow();
+        String name = job("longsecret");
+        String secret = (name + "-" + "s".repeat(63)).substring(0, 63);
+        String key = "client." + "k".repeat(150) + ".pem";
+        JobSpec spec = new SwarmWorkloads().serviceWithSecret(name, secret, key);
+        try {
+            secrets.put(secret, SecretData.of(key, "long-one"));
+            assertThat(secrets.list()).filteredOn(s -> s.name().equals(secret)).singleElement()
+                    .satisfies(s -> assertThat(s.keys()).containsExactly(key));
+            assertThat(docker.listSecretsCmd().withLabelFilter(Map.of("baton.dev/secret", secret)).exec()).singleElement()
+                    .satisfies(s -> assertThat(s.getSpec().getName()).hasSizeLessThanOrEqualTo(64).endsWith(".v1"));
+            assertThat(orchestrator.deploy(spec).await(TIMEOUT).outcome()).isEqualTo(Outcome.HEALTHY);
+            assertThat(new SwarmWorkloads().readInTask(orchestrator, name, SwarmWorkloads.SECRET_FILE)).isEqualTo("long-one");
+        } finally {
+            orchestrator.undeploy(name);
+            jobs.remove(name);
+            secrets.delete(secret);
+        }
+    }
+
+    /** Undeploy right after a deploy on the job's overlay network removes the network too, once the tasks let it go. */
+    @Test
+    void undeployRemovesTheOverlayNetworkOnceTheTasksLetItGo() {
+        String name = job("network");
+        JobSpec spec = new SwarmWorkloads().healthyService(name, 2, 1).toBuilder().extensions(dev.baton.model.Extensions.NONE).build();
+        assertThat(orchestrator.deploy(spec).await(TIMEOUT).outcome()).isEqualTo(Outcome.HEALTHY);
+        assertThat(docker.listNetworksCmd().withNameFilter(ServiceTranslator.networkName(name)).exec()).isNotEmpty();
+
+        orchestrator.undeploy(name);
+        jobs.remove(name);
+
+        assertThat(docker.listNetworksCmd().withNameFilter(ServiceTranslator.networkName(name)).exec())
+                .noneMatch(n -> n.getName().equals(ServiceTranslator.networkName(name)));
     }
 
     @Test
@@ -273,7 +364,7 @@ class SwarmIntegrationIT {
 
             var volume = docker.inspectVolumeCmd(ServiceTranslator.volumeName(name, "data")).exec();
             assertThat(volume.getLabels()).containsEntry(SpecVersion.JOB_LABEL, name);
-            assertThat(SwarmWorkloads.readInTask(orchestrator, name, "/proc/mounts")).contains(" /data ");
+            assertThat(new SwarmWorkloads().readInTask(orchestrator, name, "/proc/mounts")).contains(" /data ");
         } finally {
             orchestrator.undeploy(name);
             jobs.remove(name);
@@ -285,8 +376,10 @@ class SwarmIntegrationIT {
         String name = job("watch");
         List<dev.baton.status.Event> events = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (var subscription = orchestrator.watch(name, events::add)) {
-            assertThat(orchestrator.deploy(new SwarmWorkloads().healthyService(name, 1, 1)).await(TIMEOUT).outcome()).isEqualTo(Outcome.HEALTHY);
-            eventually("a container event of the job", () -> events.stream().anyMatch(e -> e.message().startsWith("container start")));
+            var result = orchestrator.deploy(new SwarmWorkloads().healthyService(name, 1, 1)).await(TIMEOUT);
+            assertThat(result.outcome()).as(result.message()).isEqualTo(Outcome.HEALTHY);
+            eventually("an instance event of the job's task", () -> events.stream().anyMatch(e -> e.type() == dev.baton.status.Event.Type.INSTANCE_STARTED
+                    && e.message().startsWith("task running on ")));
         }
         assertThat(events).allSatisfy(e -> assertThat(e.jobId()).isEqualTo(name));
         assertThat(events).anyMatch(e -> e.message().startsWith("service create"));

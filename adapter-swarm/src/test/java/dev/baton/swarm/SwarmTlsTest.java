@@ -57,7 +57,7 @@ class SwarmTlsTest {
         engine.start();
         engine.stubFor(get(urlPathEqualTo("/version")).willReturn(aResponse().withHeader("Content-Type", "application/json")
                 .withBody("{\"Version\":\"20.10.24\",\"ApiVersion\":\"1.41\"}")));
-        engine.stubFor(get(urlPathEqualTo("/nodes")).willReturn(aResponse().withHeader("Content-Type", "application/json").withBody("[]")));
+        engine.stubFor(get(urlPathEqualTo("/v1.41/nodes")).willReturn(aResponse().withHeader("Content-Type", "application/json").withBody("[]")));
     }
 
     @AfterAll

@@ -26,6 +26,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Workloads for the real Swarm: the test image's server on the host's network (through the {@code swarm} extension),
@@ -36,6 +38,23 @@ import java.util.concurrent.TimeUnit;
 final class SwarmWorkloads implements ContractWorkloads {
     static final Map<String, Object> HOST_NETWORK = Map.of("TaskTemplate", Map.of("Networks", List.of(Map.of("Target", "host"))));
     static final String SECRET_FILE = "/etc/baton/secret";
+
+    private final Supplier<DockerClient> manager;
+    private final Function<String, DockerClient> node;
+
+    /** The workloads of the single-node swarm of the host engine: tasks are read and exec'd there. */
+    SwarmWorkloads() {
+        this(SwarmEngineSupport::client, nodeId -> SwarmEngineSupport.client());
+    }
+
+    /**
+     * @param manager a client of the swarm's manager, which knows every task
+     * @param node a client of the engine of the node with the given id, which runs that node's containers ({@code docker exec})
+     */
+    SwarmWorkloads(Supplier<DockerClient> manager, Function<String, DockerClient> node) {
+        this.manager = manager;
+        this.node = node;
+    }
 
     /** A port in 20000..35999 per job name. */
     static int port(String job) {
@@ -99,13 +118,26 @@ final class SwarmWorkloads implements ContractWorkloads {
         assertThat(readInTask(orchestrator, jobId, SECRET_FILE)).isEqualTo(value);
     }
 
-    static String readInTask(Orchestrator orchestrator, String jobId, String file) {
+    /** The content of {@code file} in the job's (first) running task, read with {@code docker exec cat} on the task's node. */
+    String readInTask(Orchestrator orchestrator, String jobId, String file) {
         String taskId = orchestrator.status(jobId).instances().stream().filter(i -> i.state() == dev.baton.status.InstanceState.RUNNING)
                 .findFirst().orElseThrow().id();
-        try (DockerClient docker = SwarmEngineSupport.client()) {
-            var task = docker.listTasksCmd().withIdFilter(taskId).exec().get(0);
-            String container = task.getStatus().getContainerStatus().getContainerID();
-            String exec = docker.execCreateCmd(container).withCmd("cat", file).withAttachStdout(true).withAttachStderr(true).exec().getId();
+        return execInTask(taskId, "cat", file);
+    }
+
+    /** Runs a command in the container of task {@code taskId} on the task's own node; its output, stdout and stderr. */
+    String execInTask(String taskId, String... command) {
+        String nodeId;
+        String container;
+        try (DockerClient m = manager.get()) {
+            var task = m.listTasksCmd().withIdFilter(taskId).exec().get(0);
+            nodeId = task.getNodeId();
+            container = task.getStatus().getContainerStatus().getContainerID();
+        } catch (Exception e) {
+            throw new AssertionError("could not find task " + taskId + ": " + e, e);
+        }
+        try (DockerClient docker = node.apply(nodeId)) {
+            String exec = docker.execCreateCmd(container).withCmd(command).withAttachStdout(true).withAttachStderr(true).exec().getId();
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             docker.execStartCmd(exec).exec(new ResultCallback.Adapter<Frame>() {
                 @Override
@@ -115,7 +147,7 @@ final class SwarmWorkloads implements ContractWorkloads {
             }).awaitCompletion(30, TimeUnit.SECONDS);
             return out.toString(StandardCharsets.UTF_8);
         } catch (Exception e) {
-            throw new AssertionError("could not read " + file + " in task " + taskId + ": " + e, e);
+            throw new AssertionError("could not run " + List.of(command) + " in task " + taskId + " on node " + nodeId + ": " + e, e);
         }
     }
 

@@ -24,6 +24,13 @@ import java.io.UncheckedIOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -35,51 +42,128 @@ import java.util.function.Supplier;
  * model lacks; secrets, whose labels it drops; the event stream). Every Engine API request goes through one
  * counting HTTP client, so tests can count round trips. Engine errors become Baton's exceptions with the engine's
  * message.
+ *
+ * <p><b>API version.</b> Every request names the Engine API version in its path ({@code /v1.44/services}), raw and
+ * docker-java alike: an unversioned path is read as the engine's newest API (moby
+ * {@code daemon/server/middleware/version.go}: {@code apiVersion == "" → defaultAPIVersion}), which changes under
+ * the client with each engine release, and engines refuse versions below their {@code MinAPIVersion} (Docker 29.0:
+ * 1.44). The version is negotiated once, on the first request: {@code GET /version} (the one unversioned request)
+ * gives the engine's {@code ApiVersion} and {@code MinAPIVersion}, and the connection uses the lower of the engine's
+ * {@code ApiVersion} and {@link #MAX_API} (as moby's client negotiates, {@code client/client.go negotiateAPIVersion}:
+ * "if server version is lower than the client version, downgrade"), refusing engines below {@link #MIN_API} or whose
+ * minimum is above {@link #MAX_API}.
+ *
+ * <p><b>The engine's clock.</b> Times sent to the engine ({@code since}/{@code until} of {@code /events}) and times
+ * compared with the engine's own (task and update timestamps) are taken from the engine's clock, not this machine's:
+ * every response carries a {@code Date} header (Go's {@code net/http} server sets it; RFC 9110 section 6.6.1, one
+ * second resolution), and each bounds the offset between the two clocks (see {@link #now()}).
  */
 public final class Engine implements AutoCloseable {
     public static final String PLATFORM = "swarm";
     public static final ObjectMapper JSON = new ObjectMapper();
+    /** The oldest Engine API this adapter speaks: job modes ({@code ReplicatedJob}) came with 1.41 (Docker 20.10). */
+    public static final String MIN_API = "1.41";
+    /**
+     * The newest Engine API this adapter speaks: the request and response shapes it uses are those of 1.41 to 1.44
+     * (moby {@code api/docs/CHANGELOG.md}: nothing Baton sends or reads changed in 1.42-1.44 except
+     * {@code CheckDuplicate}, which 1.44 deprecated and Baton then leaves out), and 1.44 is the newest version
+     * docker-java 3.7 knows ({@code RemoteApiVersion.VERSION_1_44}).
+     */
+    public static final String MAX_API = "1.44";
+    private static final int LOG_SIZE = 512;
 
     private final DockerHttpClient http;
-    private final DockerClient docker;
+    /** Whether {@link #close()} closes the transport: not when the caller gave it. */
+    private final boolean owned;
+    private final DefaultDockerClientConfig.Builder config;
     private final AtomicInteger requests = new AtomicInteger();
+    private final Deque<String> log = new ArrayDeque<>();
     private final RetryPolicy retry;
     private final String host;
+    private final EngineClock clock = new EngineClock();
+    private volatile String apiVersion;
+    private volatile JsonNode versionInfo;
+    private volatile DockerClient docker;
 
     /**
      * @param dockerHost {@code unix:///var/run/docker.sock} or {@code tcp://host:2376}
      * @param certPath a directory with {@code ca.pem}, {@code cert.pem}, {@code key.pem} for TLS, or null
      */
     public Engine(String dockerHost, String certPath, RetryPolicy retry, Duration connectTimeout, Duration responseTimeout) {
+        this(dockerHost, certPath, retry, connectTimeout, responseTimeout, null);
+    }
+
+    /**
+     * A connection that speaks {@code apiVersion} without asking the engine (for stand-ins that answer one request
+     * only); {@code null} negotiates as the other constructor does.
+     */
+    public Engine(String dockerHost, String certPath, RetryPolicy retry, Duration connectTimeout, Duration responseTimeout, String apiVersion) {
+        this(builder(dockerHost, certPath), null, true, retry, connectTimeout, responseTimeout, apiVersion);
+    }
+
+    /**
+     * A connection over a transport the caller built (its proxy, TLS and timeouts as given), which {@link #close()}
+     * leaves open: the caller owns it.
+     *
+     * @param dockerHost the engine's address the transport reaches, for messages and docker-java's configuration
+     */
+    public Engine(String dockerHost, DockerHttpClient transport, RetryPolicy retry) {
+        this(builder(dockerHost, null), java.util.Objects.requireNonNull(transport, "transport"), false, retry, null, null, null);
+    }
+
+    private static DefaultDockerClientConfig.Builder builder(String dockerHost, String certPath) {
         DefaultDockerClientConfig.Builder b = DefaultDockerClientConfig.createDefaultConfigBuilder()
                 .withDockerHost(dockerHost)
                 .withDockerTlsVerify(certPath != null);
         if (certPath != null) {
             b.withDockerCertPath(certPath);
         }
+        return b;
+    }
+
+    private Engine(DefaultDockerClientConfig.Builder b, DockerHttpClient given, boolean owned, RetryPolicy retry,
+                   Duration connectTimeout, Duration responseTimeout, String apiVersion) {
         DockerClientConfig config = b.build();
-        DockerHttpClient inner = new ApacheDockerHttpClient.Builder()
+        DockerHttpClient inner = given != null ? given : new ApacheDockerHttpClient.Builder()
                 .dockerHost(config.getDockerHost())
                 .sslConfig(config.getSSLConfig())
                 .connectionTimeout(connectTimeout)
                 .responseTimeout(responseTimeout)
                 .maxConnections(16)
                 .build();
+        this.owned = owned;
         this.http = new DockerHttpClient() {
             @Override
             public Response execute(Request request) {
                 requests.incrementAndGet();
-                return inner.execute(request);
+                String path = request.path();
+                int q = path.indexOf('?');
+                synchronized (log) {
+                    if (log.size() == LOG_SIZE) {
+                        log.removeFirst();
+                    }
+                    log.addLast(request.method() + " " + (q < 0 ? path : path.substring(0, q)));
+                }
+                Instant sent = Instant.now();
+                Response r = inner.execute(request);
+                clock.observe(sent, Instant.now(), r.getHeader("Date"));
+                return r;
             }
 
             @Override
             public void close() throws IOException {
-                inner.close();
+                if (Engine.this.owned) {
+                    inner.close();
+                }
             }
         };
-        this.docker = DockerClientImpl.getInstance(config, http);
+        this.config = b;
         this.retry = retry;
-        this.host = dockerHost;
+        this.host = config.getDockerHost().toString();
+        if (apiVersion != null) {
+            this.versionInfo = JSON.createObjectNode().put("ApiVersion", apiVersion);
+            this.apiVersion = apiVersion;
+        }
     }
 
     /** The engine's address, for messages. */
@@ -92,9 +176,108 @@ public final class Engine implements AutoCloseable {
         return requests.get();
     }
 
-    /** docker-java's typed client; its calls should go through {@link #typed}. */
+    /** The method and path (without the query) of the last requests this connection sent, oldest first (for tests). */
+    public List<String> requestLog() {
+        synchronized (log) {
+            return List.copyOf(log);
+        }
+    }
+
+    /** The Engine API version this connection uses, negotiated on first use (one {@code GET /version}). */
+    public String apiVersion() {
+        String v = apiVersion;
+        if (v != null) {
+            return v;
+        }
+        synchronized (this) {
+            if (apiVersion == null) {
+                JsonNode info = retry.execute("read the engine's version", RetryPolicy.Safety.IDEMPOTENT,
+                        () -> call("read the engine's version", "GET", "/version", Map.of(), null, Map.of()), Engine::transient_);
+                String chosen = negotiate(info.path("ApiVersion").asText(""), info.path("MinAPIVersion").asText(""));
+                versionInfo = info;
+                apiVersion = chosen;
+            }
+            return apiVersion;
+        }
+    }
+
+    /** The engine's {@code GET /version} answer, as read when the API version was negotiated. */
+    public JsonNode versionInfo() {
+        apiVersion();
+        return versionInfo;
+    }
+
+    /** Whether the negotiated API version is at least {@code version}. */
+    public boolean apiAtLeast(String version) {
+        return compareVersions(apiVersion(), version) >= 0;
+    }
+
+    /**
+     * The version to use with an engine that speaks {@code engineMax} and accepts {@code engineMin} and newer: the lower
+     * of {@code engineMax} and {@link #MAX_API}; an error when that is below {@link #MIN_API} or below the engine's
+     * minimum.
+     */
+    static String negotiate(String engineMax, String engineMin) {
+        if (!engineMax.matches("\\d+\\.\\d+")) {
+            throw PlatformException.of(PLATFORM, "the Docker engine did not say which Engine API version it speaks (GET /version: ApiVersion \""
+                    + engineMax + "\")", null);
+        }
+        if (compareVersions(engineMax, MIN_API) < 0) {
+            throw PlatformException.of(PLATFORM, "the Docker engine speaks Engine API " + engineMax + " at most; baton-swarm needs " + MIN_API
+                    + " (Docker 20.10) or newer, for Swarm job modes", null);
+        }
+        String chosen = compareVersions(engineMax, MAX_API) < 0 ? engineMax : MAX_API;
+        if (engineMin.matches("\\d+\\.\\d+") && compareVersions(chosen, engineMin) < 0) {
+            throw PlatformException.of(PLATFORM, "the Docker engine accepts Engine API " + engineMin + " and newer only; baton-swarm speaks "
+                    + MIN_API + " to " + MAX_API, null);
+        }
+        return chosen;
+    }
+
+    /** Compares two {@code major.minor} API versions numerically. */
+    static int compareVersions(String a, String b) {
+        String[] x = a.split("\\.");
+        String[] y = b.split("\\.");
+        for (int i = 0; i < Math.max(x.length, y.length); i++) {
+            int xi = i < x.length ? Integer.parseInt(x[i]) : 0;
+            int yi = i < y.length ? Integer.parseInt(y[i]) : 0;
+            if (xi != yi) {
+                return Integer.compare(xi, yi);
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * The engine's current time, as well as this connection knows it: this machine's clock corrected by the offset the
+     * {@code Date} headers of the engine's responses bound (within half a second once one response has been seen, and
+     * tighter with each further one). Before any response, this machine's clock.
+     */
+    public Instant now() {
+        return clock.now();
+    }
+
+    /**
+     * The latest the engine's clock can read now, as the {@code Date} headers bound it (up to a second after
+     * {@link #now()} with one response seen): an {@code until} after it is in the engine's future for certain.
+     */
+    public Instant latest() {
+        return clock.latest();
+    }
+
+    /** docker-java's typed client, speaking the negotiated API version; its calls should go through {@link #typed}. */
     public DockerClient docker() {
-        return docker;
+        DockerClient d = docker;
+        if (d != null) {
+            return d;
+        }
+        String v = apiVersion();
+        synchronized (this) {
+            if (docker == null) {
+                docker = DockerClientImpl.getInstance(config.withApiVersion(v).build(), http);
+            }
+            return docker;
+        }
     }
 
     /** Runs a typed docker-java call (safe to repeat), mapping its failures. */
@@ -159,20 +342,36 @@ public final class Engine implements AutoCloseable {
         return b;
     }
 
-    /** {@code GET path} with query parameters, as JSON; safe to repeat. */
+    /** {@code GET path} (unversioned: the version is prefixed here) with query parameters, as JSON; safe to repeat. */
     public JsonNode get(String what, String path, Map<String, String> query) {
-        return retry.execute(what, RetryPolicy.Safety.IDEMPOTENT, () -> call(what, "GET", path, query, null), Engine::transient_);
+        return get(what, path, query, Map.of());
+    }
+
+    /** {@code GET path} with query parameters and request headers, as JSON; safe to repeat. */
+    public JsonNode get(String what, String path, Map<String, String> query, Map<String, String> headers) {
+        String versioned = versioned(path);
+        return retry.execute(what, RetryPolicy.Safety.IDEMPOTENT, () -> call(what, "GET", versioned, query, null, headers), Engine::transient_);
     }
 
     /** A request that changes something: sent once. */
     public JsonNode send(String what, String method, String path, Map<String, String> query, JsonNode body) {
-        return call(what, method, path, query, body);
+        return send(what, method, path, query, body, Map.of());
     }
 
-    private JsonNode call(String what, String method, String path, Map<String, String> query, JsonNode body) {
+    /** A request that changes something, with request headers (such as {@code X-Registry-Auth}): sent once. */
+    public JsonNode send(String what, String method, String path, Map<String, String> query, JsonNode body, Map<String, String> headers) {
+        return call(what, method, versioned(path), query, body, headers);
+    }
+
+    private String versioned(String path) {
+        return "/v" + apiVersion() + path;
+    }
+
+    private JsonNode call(String what, String method, String path, Map<String, String> query, JsonNode body, Map<String, String> headers) {
         DockerHttpClient.Request.Builder b = DockerHttpClient.Request.builder()
                 .method(DockerHttpClient.Request.Method.valueOf(method))
                 .path(path + query(query));
+        headers.forEach(b::putHeader);
         if (body != null) {
             try {
                 b.body(new ByteArrayInputStream(JSON.writeValueAsBytes(body)));
@@ -206,7 +405,7 @@ public final class Engine implements AutoCloseable {
      */
     public void stream(String what, String path, Map<String, String> query, java.util.function.Predicate<JsonNode> each) {
         DockerHttpClient.Request request = DockerHttpClient.Request.builder()
-                .method(DockerHttpClient.Request.Method.GET).path(path + query(query)).build();
+                .method(DockerHttpClient.Request.Method.GET).path(versioned(path) + query(query)).build();
         try (DockerHttpClient.Response r = http.execute(request)) {
             if (r.getStatusCode() >= 300) {
                 throw map(r.getStatusCode(), new String(r.getBody().readAllBytes(), StandardCharsets.UTF_8), what);
@@ -251,9 +450,64 @@ public final class Engine implements AutoCloseable {
     @Override
     public void close() {
         try {
-            docker.close();
+            DockerClient d = docker;
+            if (d != null) {
+                d.close();
+            } else {
+                http.close();
+            }
         } catch (IOException ignored) {
             // closing
+        }
+    }
+
+    /**
+     * The offset between the engine's clock and this machine's, bounded by the {@code Date} headers of responses: a
+     * response sent at local time {@code s} and received at {@code r} whose {@code Date} is {@code d} was dated by the
+     * engine at some moment in {@code [s, r]}, within {@code [d, d + 1 s)}, so the offset lies in
+     * {@code (d - r, d + 1 s - s)}. The bounds of successive responses are intersected; bounds that no longer meet (a
+     * clock was set) start over from the newest response.
+     */
+    static final class EngineClock {
+        private boolean known;
+        private long lo;
+        private long hi;
+
+        synchronized void observe(Instant sent, Instant received, String date) {
+            if (date == null || date.isBlank()) {
+                return;
+            }
+            Instant d;
+            try {
+                d = ZonedDateTime.parse(date.trim(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+            } catch (DateTimeParseException e) {
+                return;
+            }
+            long newLo = nanos(d) - nanos(received);
+            long newHi = nanos(d) + 1_000_000_000L - nanos(sent);
+            if (!known || newLo > hi || newHi < lo) {
+                lo = newLo;
+                hi = newHi;
+                known = true;
+            } else {
+                lo = Math.max(lo, newLo);
+                hi = Math.min(hi, newHi);
+            }
+        }
+
+        synchronized Instant now() {
+            Instant local = Instant.now();
+            return known ? local.plusNanos(lo + (hi - lo) / 2) : local;
+        }
+
+        /** The latest the engine's clock can read now: this machine's clock plus the upper bound of the offset. */
+        synchronized Instant latest() {
+            Instant local = Instant.now();
+            return known ? local.plusNanos(hi) : local;
+        }
+
+        private static long nanos(Instant t) {
+            return t.getEpochSecond() * 1_000_000_000L + t.getNano();
         }
     }
 }

@@ -66,14 +66,31 @@ public final class ServiceTranslator {
         return secret + "." + key;
     }
 
+    /**
+     * The services of {@code spec}. Refuses nothing the core has not already been told: {@link #refusals} is the same
+     * pass, which the orchestrator states through {@code SpecRefusals}, so plan, render and deploy list every refusal
+     * before this runs. The throw stays as the last guard for a caller that skipped the check.
+     */
     public static List<Rendered> services(JobSpec spec) {
         List<Unsupported> refused = new ArrayList<>();
+        List<Rendered> out = translate(spec, refused);
+        if (!refused.isEmpty()) {
+            throw UnsupportedCapabilityException.of(Engine.PLATFORM, refused);
+        }
+        return out;
+    }
+
+    /** Every structural rule of this translation that {@code spec} breaks, with its path, in one pass. */
+    public static List<Unsupported> refusals(JobSpec spec) {
+        List<Unsupported> refused = new ArrayList<>();
+        translate(spec, refused);
+        return refused;
+    }
+
+    private static List<Rendered> translate(JobSpec spec, List<Unsupported> refused) {
         List<Rendered> out = new ArrayList<>();
         for (int i = 0; i < spec.groups().size(); i++) {
             out.add(group(spec, spec.groups().get(i), "groups[" + i + "]", refused));
-        }
-        if (!refused.isEmpty()) {
-            throw UnsupportedCapabilityException.of(Engine.PLATFORM, refused);
         }
         return out;
     }
@@ -116,9 +133,20 @@ public final class ServiceTranslator {
         if (!t.args().isEmpty()) {
             t.args().forEach(c.putArray("Args")::add);
         }
-        if (!t.env().isEmpty()) {
-            ArrayNode env = c.putArray("Env");
-            t.env().forEach((k, v) -> env.add(k + "=" + v));
+        // PORT_<NAME> of every port of the group, as on every platform (the task's own number: Swarm has no dynamic
+        // ports); a variable the spec sets itself keeps the spec's value
+        java.util.Map<String, String> env = new java.util.LinkedHashMap<>();
+        for (TaskSpec other : g.tasks()) {
+            for (PortSpec p : other.ports()) {
+                if (p.port() != null) {
+                    env.put(PortSpec.envName(p.name()), Integer.toString(p.port()));
+                }
+            }
+        }
+        env.putAll(t.env());
+        if (!env.isEmpty()) {
+            ArrayNode envs = c.putArray("Env");
+            env.forEach((k, v) -> envs.add(k + "=" + v));
         }
         if (t.workingDir() != null) {
             c.put("Dir", t.workingDir());

@@ -27,6 +27,10 @@ import java.util.TreeSet;
  */
 public final class SwarmSecrets {
     private static final String HASH_LABEL = "baton.dev/secret-sha256";
+    /** Swarm's longest secret name (moby/swarmkit {@code manager/controlapi/common.go}). */
+    static final int MAX_NAME_LENGTH = 64;
+    /** Swarm's secret name pattern (moby/swarmkit {@code manager/controlapi/common.go isValidConfigOrSecretName}). */
+    static final java.util.regex.Pattern VALID_NAME = java.util.regex.Pattern.compile("^[a-zA-Z0-9]+(?:[a-zA-Z0-9-_.]*[a-zA-Z0-9])?$");
 
     private final Engine engine;
 
@@ -69,7 +73,7 @@ public final class SwarmSecrets {
         int next = generation + 1;
         for (String key : data.keys()) {
             ObjectNode body = Engine.JSON.createObjectNode();
-            String versioned = ServiceTranslator.secretName(name, key) + ".v" + next;
+            String versioned = versionedName(name, key, next);
             body.put("Name", versioned);
             ObjectNode labels = body.putObject("Labels");
             labels.put(ServiceTranslator.SECRET_LABEL, name);
@@ -125,6 +129,28 @@ public final class SwarmSecrets {
                 .orElseThrow(() -> NotFoundException.of(Engine.PLATFORM, "secret", secret,
                         g == 0 ? "it was never put; create it first with the secrets facet (baton secret put)"
                                 : "its newest version (v" + g + ") has no key " + key));
+    }
+
+    /**
+     * The Swarm name of generation {@code generation} of a secret's key: {@code <secret>.<key>.v<N>} when that fits
+     * Swarm's rule for secret names, else the name's head, a hash of secret and key, and the generation
+     * ({@code <head>-<12 hex>.v<N>}), 64 characters at most. The rule (moby/swarmkit
+     * {@code manager/controlapi/common.go validateConfigOrSecretAnnotations}): at most 64 characters of
+     * {@code [a-zA-Z0-9-_.]}, the first and the last alphanumeric ({@code ^[a-zA-Z0-9]+(?:[a-zA-Z0-9-_.]*[a-zA-Z0-9])?$});
+     * anything else is refused with InvalidArgument (HTTP 400). Baton secret names (a letter first, then
+     * {@code [a-z0-9-]}) and keys ({@code [-._a-zA-Z0-9]}) only ever break its length. Versions are found by their
+     * labels, never by parsing names, so the hashed form is found like any other.
+     */
+    static String versionedName(String secret, String key, int generation) {
+        String suffix = ".v" + generation;
+        String full = ServiceTranslator.secretName(secret, key) + suffix;
+        if (full.length() <= MAX_NAME_LENGTH && VALID_NAME.matcher(full).matches()) {
+            return full;
+        }
+        String hash = sha256((secret + "\n" + key).getBytes(java.nio.charset.StandardCharsets.UTF_8)).substring(0, 12);
+        String head = ServiceTranslator.secretName(secret, key);
+        head = head.substring(0, Math.min(head.length(), MAX_NAME_LENGTH - suffix.length() - 1 - hash.length()));
+        return head + "-" + hash + suffix;
     }
 
     private static String sha256(byte[] value) {

@@ -13,6 +13,7 @@ import dev.baton.DeploymentResult.Outcome;
 import dev.baton.Manifest;
 import dev.baton.NotFoundException;
 import dev.baton.Orchestrator;
+import dev.baton.PlatformUnavailableException;
 import dev.baton.Selector;
 import dev.baton.Specs;
 import dev.baton.Subscription;
@@ -66,6 +67,8 @@ public final class MarathonOrchestrator implements Orchestrator {
     private static final String SERVICE_LABEL = "baton.dev/service.";
     /** How long a wait gives the event stream to attach before its first read (it reads then even if it has not). */
     private static final Duration ATTACH_WAIT = Duration.ofSeconds(2);
+    /** How long a wait pauses, unless an event comes, before it reads again after Marathon did not answer a read in time. */
+    private static final Duration UNANSWERED_PAUSE = Duration.ofSeconds(2);
     /**
      * How long an instance must have run and passed its checks to count as healthy ("healthy means stayed healthy"), as
      * the local adapter's default {@code minHealthyTime}. Marathon counts an instance at its first {@code TASK_RUNNING}
@@ -249,48 +252,84 @@ public final class MarathonOrchestrator implements Orchestrator {
         Duration limit = spec.update() != null ? spec.update().healthyDeadline() : null;
         Instant started = Instant.now();
         return DeploymentTracker.started(PLATFORM, spec.name(), version, changed, (tracker, deadline) -> {
-            try (EventStream events = new EventStream(client, EVENTS, AppTranslator.groupId(ns(spec), spec.name()) + "/")) {
-                String target = version;
-                boolean reverting = false;
-                // the first read once the stream is attached: every change after it comes as an event
-                long seen = events.awaitAttached(ATTACH_WAIT.toMillis());
-                while (!tracker.isDone()) {
-                    Observed observed = observe(ns(spec), spec.name());
-                    JobStatus status = observed.status();
-                    if (DeploymentTracker.settled(status.groups(), spec.type(), target) && noDeployments(spec)) {
-                        tracker.complete(reverting ? Outcome.ROLLED_BACK : Outcome.HEALTHY, status,
-                                reverting ? "rolled back to version " + target : "healthy");
-                        return;
-                    }
-                    tracker.progress(status);
-                    Instant now = Instant.now();
-                    if (!reverting && limit != null && now.isAfter(started.plus(limit))) {
-                        String why = "not healthy within " + dev.baton.model.Durations.format(limit)
-                                + (status.message() != null ? " (last task failure: " + status.message() + ")" : "");
-                        OnFailure onFailure = spec.update().onFailure();
-                        JobSpec previous = mayRevert && onFailure == OnFailure.ROLLBACK ? previousSpec(spec) : null;
-                        String back = previous != null ? revert(spec) : null;
-                        if (back != null) {
-                            tracker.event(Event.of(spec.name(), Event.Type.DEPLOYMENT_FAILED, why + "; rolling back to version " + back));
-                            target = back;
-                            reverting = true;
-                        } else {
-                            tracker.complete(Outcome.FAILED, status, why);
-                            return;
-                        }
-                    }
-                    if (!now.isBefore(deadline)) {
-                        return;
-                    }
-                    // woken by the next event, or when the deadline passes or an instance has stayed healthy long enough to count
-                    Instant wake = limit == null || reverting ? deadline : min(deadline, started.plus(limit));
-                    if (observed.countsAt() != null) {
-                        wake = min(wake, observed.countsAt());
-                    }
-                    seen = events.await(seen, Math.max(1, Math.min(Duration.between(now, wake).toMillis(), 30_000)));
+            // every request of the wait ends by its deadline, so the wait returns by then whatever Marathon does
+            try (MarathonClient.Scope bounded = client.within(deadline)) {
+                follow(spec, version, limit, started, mayRevert, tracker, deadline);
+            } catch (PlatformUnavailableException e) {
+                if (Thread.currentThread().isInterrupted()) {
+                    // the tracker reports the interrupt (INTERRUPTED), not Marathon's failure
+                    throw e;
                 }
+                if (!Instant.now().isBefore(deadline)) {
+                    // a request cut short by the wait's deadline: the wait timed out (the tracker's TIMED_OUT)
+                    return;
+                }
+                throw e;
             }
         });
+    }
+
+    /** Follows a deployment until the tracker is done or {@code deadline} passes; each request ends by the deadline. */
+    private void follow(JobSpec spec, String version, Duration limit, Instant started, boolean mayRevert, DeploymentTracker tracker,
+            Instant deadline) throws InterruptedException {
+        try (EventStream events = new EventStream(client, EVENTS, AppTranslator.groupId(ns(spec), spec.name()) + "/")) {
+            String target = version;
+            boolean reverting = false;
+            // the first read once the stream is attached: every change after it comes as an event
+            long seen = events.awaitAttached(Math.max(1, Math.min(ATTACH_WAIT.toMillis(), Duration.between(Instant.now(), deadline).toMillis())));
+            while (!tracker.isDone()) {
+                Observed observed;
+                boolean settled;
+                try {
+                    observed = observe(ns(spec), spec.name());
+                    settled = DeploymentTracker.settled(observed.status().groups(), spec.type(), target) && noDeployments(spec);
+                } catch (PlatformUnavailableException e) {
+                    if (!(e.getCause() instanceof java.net.SocketTimeoutException) || Thread.currentThread().isInterrupted()) {
+                        throw e;
+                    }
+                    // Marathon did not answer in time (its retries too): no news, read again after the next event or a
+                    // pause; at the deadline the wait has timed out
+                    long left = Duration.between(Instant.now(), deadline).toMillis();
+                    if (left <= 0) {
+                        return;
+                    }
+                    seen = events.await(seen, Math.min(left, UNANSWERED_PAUSE.toMillis()));
+                    continue;
+                }
+                JobStatus status = observed.status();
+                if (settled) {
+                    tracker.complete(reverting ? Outcome.ROLLED_BACK : Outcome.HEALTHY, status,
+                            reverting ? "rolled back to version " + target : "healthy");
+                    return;
+                }
+                tracker.progress(status);
+                Instant now = Instant.now();
+                if (!reverting && limit != null && now.isAfter(started.plus(limit))) {
+                    String why = "not healthy within " + dev.baton.model.Durations.format(limit)
+                            + (status.message() != null ? " (last task failure: " + status.message() + ")" : "");
+                    OnFailure onFailure = spec.update().onFailure();
+                    JobSpec previous = mayRevert && onFailure == OnFailure.ROLLBACK ? previousSpec(spec) : null;
+                    String back = previous != null ? revert(spec) : null;
+                    if (back != null) {
+                        tracker.event(Event.of(spec.name(), Event.Type.DEPLOYMENT_FAILED, why + "; rolling back to version " + back));
+                        target = back;
+                        reverting = true;
+                    } else {
+                        tracker.complete(Outcome.FAILED, status, why);
+                        return;
+                    }
+                }
+                if (!now.isBefore(deadline)) {
+                    return;
+                }
+                // woken by the next event, or when the deadline passes or an instance has stayed healthy long enough to count
+                Instant wake = limit == null || reverting ? deadline : min(deadline, started.plus(limit));
+                if (observed.countsAt() != null) {
+                    wake = min(wake, observed.countsAt());
+                }
+                seen = events.await(seen, Math.max(1, Math.min(Duration.between(now, wake).toMillis(), 30_000)));
+            }
+        }
     }
 
     private static Instant min(Instant a, Instant b) {
@@ -375,8 +414,91 @@ public final class MarathonOrchestrator implements Orchestrator {
         return statusOf(ref.namespace(), ref.name());
     }
 
-    private JobSpec specOf(JsonNode app) {
-        return Specs.read(app.path("labels").path(AppTranslator.SPEC_LABEL).asText());
+    /** The spec an app or pod definition was rendered from; one Baton did not create is not found as a job. */
+    private JobSpec specOf(JsonNode definition) {
+        JsonNode labels = definition.path("labels");
+        if (!managed(labels)) {
+            String id = definition.path("id").asText();
+            throw NotFoundException.of(PLATFORM, (AppTranslator.isPod(definition) ? "pod " : "app ") + id + " exists on " + PLATFORM
+                    + " but is not managed by Baton (it has no " + AppTranslator.SPEC_LABEL + " label)");
+        }
+        return Specs.read(labels.path(AppTranslator.SPEC_LABEL).asText());
+    }
+
+    /** Whether an app's or pod's labels are Baton's: it carries the spec it was rendered from. */
+    private static boolean managed(JsonNode labels) {
+        return !labels.path(AppTranslator.SPEC_LABEL).asText("").isBlank();
+    }
+
+    /** Whether an app or pod with these labels is one of job {@code job}'s, created by Baton. */
+    private static boolean ours(JsonNode labels, String job) {
+        return managed(labels) && job.equals(labels.path(SpecVersion.JOB_LABEL).asText());
+    }
+
+    /** An app or a pod that Marathon holds, with its labels. */
+    private record RunSpec(String kind, String id, JsonNode labels) {
+        @Override
+        public String toString() {
+            return kind + " " + id;
+        }
+    }
+
+    /**
+     * The apps and pods of a Marathon group and of its groups ({@code GET /v2/groups/{id}}, RAML {@code GroupInfo}: its
+     * {@code apps} are definitions, its {@code pods} statuses that carry the definition as {@code spec}).
+     */
+    private static List<RunSpec> runSpecs(JsonNode group) {
+        List<RunSpec> out = new ArrayList<>();
+        for (JsonNode a : group.path("apps")) {
+            out.add(new RunSpec("app", a.path("id").asText(), a.path("labels")));
+        }
+        for (JsonNode p : group.path("pods")) {
+            JsonNode def = p.has("spec") ? p.path("spec") : p;
+            out.add(new RunSpec("pod", p.path("id").asText(def.path("id").asText()), def.path("labels")));
+        }
+        for (JsonNode g : group.path("groups")) {
+            out.addAll(runSpecs(g));
+        }
+        return out;
+    }
+
+    /** The group of a job ({@code GET /v2/groups/[ns/]job}, with its apps, pods and groups), or empty. */
+    private Optional<JsonNode> group(String ns, String job) {
+        try {
+            return Optional.of(client.get("/v2/groups" + AppTranslator.groupId(ns, job), Map.of()));
+        } catch (NotFoundException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * What Marathon holds under a job's id that Baton did not create: the apps and pods of its group (none of the job's
+     * own), or an app or a pod with the job's id itself.
+     */
+    private List<RunSpec> foreign(String ns, String job, Optional<JsonNode> group) {
+        if (group.isPresent()) {
+            return runSpecs(group.get()).stream().filter(r -> !ours(r.labels(), job)).toList();
+        }
+        String id = AppTranslator.groupId(ns, job);
+        Optional<JsonNode> app = app(id);
+        if (app.isPresent()) {
+            return List.of(new RunSpec("app", id, app.get().path("labels")));
+        }
+        return pod(id).map(p -> List.of(new RunSpec("pod", id, p.path("labels")))).orElse(List.of());
+    }
+
+    /**
+     * Why a job Baton has no app or pod of is not found: it does not exist, or Marathon holds apps or pods under its id
+     * that Baton did not create (no {@link AppTranslator#SPEC_LABEL} label), which are not Baton's to show or remove.
+     */
+    private NotFoundException notFound(String ns, String job, List<RunSpec> foreign, String consequence) {
+        if (foreign.isEmpty()) {
+            return NotFoundException.job(PLATFORM, job);
+        }
+        List<String> names = foreign.stream().map(RunSpec::toString).limit(5).toList();
+        return NotFoundException.of(PLATFORM, "job " + job + " exists on " + PLATFORM + " but is not managed by Baton: "
+                + String.join(", ", names) + (foreign.size() > names.size() ? " and " + (foreign.size() - names.size()) + " more" : "")
+                + " under " + AppTranslator.groupId(ns, job) + " carry no " + AppTranslator.SPEC_LABEL + " label" + consequence);
     }
 
     private JobStatus statusOf(String ns, String job) {
@@ -447,7 +569,8 @@ public final class MarathonOrchestrator implements Orchestrator {
         for (JsonNode a : client.get("/v2/apps", q("id", prefix, "embed", "apps.tasks", "embed", "apps.deployments",
                 "embed", "apps.lastTaskFailure", "label", selector(SpecVersion.JOB_LABEL) + "==" + selector(job))).path("apps")) {
             String id = a.path("id").asText();
-            if (id.startsWith(prefix) && id.indexOf('/', prefix.length()) < 0) {
+            // an app that carries the job's label but no spec was not created by Baton: not the job's
+            if (id.startsWith(prefix) && id.indexOf('/', prefix.length()) < 0 && managed(a.path("labels"))) {
                 apps.add(a);
             }
         }
@@ -456,7 +579,7 @@ public final class MarathonOrchestrator implements Orchestrator {
         List<JsonNode> pods = fromApps == null || fromApps.groups().stream().anyMatch(g -> g.tasks().size() > 1)
                 ? podStatuses(ns, job, null) : List.of();
         if (apps.isEmpty() && pods.isEmpty()) {
-            throw NotFoundException.job(PLATFORM, job);
+            throw notFound(ns, job, foreign(ns, job, group(ns, job)), "");
         }
         JobSpec spec = fromApps != null ? fromApps : specOf(pods.get(0).path("spec"));
         Map<String, String> versions = new HashMap<>();
@@ -570,8 +693,8 @@ public final class MarathonOrchestrator implements Orchestrator {
         List<JsonNode> out = new ArrayList<>();
         for (JsonNode p : client.get("/v2/pods/::status", Map.of())) {
             JsonNode labels = p.path("spec").path("labels");
-            boolean ours = prefix == null ? labels.has(label)
-                    : p.path("id").asText().startsWith(prefix) && job.equals(labels.path(SpecVersion.JOB_LABEL).asText());
+            boolean ours = managed(labels) && (prefix == null ? labels.has(label)
+                    : p.path("id").asText().startsWith(prefix) && job.equals(labels.path(SpecVersion.JOB_LABEL).asText()));
             if (ours) {
                 out.add(p);
             }
@@ -634,9 +757,14 @@ public final class MarathonOrchestrator implements Orchestrator {
     public List<JobSummary> list(Selector selector) {
         Map<String, JobSummary> out = new LinkedHashMap<>();
         List<JsonNode> definitions = new ArrayList<>();
-        client.get("/v2/apps", q("label", selector(SpecVersion.JOB_LABEL))).path("apps").forEach(definitions::add);
+        // only what Baton created: an app or pod that carries the job label but no spec is left out
+        client.get("/v2/apps", q("label", selector(SpecVersion.JOB_LABEL))).path("apps").forEach(a -> {
+            if (managed(a.path("labels"))) {
+                definitions.add(a);
+            }
+        });
         client.get("/v2/pods", Map.of()).forEach(p -> {
-            if (p.path("labels").has(SpecVersion.JOB_LABEL)) {
+            if (p.path("labels").has(SpecVersion.JOB_LABEL) && managed(p.path("labels"))) {
                 definitions.add(p);
             }
         });
@@ -655,9 +783,11 @@ public final class MarathonOrchestrator implements Orchestrator {
         String id = AppTranslator.appId(ref.namespace(), ref.name(), group);
         JsonNode app = app(id).orElse(null);
         if (app != null) {
+            // read first: an app Baton did not create is not scaled
+            JobSpec scaled = specOf(app).withCount(group, count);
             ObjectNode patch = MarathonClient.JSON.createObjectNode().put("id", id).put("instances", count);
             client.write("PATCH", "/v2/apps" + id, Map.of(), patch);
-            return track(specOf(app).withCount(group, count), true, false);
+            return track(scaled, true, false);
         }
         JsonNode pod = pod(id).orElse(null);
         if (pod == null) {
@@ -665,10 +795,11 @@ public final class MarathonOrchestrator implements Orchestrator {
             throw NotFoundException.of(PLATFORM, "group", group, "job " + ref.name() + " has groups " + job.groups().stream().map(GroupStatus::name).toList());
         }
         // a pod has no PATCH: its definition goes back with the new scaling
+        JobSpec scaled = specOf(pod).withCount(group, count);
         ObjectNode body = withoutVersion(pod);
         ((ObjectNode) body.path("scaling")).put("instances", count);
         client.write("PUT", "/v2/pods" + id, Map.of(), body);
-        return track(specOf(pod).withCount(group, count), true, false);
+        return track(scaled, true, false);
     }
 
     /** The newest earlier app version of another spec, as a spec. */
@@ -687,7 +818,8 @@ public final class MarathonOrchestrator implements Orchestrator {
         JsonNode list = pod ? client.get("/v2/pods" + id + "::versions", Map.of()) : client.get("/v2/apps" + id + "/versions", Map.of()).path("versions");
         for (String v : newestFirst(list)) {
             JsonNode def = client.get(pod ? "/v2/pods" + id + "::versions/" + v : "/v2/apps" + id + "/versions/" + v, Map.of());
-            if (!currentVersion.equals(def.path("labels").path(SpecVersion.LABEL).asText())) {
+            // a version Baton did not write (no spec) is not one to go back to
+            if (managed(def.path("labels")) && !currentVersion.equals(def.path("labels").path(SpecVersion.LABEL).asText())) {
                 return def;
             }
         }
@@ -769,10 +901,39 @@ public final class MarathonOrchestrator implements Orchestrator {
         return track(previous.withCount(previous.groups().get(0).name(), now.groups().get(0).desired()), true, false);
     }
 
+    /**
+     * Removes the job's group ({@code DELETE /v2/groups/[ns/]job?force=true}) after reading it: a group that holds no app
+     * or pod of the job's that Baton created is not removed (a {@link NotFoundException} that says what is there and is
+     * not managed by Baton), and when it holds others beside the job's, only the job's are removed
+     * ({@code DELETE /v2/apps/{id}} and {@code /v2/pods/{id}}, with {@code force=true}), so nothing Baton did not create
+     * is deleted with it.
+     */
     @Override
     public void undeploy(String jobId) {
         JobRef ref = JobRef.parse(jobId, namespace);
-        client.write("DELETE", "/v2/groups" + AppTranslator.groupId(ref.namespace(), ref.name()), q("force", "true"), null);
+        String ns = ref.namespace();
+        String job = ref.name();
+        Optional<JsonNode> group = group(ns, job);
+        List<RunSpec> all = group.map(MarathonOrchestrator::runSpecs).orElse(List.of());
+        List<RunSpec> owned = all.stream().filter(r -> ours(r.labels(), job)).toList();
+        if (owned.isEmpty()) {
+            throw notFound(ns, job, foreign(ns, job, group), "; not removed");
+        }
+        if (owned.size() == all.size()) {
+            client.write("DELETE", "/v2/groups" + AppTranslator.groupId(ns, job), q("force", "true"), null);
+            return;
+        }
+        for (RunSpec r : owned) {
+            try {
+                if (r.kind().equals("pod")) {
+                    client.deleteAccepted("/v2/pods" + r.id(), q("force", "true"));
+                } else {
+                    client.write("DELETE", "/v2/apps" + r.id(), q("force", "true"), null);
+                }
+            } catch (NotFoundException gone) {
+                // removed meanwhile
+            }
+        }
     }
 
     @Override
@@ -831,7 +992,7 @@ public final class MarathonOrchestrator implements Orchestrator {
         Thread t = new Thread(() -> {
             long seen = events.count();
             try {
-                while (!Thread.currentThread().isInterrupted()) {
+                while (!Thread.currentThread().isInterrupted() && !events.isClosed()) {
                     long now = events.await(seen, 60_000);
                     if (now != seen) {
                         listener.accept(Event.of(name, Event.Type.PLATFORM, "marathon event"));

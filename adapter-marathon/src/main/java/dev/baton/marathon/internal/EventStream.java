@@ -63,7 +63,12 @@ public final class EventStream implements AutoCloseable {
         this.prefix = prefix;
         this.reader = new Thread(this::run, "baton-marathon-events");
         this.reader.setDaemon(true);
-        this.reader.start();
+        if (client.opened(this)) {
+            this.reader.start();
+        } else {
+            // the client is closed: a stream that never opens
+            close();
+        }
     }
 
     private void run() {
@@ -283,9 +288,19 @@ public final class EventStream implements AutoCloseable {
         return problem;
     }
 
+    /** Whether {@link #close()} was called (by its owner, or by the client's own close). */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * Ends the stream: cancels its call ({@code Call.cancel}, which also ends a read that is waiting for data, not only
+     * the response) and ends the reader thread.
+     */
     @Override
     public void close() {
         closed = true;
+        client.ended(this);
         Call c = call;
         if (c != null) {
             c.cancel();

@@ -12,6 +12,7 @@ import dev.baton.PlatformUnavailableException;
 import dev.baton.Violation;
 import dev.baton.spi.RetryPolicy;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.NoRouteToHostException;
@@ -21,8 +22,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import okhttp3.Call;
+import okhttp3.Callback;
+import okhttp3.Dispatcher;
+import okhttp3.Headers;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -45,6 +53,13 @@ import okhttp3.Response;
  * matched to a configured server by host name or by address ({@link #indexOf}), and requests go there from then on.
  * Redirects are not followed by OkHttp (it would drop the {@code Authorization} header on another host, and the leader
  * would answer 401); a redirect is followed here, with credentials, only to a configured server.
+ *
+ * <p>Time: every request but the event stream's has a call timeout of the configured request timeout (connecting,
+ * sending, waiting and reading the body all count, so a server that drips its answer cannot hold a caller longer), and
+ * ends by the deadline of a wait ({@link #within}) when that comes first. A request is waited for interruptibly: an
+ * interrupt cancels it, keeps the thread's interrupt flag and is a {@link PlatformUnavailableException} whose cause is
+ * the {@link InterruptedException}. A 2xx answer must be JSON ({@link #deleteAccepted} aside): an empty or unparsable
+ * one is a {@link PlatformException} naming the request, not a success.
  */
 public final class MarathonClient implements AutoCloseable {
     public static final ObjectMapper JSON = new ObjectMapper();
@@ -54,34 +69,100 @@ public final class MarathonClient implements AutoCloseable {
     /** An event stream with nothing, not even Jetty's heartbeat (every 10 s), for this long is taken for dead. */
     static final Duration STREAM_READ_TIMEOUT = Duration.ofSeconds(60);
 
+    /**
+     * The longest a request's answer is waited for beyond its call timeout, in case OkHttp's own timeout has not ended it
+     * (the call still queued in the dispatcher, which the call timeout does not count).
+     */
+    private static final long ANSWER_GRACE_MS = 250;
+    /** Concurrent requests in flight, in all and per host: callers wait for each, so this is not a throttle. */
+    private static final int MAX_REQUESTS = 256;
+
     private final List<HttpUrl> servers;
     private final String authorization;
     private final RetryPolicy retry;
+    private final long requestTimeoutMillis;
     private final OkHttpClient http;
     private final OkHttpClient stream;
     private final Map<String, Set<InetAddress>> addresses = new ConcurrentHashMap<>();
+    /** The deadline (System.nanoTime) of the wait the current thread's requests are part of, or null. */
+    private final ThreadLocal<Long> deadline = new ThreadLocal<>();
+    /** The event streams open now, which {@link #close()} closes. */
+    private final Set<EventStream> streams = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
     private volatile int current;
     private volatile boolean leaderKnown;
 
-    /** @param tls TLS settings from {@code MARATHON_CACERT} (and a client certificate), or null for the JDK's defaults */
-    public MarathonClient(List<HttpUrl> servers, String authorization, RetryPolicy retry, Duration connect, Duration read,
+    /**
+     * @param request the call timeout of every request but the event stream's (OrchestratorConfig.requestTimeout)
+     * @param tls     TLS settings from {@code MARATHON_CACERT} (and a client certificate), or null for the JDK's defaults
+     */
+    public MarathonClient(List<HttpUrl> servers, String authorization, RetryPolicy retry, Duration connect, Duration request,
                           dev.baton.spi.PemTls.Setup tls) {
         this.servers = List.copyOf(servers);
         this.authorization = authorization;
         this.retry = retry;
-        OkHttpClient.Builder b = new OkHttpClient.Builder().connectTimeout(connect.toMillis(), TimeUnit.MILLISECONDS)
-                .readTimeout(read.toMillis(), TimeUnit.MILLISECONDS).retryOnConnectionFailure(false)
-                .followRedirects(false).followSslRedirects(false);
+        this.requestTimeoutMillis = Math.max(1, request.toMillis());
+        Dispatcher dispatcher = new Dispatcher();
+        dispatcher.setMaxRequests(MAX_REQUESTS);
+        dispatcher.setMaxRequestsPerHost(MAX_REQUESTS);
+        OkHttpClient.Builder b = new OkHttpClient.Builder().dispatcher(dispatcher).connectTimeout(connect.toMillis(), TimeUnit.MILLISECONDS)
+                .readTimeout(requestTimeoutMillis, TimeUnit.MILLISECONDS).callTimeout(requestTimeoutMillis, TimeUnit.MILLISECONDS)
+                .retryOnConnectionFailure(false).followRedirects(false).followSslRedirects(false);
         if (tls != null) {
             b.sslSocketFactory(tls.context().getSocketFactory(), tls.trust());
         }
         this.http = b.build();
-        this.stream = http.newBuilder().readTimeout(STREAM_READ_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).build();
+        // the stream stays open: no call timeout, an idle (read) timeout instead, and EventStream.close() cancels it
+        this.stream = http.newBuilder().callTimeout(0, TimeUnit.MILLISECONDS)
+                .readTimeout(STREAM_READ_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).build();
     }
 
-    /** The client for the event stream: no redirects followed, a read timeout of a few missed heartbeats. */
+    /**
+     * The client for the event stream: no redirects followed, no call timeout, a read timeout of a few missed heartbeats.
+     */
     OkHttpClient stream() {
         return stream;
+    }
+
+    /** Registers an open event stream, for {@link #close()} to close; false when this client is closed already. */
+    boolean opened(EventStream s) {
+        streams.add(s);
+        return !closed;
+    }
+
+    void ended(EventStream s) {
+        streams.remove(s);
+    }
+
+    /** Ends a {@link #within} scope. */
+    public interface Scope extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * Until the returned scope is closed, every request of this thread ends by {@code until} (its call timeout is the
+     * time left, when that is shorter than the request timeout), one after it is not sent, and a read is not repeated
+     * when the longest pause before a retry would not end before it. For a wait that must return by its deadline.
+     */
+    public Scope within(java.time.Instant until) {
+        Long previous = deadline.get();
+        long left = java.time.Duration.between(java.time.Instant.now(), until).toNanos();
+        long at = System.nanoTime() + left;
+        deadline.set(previous == null ? at : Math.min(previous, at));
+        return () -> {
+            if (previous == null) {
+                deadline.remove();
+            } else {
+                deadline.set(previous);
+            }
+        };
+    }
+
+    /** Nanoseconds left before this thread's deadline, or {@code Long.MAX_VALUE} without one. */
+    private long nanosLeft() {
+        Long at = deadline.get();
+        return at == null ? Long.MAX_VALUE : at - System.nanoTime();
     }
 
     /** The base URL requests go to now. */
@@ -175,7 +256,10 @@ public final class MarathonClient implements AutoCloseable {
 
     /** Follows the leader a response names ({@code X-Marathon-Leader}) when it is a configured server; whether it was. */
     boolean leaderFrom(Response r) {
-        String header = r.header(LEADER_HEADER);
+        return leaderFrom(r.header(LEADER_HEADER));
+    }
+
+    private boolean leaderFrom(String header) {
         if (header == null) {
             return false;
         }
@@ -186,13 +270,110 @@ public final class MarathonClient implements AutoCloseable {
         return k >= 0;
     }
 
+    /**
+     * A read, repeated by the retry policy when Marathon is unavailable, but not after an interrupt nor when the longest
+     * pause before the next attempt would outlast the deadline of the wait it is part of ({@link #within}).
+     */
     public JsonNode get(String path, Map<String, List<String>> query) {
-        return retry.execute("GET " + path, RetryPolicy.Safety.IDEMPOTENT, () -> send("GET", path, query, null),
-                e -> e instanceof PlatformUnavailableException);
+        return retry.execute("GET " + path, RetryPolicy.Safety.IDEMPOTENT, () -> send("GET", path, query, null, true),
+                e -> e instanceof PlatformUnavailableException && !Thread.currentThread().isInterrupted()
+                        && nanosLeft() > retry.maxBackoff().toNanos());
     }
 
+    /** A write, sent once; its answer is Marathon's JSON (a DeploymentResult, a definition). */
     public JsonNode write(String method, String path, Map<String, List<String>> query, JsonNode body) {
-        return send(method, path, query, body);
+        return send(method, path, query, body, true);
+    }
+
+    /**
+     * A {@code DELETE} that Marathon may answer with no body: a pod's ({@code PodsResource.remove}, v1.10.26: 202 Accepted,
+     * the deployment in the {@code Marathon-Deployment-Id} header).
+     */
+    public void deleteAccepted(String path, Map<String, List<String>> query) {
+        send("DELETE", path, query, null, false);
+    }
+
+    /** An answer, read whole. */
+    private record Answer(int code, Headers headers, String text) {
+        boolean isRedirect() {
+            return code == 300 || code == 301 || code == 302 || code == 303 || code == 307 || code == 308;
+        }
+
+        boolean isSuccessful() {
+            return code >= 200 && code < 300;
+        }
+    }
+
+    /**
+     * Sends {@code request} and waits for its answer, at most its call timeout: the request timeout, or the time left
+     * before this thread's deadline when that is shorter. The wait is interruptible: an interrupt cancels the call. A
+     * timeout is a {@link SocketTimeoutException} (OkHttp's call timeout is an {@link InterruptedIOException}, which
+     * must not be taken for an interrupt).
+     */
+    private Answer exchange(Request request, String what) throws IOException {
+        if (closed) {
+            throw PlatformUnavailableException.of(AppTranslator.PLATFORM, what + " not sent: the Marathon client is closed", null);
+        }
+        if (Thread.currentThread().isInterrupted()) {
+            throw PlatformUnavailableException.of(AppTranslator.PLATFORM, what + " not sent: the thread is interrupted", new InterruptedException());
+        }
+        long left = nanosLeft();
+        if (left <= 0) {
+            throw PlatformUnavailableException.of(AppTranslator.PLATFORM, what + " not sent: the wait it was part of has reached its deadline",
+                    new SocketTimeoutException("deadline reached"));
+        }
+        long timeout = Math.max(1, Math.min(requestTimeoutMillis, TimeUnit.NANOSECONDS.toMillis(left)));
+        Call call = http.newCall(request);
+        call.timeout().timeout(timeout, TimeUnit.MILLISECONDS);
+        CompletableFuture<Answer> answer = new CompletableFuture<>();
+        call.enqueue(new Callback() {
+            @Override
+            public void onFailure(Call c, IOException e) {
+                answer.completeExceptionally(e);
+            }
+
+            @Override
+            public void onResponse(Call c, Response r) {
+                // the body is read within the call timeout too
+                try (r) {
+                    answer.complete(new Answer(r.code(), r.headers(), r.body() == null ? "" : r.body().string()));
+                } catch (IOException | RuntimeException e) {
+                    answer.completeExceptionally(e);
+                }
+            }
+        });
+        try {
+            return answer.get(timeout + ANSWER_GRACE_MS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            call.cancel();
+            Thread.currentThread().interrupt();
+            throw PlatformUnavailableException.of(AppTranslator.PLATFORM, what + " was interrupted", e);
+        } catch (TimeoutException e) {
+            call.cancel();
+            throw timedOut(timeout, e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (closed) {
+                throw PlatformUnavailableException.of(AppTranslator.PLATFORM, what + " did not end: the Marathon client was closed", cause);
+            }
+            if (cause instanceof SocketTimeoutException || cause instanceof InterruptedIOException) {
+                // a read or connect timeout, or the call timeout ("timeout"): the interrupt of this thread is handled above
+                throw timedOut(timeout, cause);
+            }
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(cause);
+        }
+    }
+
+    private static SocketTimeoutException timedOut(long millis, Throwable cause) {
+        SocketTimeoutException e = new SocketTimeoutException("no complete answer within " + millis + " ms");
+        e.initCause(cause);
+        return e;
     }
 
     /**
@@ -207,17 +388,23 @@ public final class MarathonClient implements AutoCloseable {
         }
         leaderKnown = true;
         for (int i = 0; i < servers.size(); i++) {
-            try (Response r = http.newCall(request(url(i, "/v2/leader", Map.of())).build()).execute()) {
-                if (!r.isSuccessful() || r.body() == null) {
+            try {
+                Answer r = exchange(request(url(i, "/v2/leader", Map.of())).build(), "GET /v2/leader");
+                if (!r.isSuccessful()) {
                     // 404 "There is no leader" (LeaderResource.index), or a standby's 502: ask the next
                     continue;
                 }
-                int k = indexOf(JSON.readTree(r.body().string()).path("leader").asText(""));
-                if (!leaderFrom(r)) {
+                int k = indexOf(JSON.readTree(r.text()).path("leader").asText(""));
+                if (!leaderFrom(r.headers().get(LEADER_HEADER))) {
                     current = k >= 0 ? k : i;
                 }
                 return;
             } catch (IOException | RuntimeException e) {
+                if (Thread.currentThread().isInterrupted() || nanosLeft() <= 0) {
+                    // not the instance's fault: ask again on the next request
+                    leaderKnown = false;
+                    return;
+                }
                 // this instance is down or answered nonsense: ask the next
             }
         }
@@ -228,7 +415,8 @@ public final class MarathonClient implements AutoCloseable {
         return !method.equals("POST");
     }
 
-    private JsonNode send(String method, String path, Map<String, List<String>> query, JsonNode body) {
+    /** @param answered whether a 2xx answer must carry JSON (every Marathon answer but a pod's 202 to {@code DELETE}) */
+    private JsonNode send(String method, String path, Map<String, List<String>> query, JsonNode body, boolean answered) {
         findLeader();
         IOException last = null;
         String gateway = null;
@@ -240,12 +428,14 @@ public final class MarathonClient implements AutoCloseable {
             Request.Builder rb = request(url);
             rb.method(method, body == null ? (method.equals("GET") || method.equals("DELETE") ? null : RequestBody.create(new byte[0], JSON_TYPE))
                     : RequestBody.create(body.toString(), JSON_TYPE));
-            try (Response r = http.newCall(rb.build()).execute()) {
-                String text = r.body() == null ? "" : r.body().string();
+            try {
+                Answer r = exchange(rb.build(), method + " " + path);
+                String text = r.text();
                 int code = r.code();
                 if (r.isRedirect() && method.equals("GET") && redirects++ < servers.size()) {
                     // Marathon forwards API requests itself; a redirect is followed only to a configured server
-                    HttpUrl to = r.header("Location") == null ? null : url.resolve(r.header("Location"));
+                    String location = r.headers().get("Location");
+                    HttpUrl to = location == null ? null : url.resolve(location);
                     int k = indexOf(to);
                     if (k < 0) {
                         throw PlatformException.of(AppTranslator.PLATFORM, code, method + " " + path + " was redirected to " + to
@@ -264,17 +454,14 @@ public final class MarathonClient implements AutoCloseable {
                     continue;
                 }
                 current = at;
-                leaderFrom(r);
+                leaderFrom(r.headers().get(LEADER_HEADER));
                 if (!r.isSuccessful()) {
                     throw error(code, text, method + " " + path);
                 }
-                try {
-                    return text.isBlank() ? JSON.nullNode() : JSON.readTree(text);
-                } catch (IOException e) {
-                    throw PlatformException.of(AppTranslator.PLATFORM, "malformed JSON from " + method + " " + path + ": " + e.getMessage(), e);
-                }
+                return answer(method + " " + path, code, text, answered);
             } catch (SocketTimeoutException e) {
-                throw PlatformUnavailableException.of(AppTranslator.PLATFORM, method + " " + path + " timed out at " + servers.get(at), e);
+                throw PlatformUnavailableException.of(AppTranslator.PLATFORM, method + " " + path + " timed out at " + servers.get(at)
+                        + " (" + e.getMessage() + ")", e);
             } catch (IOException e) {
                 if (e instanceof javax.net.ssl.SSLException) {
                     throw AuthenticationException.of(AppTranslator.PLATFORM, 0, "TLS with " + servers.get(at) + " failed: " + e.getMessage()
@@ -290,6 +477,29 @@ public final class MarathonClient implements AutoCloseable {
             throw PlatformUnavailableException.of(AppTranslator.PLATFORM, "no Marathon leader answered " + method + " " + path + " (" + gateway + ")", null);
         }
         throw PlatformUnavailableException.of(AppTranslator.PLATFORM, "no Marathon instance reachable (" + servers + ")", last);
+    }
+
+    /**
+     * The JSON of a 2xx answer. Marathon answers every request it carried out with JSON (a DeploymentResult, a
+     * definition, a list), so an empty or unparsable body is a {@link PlatformException} naming the request, for a write
+     * too: that the write took effect cannot be told from it. Only where {@code answered} is false (a pod's
+     * {@code DELETE}: 202 and no body) is an empty body Marathon's answer, read as JSON null.
+     */
+    static JsonNode answer(String what, int code, String text, boolean answered) {
+        JsonNode n;
+        try {
+            n = text.isBlank() ? null : JSON.readTree(text);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw PlatformException.of(AppTranslator.PLATFORM, "malformed JSON (HTTP " + code + ") in the answer to " + what + ": "
+                    + e.getOriginalMessage(), e);
+        }
+        if (n == null || n.isMissingNode()) {
+            if (!answered) {
+                return JSON.nullNode();
+            }
+            throw PlatformException.of(AppTranslator.PLATFORM, "empty answer (HTTP " + code + ") to " + what + " from Marathon, where JSON was expected", null);
+        }
+        return n;
     }
 
     /**
@@ -353,8 +563,14 @@ public final class MarathonClient implements AutoCloseable {
         }
     }
 
+    /** Closes the open event streams, cancels the requests in flight, and lets the client's threads end. */
     @Override
     public void close() {
+        closed = true;
+        for (EventStream s : List.copyOf(streams)) {
+            s.close();
+        }
+        http.dispatcher().cancelAll();
         http.dispatcher().executorService().shutdown();
         http.connectionPool().evictAll();
     }

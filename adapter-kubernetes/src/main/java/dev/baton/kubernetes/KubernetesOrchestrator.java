@@ -26,6 +26,7 @@ import dev.baton.Selector;
 import dev.baton.Subscription;
 import dev.baton.UnsupportedCapabilityException;
 import dev.baton.Unsupported;
+import dev.baton.kubernetes.internal.Connection;
 import dev.baton.kubernetes.internal.Immutables;
 import dev.baton.kubernetes.internal.Readings;
 import dev.baton.kubernetes.internal.Translator;
@@ -43,6 +44,7 @@ import dev.baton.spi.DeploymentTracker;
 import dev.baton.spi.JobRef;
 import dev.baton.spi.JsonDiff;
 import dev.baton.spi.SecretRules;
+import dev.baton.spi.SpecRefusals;
 import dev.baton.spi.SpecVersion;
 import dev.baton.status.Endpoint;
 import dev.baton.status.Event;
@@ -88,20 +90,21 @@ import java.util.function.Supplier;
  *
  * @since 0.1
  */
-public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet, HostMaintenanceFacet, dev.baton.LogsFacet {
+public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet, HostMaintenanceFacet, dev.baton.LogsFacet, SpecRefusals {
     private static final String PLATFORM = Translator.PLATFORM;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES).enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS).build());
     private static final String REVISION = "deployment.kubernetes.io/revision";
 
-    private final Supplier<KubernetesClient> clientFactory;
+    private final Supplier<Connection> connect;
     private final String configuredNamespace;
     private final boolean ownsClient;
-    private KubernetesClient client;
+    private Connection connection;
 
-    KubernetesOrchestrator(Supplier<KubernetesClient> clientFactory, String namespace, boolean ownsClient) {
-        this.clientFactory = clientFactory;
+    /** {@code connect}: the client, created on first use, and where its configuration came from (for errors that say so). */
+    KubernetesOrchestrator(Supplier<Connection> connect, String namespace, boolean ownsClient) {
+        this.connect = connect;
         this.configuredNamespace = namespace;
         this.ownsClient = ownsClient;
     }
@@ -115,7 +118,8 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
      */
     public static Orchestrator using(KubernetesClient client) {
         Objects.requireNonNull(client, "client");
-        return new dev.baton.internal.GuardedOrchestrator(new KubernetesOrchestrator(() -> client, null, false), KubernetesProvider.CAPABILITIES);
+        return new dev.baton.internal.GuardedOrchestrator(new KubernetesOrchestrator(
+                () -> new Connection(client, Connection.givenOrigin(client.getConfiguration())), null, false), KubernetesProvider.CAPABILITIES);
     }
 
     /**
@@ -128,15 +132,16 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
     public static Orchestrator using(io.fabric8.kubernetes.client.Config config) {
         Objects.requireNonNull(config, "config");
         return new dev.baton.internal.GuardedOrchestrator(new KubernetesOrchestrator(
-                () -> new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(config).build(), null, true),
+                () -> new Connection(new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(config).build(),
+                        Connection.givenOrigin(config)), null, true),
                 KubernetesProvider.CAPABILITIES);
     }
 
     private synchronized KubernetesClient client() {
-        if (client == null) {
-            client = clientFactory.get();
+        if (connection == null) {
+            connection = connect.get();
         }
-        return client;
+        return connection.client();
     }
 
     /**
@@ -160,6 +165,27 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
             return call.get();
         } catch (KubernetesClientException e) {
             throw translate(what, e);
+        }
+    }
+
+    /**
+     * Runs a request of this orchestrator, turning fabric8's failures into Baton's; an API server that cannot be
+     * reached is reported with the URL tried, where the configuration came from, and the cause, instead of fabric8's
+     * "Operation: [list] for kind: [Deployment] … failed."
+     */
+    private <T> T request(String what, Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (KubernetesClientException e) {
+            OrchestratorException out = translate(what, e);
+            Connection c;
+            synchronized (this) {
+                c = connection;
+            }
+            if (out instanceof PlatformUnavailableException && c != null) {
+                throw PlatformUnavailableException.of(PLATFORM, what + ": " + c.unreachable(e), e);
+            }
+            throw out;
         }
     }
 
@@ -198,13 +224,24 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
 
     @Override
     public PlatformInfo platform() {
-        var v = call("version", () -> client().getKubernetesVersion());
+        var v = request("version", () -> client().getKubernetesVersion());
         return new PlatformInfo(PLATFORM, v == null ? null : v.getGitVersion(), client().getMasterUrl().toString());
     }
 
     @Override
     public Capabilities capabilities() {
         return KubernetesProvider.CAPABILITIES;
+    }
+
+    /**
+     * What Kubernetes cannot run of {@code spec} as Baton renders it, beyond what its capabilities say: every structural
+     * rule of the translation ({@link Translator#refusals}), found from the spec alone, without a request. The core
+     * runs it with the capability check before plan, render and deploy. A change the API server does not allow to a
+     * live object (an immutable field) needs that object, and is refused by plan and deploy once they have read it.
+     */
+    @Override
+    public List<Unsupported> refusals(JobSpec spec) {
+        return Translator.refusals(spec);
     }
 
     @Override
@@ -254,7 +291,11 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
         return Fabric8Trees.toJackson2(o);
     }
 
-    /** The workloads of one kind labelled with a job, with the resourceVersion of the list (to watch from). */
+    /**
+     * The workloads of one kind labelled with a job, with the resourceVersion of the list (to watch from). The label
+     * alone does not make a workload Baton's: one without the spec Baton stores ({@link Translator#SPEC_ANNOTATION}),
+     * a foreign one, is listed but is not the job's to remove.
+     */
     private record Listed(String kind, List<HasMetadata> items, String resourceVersion) {
         /** The specs Baton stored on them (workloads without one, which Baton did not deploy, have none). */
         List<JobSpec> specs() {
@@ -268,6 +309,16 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
             return out;
         }
 
+        /** The workloads Baton deployed: those that carry its spec. */
+        List<HasMetadata> managed() {
+            return items.stream().filter(KubernetesOrchestrator::isManaged).toList();
+        }
+
+        /** The workloads that carry the job's label but not Baton's spec, as {@code Kind name}. */
+        List<String> foreign() {
+            return items.stream().filter(w -> !isManaged(w)).map(w -> kind + " " + w.getMetadata().getName()).toList();
+        }
+
         Map<String, HasMetadata> byName() {
             Map<String, HasMetadata> out = new LinkedHashMap<>();
             items.forEach(w -> out.put(w.getMetadata().getName(), w));
@@ -276,24 +327,62 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
     }
 
     private Listed listWorkloads(String ns, String kind, String job) {
-        KubernetesResourceList<HasMetadata> list = call("list " + kind + "s of " + job,
+        KubernetesResourceList<HasMetadata> list = request("list " + kind + "s of " + job,
                 () -> ops(kind).inNamespace(ns).withLabel(SpecVersion.JOB_LABEL, job).list());
         return new Listed(kind, list.getItems(), list.getMetadata() == null ? null : list.getMetadata().getResourceVersion());
     }
 
-    /** A job's workloads, found by its id: the first workload kind that has any, listed by the job's label; null when none. */
-    private Listed find(String ns, String job) {
+    /** Whether Baton deployed a workload: it carries the spec Baton renders it from. */
+    private static boolean isManaged(HasMetadata workload) {
+        var annotations = workload.getMetadata().getAnnotations();
+        return annotations != null && annotations.get(Translator.SPEC_ANNOTATION) != null;
+    }
+
+    /**
+     * A job's workloads, found by its id: the first workload kind that has any Baton deployed, listed by the job's
+     * label; null when none. The workloads that carry the label but not Baton's spec go to {@code foreign}.
+     */
+    private Listed find(String ns, String job, List<String> foreign) {
         for (String kind : WORKLOAD_KINDS) {
             Listed l = listWorkloads(ns, kind, job);
-            if (!l.items().isEmpty()) {
+            if (!l.managed().isEmpty()) {
                 return l;
             }
+            foreign.addAll(l.foreign());
         }
         return null;
     }
 
+    /**
+     * Why a job Baton has no workload of is not found: it does not exist, or the namespace holds workloads under its
+     * name that Baton did not create — labelled with the job (found by {@link #find}), or named as the job, as
+     * {@code kubectl create deployment NAME} names one (read here by name, one read per workload kind, only on this
+     * path) — which are not Baton's to show or remove. {@code consequence} says what was not done.
+     */
+    private NotFoundException notFound(String ns, String job, List<String> foreign, String consequence) {
+        List<String> all = new ArrayList<>(foreign);
+        for (String kind : WORKLOAD_KINDS) {
+            HasMetadata named;
+            try {
+                named = get(ns, kind, job);
+            } catch (AuthenticationException e) {
+                continue; // allowed to list the kind but not to read one by name: the not-found stands
+            }
+            if (named != null && !isManaged(named) && !all.contains(kind + " " + job)) {
+                all.add(kind + " " + job);
+            }
+        }
+        if (all.isEmpty()) {
+            return NotFoundException.job(PLATFORM, job);
+        }
+        List<String> names = all.stream().limit(5).toList();
+        return NotFoundException.of(PLATFORM, "job " + job + " exists on " + PLATFORM + " (namespace " + ns + ") but is not managed by Baton: "
+                + String.join(", ", names) + (all.size() > names.size() ? " and " + (all.size() - names.size()) + " more" : "")
+                + (all.size() == 1 ? " carries" : " carry") + " no " + Translator.SPEC_ANNOTATION + " annotation" + consequence);
+    }
+
     private HasMetadata get(String ns, String kind, String name) {
-        return call("read " + kind + " " + name, () -> ops(kind).inNamespace(ns).withName(name).get());
+        return request("read " + kind + " " + name, () -> ops(kind).inNamespace(ns).withName(name).get());
     }
 
     /** The live object restricted to the fields Baton renders, so server defaults are not differences. */
@@ -432,14 +521,15 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
     }
 
     /**
-     * What the job owned and {@code desired} no longer renders: the workloads listed that it does not render (a renamed
-     * group), and every object the spec stored on them rendered (a removed service, volume or group).
+     * What the job owned and {@code desired} no longer renders: the workloads listed that Baton deployed and it does not
+     * render (a renamed group), and every object the spec stored on them rendered (a removed service, volume or group).
+     * A workload that carries the job's label but not Baton's spec is not the job's.
      */
     private static List<Translator.Ref> stale(List<ObjectNode> desired, Listed listed) {
         java.util.Set<Translator.Ref> keep = new java.util.HashSet<>();
         desired.forEach(d -> keep.add(new Translator.Ref(kindOf(d), nameOf(d))));
         java.util.Set<Translator.Ref> out = new java.util.LinkedHashSet<>();
-        listed.items().forEach(w -> out.add(new Translator.Ref(listed.kind(), w.getMetadata().getName())));
+        listed.managed().forEach(w -> out.add(new Translator.Ref(listed.kind(), w.getMetadata().getName())));
         listed.specs().forEach(previous -> out.addAll(Translator.names(previous)));
         out.removeAll(keep);
         return List.copyOf(out);
@@ -494,7 +584,7 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
         String kind = kindOf(d);
         String what = (dryRun ? "dry-run apply " : "apply ") + kind + " " + nameOf(d);
         String ns = d.path("metadata").path("namespace").asText();
-        return call(what, () -> ops(kind).inNamespace(ns).resource(target(kind, ns, nameOf(d))).patch(context, d.toString()));
+        return request(what, () -> ops(kind).inNamespace(ns).resource(target(kind, ns, nameOf(d))).patch(context, d.toString()));
     }
 
     /** An object of {@code kind} that says only which one it is: what an operation on it by URL needs, and no more. */
@@ -510,7 +600,7 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
 
     /** Deletes an object; propagation Background: the garbage collector removes its dependents (ReplicaSets, pods). */
     private void delete(String ns, String kind, String name) {
-        call("delete " + kind + " " + name, () -> ops(kind).inNamespace(ns).withName(name)
+        request("delete " + kind + " " + name, () -> ops(kind).inNamespace(ns).withName(name)
                 .withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND).delete());
     }
 
@@ -746,15 +836,17 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
     }
 
     private Job job(String ns, String job) {
-        Listed listed = find(ns, job);
+        return job(ns, job, "");
+    }
+
+    /** The job Baton deployed under {@code job}; not found, saying so when what is there is not Baton's, followed by {@code consequence}. */
+    private Job job(String ns, String job, String consequence) {
+        List<String> foreign = new ArrayList<>();
+        Listed listed = find(ns, job, foreign);
         if (listed == null) {
-            throw NotFoundException.job(PLATFORM, job);
+            throw notFound(ns, job, foreign, consequence);
         }
-        List<JobSpec> specs = listed.specs();
-        if (specs.isEmpty()) {
-            throw NotFoundException.of(PLATFORM, "job " + job + " was not deployed by Baton (no " + Translator.SPEC_ANNOTATION + " annotation)");
-        }
-        return new Job(listed, specs.get(0));
+        return new Job(listed, listed.specs().get(0));
     }
 
     @Override
@@ -762,7 +854,7 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
         JobRef ref = JobRef.parse(jobId, null);
         String ns = namespace(ref.namespace());
         Job job = job(ns, ref.name());
-        List<io.fabric8.kubernetes.api.model.Pod> pods = call("list pods of " + ref.name(), () -> client().pods().inNamespace(ns)
+        List<io.fabric8.kubernetes.api.model.Pod> pods = request("list pods of " + ref.name(), () -> client().pods().inNamespace(ns)
                 .withLabel(SpecVersion.JOB_LABEL, ref.name()).list().getItems());
         return Readings.read(ns, job.spec(), pods, job.listed().byName()).status();
     }
@@ -780,7 +872,7 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
         Map<String, JobSpec> specs = new LinkedHashMap<>();
         Map<String, Map<String, HasMetadata>> workloads = new LinkedHashMap<>();
         for (String kind : WORKLOAD_KINDS) {
-            List<HasMetadata> items = call("list " + kind + "s", () -> ops(kind).inNamespace(ns).withLabels(labels)
+            List<HasMetadata> items = request("list " + kind + "s", () -> ops(kind).inNamespace(ns).withLabels(labels)
                     .withLabel(SpecVersion.JOB_LABEL).list().getItems());
             Map<String, String> kindOfJob = new java.util.HashMap<>();
             for (HasMetadata w : items) {
@@ -801,7 +893,7 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
             return List.of();
         }
         Map<String, List<io.fabric8.kubernetes.api.model.Pod>> pods = new java.util.HashMap<>();
-        for (var p : call("list pods of jobs", () -> client().pods().inNamespace(ns).withLabels(labels)
+        for (var p : request("list pods of jobs", () -> client().pods().inNamespace(ns).withLabels(labels)
                 .withLabel(SpecVersion.JOB_LABEL).list().getItems())) {
             pods.computeIfAbsent(p.getMetadata().getLabels().get(SpecVersion.JOB_LABEL), k -> new ArrayList<>()).add(p);
         }
@@ -873,7 +965,7 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
 
     private Optional<ReplicaSet> previousReplicaSet(String ns, JobSpec spec, GroupSpec g) {
         String version = SpecVersion.of(spec);
-        List<ReplicaSet> sets = call("list replica sets", () -> client().apps().replicaSets().inNamespace(ns)
+        List<ReplicaSet> sets = request("list replica sets", () -> client().apps().replicaSets().inNamespace(ns)
                 .withLabel(SpecVersion.JOB_LABEL, spec.name()).withLabel(SpecVersion.GROUP_LABEL, g.name()).list().getItems());
         return sets.stream()
                 .filter(rs -> !version.equals(rs.getSpec().getTemplate().getMetadata().getLabels().get(SpecVersion.LABEL)))
@@ -884,15 +976,16 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
      * Deletes what Baton created for the job, as the spec it stored says: each workload, Service and claim by name, one
      * delete each, propagation Background. The workloads' ReplicaSets and pods, and the Services' EndpointSlices, are
      * the garbage collector's to remove (they name their owner in {@code ownerReferences}), as {@code kubectl delete}
-     * leaves them to it.
+     * leaves them to it. A workload Baton did not deploy (no {@link Translator#SPEC_ANNOTATION}) is never deleted: a
+     * job that has only such workloads is refused as not found, and nothing is sent.
      */
     @Override
     public void undeploy(String jobId) {
         JobRef ref = JobRef.parse(jobId, null);
         String ns = namespace(ref.namespace());
-        Job job = job(ns, ref.name());
+        Job job = job(ns, ref.name(), "; not removed");
         java.util.Set<Translator.Ref> owned = new java.util.LinkedHashSet<>();
-        job.listed().items().forEach(w -> owned.add(new Translator.Ref(job.listed().kind(), w.getMetadata().getName())));
+        job.listed().managed().forEach(w -> owned.add(new Translator.Ref(job.listed().kind(), w.getMetadata().getName())));
         job.listed().specs().forEach(s -> owned.addAll(Translator.names(s)));
         // workloads first (their pods stop), then what reaches them (Services), then their storage (claims)
         List<Translator.Ref> order = new ArrayList<>(owned);
@@ -904,7 +997,7 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
 
     @Override
     public List<Host> hosts() {
-        List<Node> nodes = call("list nodes", () -> client().nodes().list().getItems());
+        List<Node> nodes = request("list nodes", () -> client().nodes().list().getItems());
         List<Host> out = new ArrayList<>();
         for (Node n : nodes) {
             var st = n.getStatus();
@@ -934,12 +1027,12 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
     }
 
     private List<Endpoint> endpoints(String ns, String serviceName) {
-        var svc = call("read service " + serviceName, () -> client().services().inNamespace(ns).withName(serviceName).get());
+        var svc = request("read service " + serviceName, () -> client().services().inNamespace(ns).withName(serviceName).get());
         if (svc == null || svc.getSpec() == null || svc.getSpec().getPorts() == null || svc.getSpec().getPorts().isEmpty()) {
             return List.of();
         }
         String portName = svc.getSpec().getPorts().get(0).getName();
-        var slices = call("list endpoint slices of " + serviceName, () -> client().discovery().v1().endpointSlices().inNamespace(ns)
+        var slices = request("list endpoint slices of " + serviceName, () -> client().discovery().v1().endpointSlices().inNamespace(ns)
                 .withLabel("kubernetes.io/service-name", serviceName).list().getItems());
         List<Endpoint> out = new ArrayList<>();
         for (var slice : slices) {
@@ -964,12 +1057,12 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
     public List<LogLine> logs(String jobId, int tailLines) {
         JobRef ref = JobRef.parse(jobId, null);
         String ns = namespace(ref.namespace());
-        List<Pod> pods = call("list pods of " + ref.name(), () -> client().pods().inNamespace(ns)
+        List<Pod> pods = request("list pods of " + ref.name(), () -> client().pods().inNamespace(ns)
                 .withLabel(SpecVersion.JOB_LABEL, ref.name()).list().getItems());
         List<LogLine> out = new ArrayList<>();
         for (Pod p : pods) {
             for (var c : p.getSpec().getContainers()) {
-                String text = call("read the log of " + p.getMetadata().getName(), () -> client().pods().inNamespace(ns)
+                String text = request("read the log of " + p.getMetadata().getName(), () -> client().pods().inNamespace(ns)
                         .withName(p.getMetadata().getName()).inContainer(c.getName()).tailingLines(tailLines).getLog());
                 if (text != null) {
                     text.lines().forEach(l -> out.add(new LogLine(p.getMetadata().getName() + "." + c.getName(), "output", l)));
@@ -984,7 +1077,7 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
         JobRef ref = JobRef.parse(jobId, null);
         String ns = namespace(ref.namespace());
         PodWatch w = new PodWatch(ns, ref.name(), listener);
-        call("watch " + ref.name(), () -> {
+        request("watch " + ref.name(), () -> {
             w.start(null);
             return null;
         });
@@ -1069,19 +1162,19 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
         data.keys().forEach(k -> encoded.put(k, Base64.getEncoder().encodeToString(data.bytes(k))));
         Secret secret = new SecretBuilder().withNewMetadata().withName(name).withNamespace(ns)
                 .addToLabels("baton.dev/secret", "true").endMetadata().withType("Opaque").withData(encoded).build();
-        Secret live = call("read secret " + name, () -> client().secrets().inNamespace(ns).withName(name).get());
+        Secret live = request("read secret " + name, () -> client().secrets().inNamespace(ns).withName(name).get());
         if (live == null) {
-            call("create secret " + name, () -> client().secrets().inNamespace(ns).resource(secret).create());
+            request("create secret " + name, () -> client().secrets().inNamespace(ns).resource(secret).create());
         } else {
             secret.getMetadata().setResourceVersion(live.getMetadata().getResourceVersion());
-            call("replace secret " + name, () -> client().secrets().inNamespace(ns).resource(secret).update());
+            request("replace secret " + name, () -> client().secrets().inNamespace(ns).resource(secret).update());
         }
     }
 
     @Override
     public List<SecretInfo> list() {
         String ns = namespace(null);
-        return call("list secrets", () -> client().secrets().inNamespace(ns).withLabel("baton.dev/secret").list().getItems()).stream()
+        return request("list secrets", () -> client().secrets().inNamespace(ns).withLabel("baton.dev/secret").list().getItems()).stream()
                 .map(s -> new SecretInfo(s.getMetadata().getName(), s.getData() == null ? java.util.Set.of() : s.getData().keySet(),
                         s.getMetadata().getResourceVersion()))
                 .toList();
@@ -1091,7 +1184,7 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
     public void delete(String name) {
         SecretRules.checkName(name);
         String ns = namespace(null);
-        var deleted = call("delete secret " + name, () -> client().secrets().inNamespace(ns).withName(name).delete());
+        var deleted = request("delete secret " + name, () -> client().secrets().inNamespace(ns).withName(name).delete());
         if (deleted == null || deleted.isEmpty()) {
             throw NotFoundException.of(PLATFORM, "secret", name, null);
         }
@@ -1100,12 +1193,12 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
     /** Cordons the node and evicts its pods through the Eviction API (which respects PodDisruptionBudgets), skipping DaemonSet pods. */
     @Override
     public void drain(String hostId, Duration deadline, boolean ignoreSystemJobs) {
-        call("cordon " + hostId, () -> client().nodes().withName(hostId).edit(n -> {
+        request("cordon " + hostId, () -> client().nodes().withName(hostId).edit(n -> {
             n.getSpec().setUnschedulable(true);
             return n;
         }));
         // filtered here rather than with a spec.nodeName field selector, which not every API server double supports
-        List<Pod> pods = call("list pods on " + hostId, () -> client().pods().inAnyNamespace().list().getItems()).stream()
+        List<Pod> pods = request("list pods on " + hostId, () -> client().pods().inAnyNamespace().list().getItems()).stream()
                 .filter(p -> p.getSpec() != null && hostId.equals(p.getSpec().getNodeName())).toList();
         for (Pod p : pods) {
             boolean daemon = p.getMetadata().getOwnerReferences() != null && p.getMetadata().getOwnerReferences().stream()
@@ -1115,7 +1208,7 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
             }
             // an eviction a PodDisruptionBudget blocks is answered 429 (false here): try again until the deadline
             Instant until = Instant.now().plus(deadline == null ? Duration.ofHours(1) : deadline);
-            while (!call("evict " + p.getMetadata().getName(), () -> client().pods().inNamespace(p.getMetadata().getNamespace())
+            while (!request("evict " + p.getMetadata().getName(), () -> client().pods().inNamespace(p.getMetadata().getNamespace())
                     .withName(p.getMetadata().getName()).evict())) {
                 if (Instant.now().isAfter(until)) {
                     throw ConflictException.of(PLATFORM, "pod " + p.getMetadata().getName() + " could not be evicted before the drain deadline"
@@ -1133,7 +1226,7 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
 
     @Override
     public void activate(String hostId) {
-        call("uncordon " + hostId, () -> client().nodes().withName(hostId).edit(n -> {
+        request("uncordon " + hostId, () -> client().nodes().withName(hostId).edit(n -> {
             n.getSpec().setUnschedulable(false);
             return n;
         }));
@@ -1141,8 +1234,8 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
 
     @Override
     public synchronized void close() {
-        if (client != null && ownsClient) {
-            client.close();
+        if (connection != null && ownsClient) {
+            connection.client().close();
         }
     }
 }

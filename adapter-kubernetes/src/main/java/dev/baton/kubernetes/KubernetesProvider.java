@@ -13,10 +13,10 @@ import dev.baton.model.Operator;
 import dev.baton.model.RestartMode;
 import dev.baton.model.TaskKind;
 import dev.baton.model.UpdateStrategy;
+import dev.baton.kubernetes.internal.Connection;
 import dev.baton.spi.OrchestratorProvider;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.util.function.Supplier;
 
@@ -79,10 +79,12 @@ public final class KubernetesProvider implements OrchestratorProvider {
     @Override
     public Orchestrator create(Target target, OrchestratorConfig config) {
         String address = target.address();
-        Supplier<KubernetesClient> client = () -> {
+        Supplier<Connection> connect = () -> {
             Config c;
+            String origin;
             if (address.isEmpty()) {
                 c = Config.autoConfigure(null);
+                origin = Connection.kubeconfigOrigin(c, null);
             } else if (address.startsWith("http://") || address.startsWith("https://")) {
                 // a bare API server URL: credentials from config properties, as kubectl --server --token --certificate-authority
                 ConfigBuilder b = new ConfigBuilder(Config.empty()).withMasterUrl(address)
@@ -90,8 +92,10 @@ public final class KubernetesProvider implements OrchestratorProvider {
                 config.property("kubernetes.token").ifPresent(b::withOauthToken);
                 config.property("kubernetes.caFile").ifPresent(b::withCaCertFile);
                 c = b.build();
+                origin = "the URL given as the target; no kubeconfig read";
             } else {
                 c = Config.autoConfigure(address);
+                origin = Connection.kubeconfigOrigin(c, address);
             }
             c.setConnectionTimeout((int) config.connectTimeout().toMillis());
             c.setRequestTimeout((int) config.requestTimeout().toMillis());
@@ -101,8 +105,8 @@ public final class KubernetesProvider implements OrchestratorProvider {
             if (config.namespace() != null) {
                 c.setNamespace(config.namespace());
             }
-            return new KubernetesClientBuilder().withConfig(c).build();
+            return new Connection(new KubernetesClientBuilder().withConfig(c).build(), origin);
         };
-        return new KubernetesOrchestrator(client, config.namespace(), true);
+        return new KubernetesOrchestrator(connect, config.namespace(), true);
     }
 }

@@ -1,10 +1,13 @@
 package dev.baton.kubernetes;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.baton.Orchestrator;
 import dev.baton.OrchestratorConfig;
 import dev.baton.Orchestrators;
+import dev.baton.PlatformUnavailableException;
+import dev.baton.spi.RetryPolicy;
 import dev.baton.Target;
 import dev.baton.kubernetes.apiserver.ApiServerDispatcher;
 import io.fabric8.kubernetes.client.Config;
@@ -17,9 +20,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -149,6 +154,53 @@ class KubernetesConfigTest {
                     .isNotNull();
             assertThat(requests()).filteredOn(r -> r.getPath().contains("/namespaces/mine/deployments"))
                     .isNotEmpty().allSatisfy(r -> assertThat(r.getHeader("X-Team")).isEqualTo("payments"));
+        }
+    }
+
+    /** Fails fast: one attempt, two seconds to connect. */
+    private static OrchestratorConfig once() {
+        return OrchestratorConfig.builder().retryPolicy(RetryPolicy.none()).connectTimeout(Duration.ofSeconds(2))
+                .requestTimeout(Duration.ofSeconds(2)).build();
+    }
+
+    @Test
+    void aClusterThatCannotBeReachedIsReportedWithTheKubeconfigContextUrlAndCause() throws Exception {
+        Path kubeconfig = write("config", """
+                apiVersion: v1
+                kind: Config
+                clusters: [{name: gone, cluster: {server: "http://127.0.0.1:1"}}]
+                users: [{name: dev, user: {token: t}}]
+                contexts: [{name: laptop, context: {cluster: gone, user: dev}}]
+                current-context: laptop
+                """);
+        System.setProperty(Config.KUBERNETES_KUBECONFIG_FILE, kubeconfig.toString());
+
+        try (Orchestrator o = Orchestrators.connect(Target.parse("kubernetes://"), once())) {
+            assertThatThrownBy(() -> o.status("app")).isInstanceOfSatisfying(PlatformUnavailableException.class, e -> assertThat(e.getMessage())
+                    .contains("kubeconfig " + kubeconfig)
+                    .contains("context laptop")
+                    .contains("http://127.0.0.1:1")
+                    .containsIgnoringCase("connection refused")
+                    .doesNotContain("Operation: [list]"));
+            assertThatThrownBy(() -> o.list(dev.baton.Selector.all())).isInstanceOfSatisfying(PlatformUnavailableException.class,
+                    e -> assertThat(e.getMessage()).contains("context laptop").containsIgnoringCase("connection refused"));
+        }
+    }
+
+    @Test
+    void withNoKubeconfigAndNoClusterAroundTheErrorSaysWhereItLookedAndWhatItTried() throws Exception {
+        Assumptions.assumeTrue(System.getenv("KUBERNETES_SERVICE_HOST") == null, "runs outside a pod: in one, the in-cluster configuration is found");
+        Path absent = dir.resolve("no-such-config");
+        System.setProperty(Config.KUBERNETES_KUBECONFIG_FILE, absent.toString());
+
+        try (Orchestrator o = Orchestrators.connect(Target.parse("kubernetes://"), once())) {
+            assertThatThrownBy(() -> o.status("app")).isInstanceOfSatisfying(PlatformUnavailableException.class, e -> assertThat(e.getMessage())
+                    .contains("no kubeconfig found at " + absent)
+                    .contains("in-cluster not detected")
+                    .contains("https://kubernetes.default.svc")
+                    .contains("KUBECONFIG")
+                    .doesNotContain("Operation: [list]")
+                    .satisfies(m -> System.out.println("UNREACHABLE " + m)));
         }
     }
 }

@@ -18,8 +18,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Benchmark main comparing fabric8's HTTP transports (Vert.x 5, the default, and the JDK client; fabric8 8.0.0
- * publishes no OkHttp transport) for the calls
+ * Benchmark main comparing fabric8's HTTP transports (Vert.x 5, the default, the JDK client and OkHttp, with the
+ * OkHttp version the Nomad and Marathon adapters use) for the calls
  * Baton makes most: reads and replaces of one object against the CRUD mock server on 127.0.0.1. Each transport gets
  * a warm-up, then rounds of 500 GET+PUT pairs; the median round is reported, with the client's creation time.
  *
@@ -38,6 +38,19 @@ public final class TransportBenchmark {
         Map<String, HttpClient.Factory> transports = new java.util.LinkedHashMap<>();
         transports.put("vertx-5 (default)", new io.fabric8.kubernetes.client.vertx5.Vertx5HttpClientFactory());
         transports.put("jdk", new io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory());
+        transports.put("okhttp", new io.fabric8.kubernetes.client.okhttp.OkHttpClientFactory());
+        if (args.length > 0) {
+            // another order (the transports share fabric8's code, which the first one warms up for the others)
+            Map<String, HttpClient.Factory> ordered = new java.util.LinkedHashMap<>();
+            for (String name : args) {
+                for (var known : transports.entrySet()) {
+                    if (known.getKey().startsWith(name)) {
+                        ordered.put(known.getKey(), known.getValue());
+                    }
+                }
+            }
+            transports = ordered;
+        }
         for (var t : transports.entrySet()) {
             long c0 = System.nanoTime();
             Config config = new ConfigBuilder(Config.empty()).withMasterUrl("http://127.0.0.1:" + server.getPort()).build();

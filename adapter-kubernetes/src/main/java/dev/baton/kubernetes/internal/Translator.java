@@ -53,7 +53,12 @@ public final class Translator {
 
     /** The objects of a job, in the order they are applied (claims, then workloads, then services). */
     public static List<ObjectNode> translate(JobSpec spec, String namespace) {
-        refuse(spec);
+        // the last guard: the core runs refusals() before render, plan and deploy, so only a caller that bypasses it
+        // (scale of a stored spec, a direct call) can get here with a spec Kubernetes cannot run as rendered
+        List<Unsupported> refused = refusals(spec);
+        if (!refused.isEmpty()) {
+            throw UnsupportedCapabilityException.of(PLATFORM, refused);
+        }
         String version = SpecVersion.of(spec);
         List<ObjectNode> out = new ArrayList<>();
         for (VolumeSpec v : spec.volumes()) {
@@ -71,12 +76,42 @@ public final class Translator {
         return out;
     }
 
-    /** What Kubernetes cannot do that capabilities cannot express; refused before anything is sent. */
-    static void refuse(JobSpec spec) {
+    /** The longest name of a pod volume, a DNS-1123 label (pkg/apis/core/validation {@code ValidateVolumes}). */
+    static final int POD_VOLUME_NAME_MAX = 63;
+    /** The longest Job name: the Job controller labels its pods with it ({@code batch.kubernetes.io/job-name}), a label value. */
+    static final int JOB_NAME_MAX = 63;
+    /**
+     * The longest CronJob name: the CronJob controller names each Job {@code <name>-<11 characters>}
+     * (pkg/apis/batch/validation {@code ValidateCronJobCreate}: "must be no more than 52 characters").
+     */
+    static final int CRON_JOB_NAME_MAX = 52;
+
+    /**
+     * Everything in {@code spec} that Kubernetes cannot run as Baton renders it and that its capabilities cannot express
+     * (the structural rules: one health check per container, restart settings a Deployment or DaemonSet has no field
+     * for, the node port range, a ReadWriteOnce claim shared by several pods, names the API server would refuse), each
+     * with its path and reason, in one pass. Reads nothing from the cluster; what needs the live objects (fields the
+     * API server does not let change) is found by the deploy's own reads.
+     */
+    public static List<Unsupported> refusals(JobSpec spec) {
         List<Unsupported> out = new ArrayList<>();
+        boolean longRunning = spec.type() == JobType.SERVICE || spec.type() == JobType.SYSTEM;
+        Map<Integer, String> nodePorts = new LinkedHashMap<>();
         for (int gi = 0; gi < spec.groups().size(); gi++) {
             GroupSpec g = spec.groups().get(gi);
             String gp = "groups[" + gi + "]";
+            String workload = workloadName(spec, g);
+            if (spec.type() == JobType.BATCH && workload.length() > JOB_NAME_MAX) {
+                out.add(new Unsupported(gp + ".name", "a Job named " + workload + " (" + workload.length() + " characters)", PLATFORM,
+                        "the Job controller labels the Job's pods with its name (batch.kubernetes.io/job-name), and a label value has at most "
+                                + JOB_NAME_MAX + " characters; shorten the job or group name", false));
+            }
+            if (spec.type() == JobType.CRON && workload.length() > CRON_JOB_NAME_MAX) {
+                out.add(new Unsupported(gp + ".name", "a CronJob named " + workload + " (" + workload.length() + " characters)", PLATFORM,
+                        "the CronJob controller names each Job it starts after the CronJob plus 11 characters, and a Job name has at most "
+                                + JOB_NAME_MAX + "; a CronJob's name has at most " + CRON_JOB_NAME_MAX + " characters; shorten the job or group name",
+                        false));
+            }
             for (int ti = 0; ti < g.tasks().size(); ti++) {
                 TaskSpec t = g.tasks().get(ti);
                 if (t.health().size() > 1) {
@@ -84,21 +119,26 @@ public final class Translator {
                             "a container has one readiness and one liveness probe; Baton maps one check to both", false));
                 }
             }
-            if ((spec.type() == JobType.SERVICE || spec.type() == JobType.SYSTEM) && g.restart() != null
-                    && g.restart().attempts() != null) {
+            if (longRunning && g.restart() != null && g.restart().attempts() != null) {
                 out.add(new Unsupported(gp + ".restart.attempts", "restart attempts on a " + spec.type().id() + " job", PLATFORM,
                         "only Jobs have a backoffLimit; the pods of Deployments and DaemonSets restart without limit", false));
             }
-            if ((spec.type() == JobType.SERVICE || spec.type() == JobType.SYSTEM) && g.restart() != null
-                    && g.restart().policy() != RestartMode.ALWAYS) {
+            if (longRunning && g.restart() != null && g.restart().policy() != RestartMode.ALWAYS) {
                 out.add(new Unsupported(gp + ".restart.policy", "restart policy " + g.restart().policy().id() + " on a "
                         + spec.type().id() + " job", PLATFORM, "Deployments and DaemonSets only run pods with restartPolicy Always", false));
             }
             for (int si = 0; si < g.services().size(); si++) {
                 ServiceSpec s = g.services().get(si);
-                if (s.publishedPort() != null && (s.publishedPort() < NODE_PORT_MIN || s.publishedPort() > NODE_PORT_MAX)) {
-                    out.add(new Unsupported(gp + ".services[" + si + "].publishedPort", "published port " + s.publishedPort(),
+                String sp = gp + ".services[" + si + "]";
+                if (s.publishedPort() == null) {
+                    continue;
+                }
+                if (s.publishedPort() < NODE_PORT_MIN || s.publishedPort() > NODE_PORT_MAX) {
+                    out.add(new Unsupported(sp + ".publishedPort", "published port " + s.publishedPort(),
                             PLATFORM, "a NodePort must be in the node port range " + NODE_PORT_MIN + "-" + NODE_PORT_MAX, false));
+                } else if (nodePorts.putIfAbsent(s.publishedPort(), sp) != null) {
+                    out.add(new Unsupported(sp + ".publishedPort", "published port " + s.publishedPort() + " on two services", PLATFORM,
+                            "a node port is allocated to one Service, and " + nodePorts.get(s.publishedPort()) + " publishes it already", false));
                 }
             }
             int count = g.countOrDefault();
@@ -113,9 +153,34 @@ public final class Translator {
                 }
             }
         }
-        if (!out.isEmpty()) {
-            throw UnsupportedCapabilityException.of(PLATFORM, out);
+        // the pod volumes Baton names after a spec volume or a secret mounted as files ("volume-<name>", "secret-<name>")
+        for (int vi = 0; vi < spec.volumes().size(); vi++) {
+            String name = spec.volumes().get(vi).name();
+            boolean mounted = spec.groups().stream().flatMap(g -> g.tasks().stream()).flatMap(t -> t.volumes().stream())
+                    .anyMatch(m -> m.volume().equals(name));
+            if (mounted && (VOLUME_PREFIX + name).length() > POD_VOLUME_NAME_MAX) {
+                out.add(podVolumeName("volumes[" + vi + "].name", VOLUME_PREFIX + name));
+            }
         }
+        for (int si = 0; si < spec.secrets().size(); si++) {
+            String name = spec.secrets().get(si).name();
+            boolean asFiles = spec.groups().stream().flatMap(g -> g.tasks().stream()).flatMap(t -> t.secrets().stream())
+                    .anyMatch(m -> !m.isEnv() && name.equals(m.secret()));
+            if (asFiles && (SECRET_PREFIX + name).length() > POD_VOLUME_NAME_MAX) {
+                out.add(podVolumeName("secrets[" + si + "].name", SECRET_PREFIX + name));
+            }
+        }
+        return out;
+    }
+
+    private static final String VOLUME_PREFIX = "volume-";
+    private static final String SECRET_PREFIX = "secret-";
+
+    private static Unsupported podVolumeName(String path, String podVolume) {
+        return new Unsupported(path, "a pod volume named " + podVolume + " (" + podVolume.length() + " characters)", PLATFORM,
+                "a pod volume's name is a DNS label of at most " + POD_VOLUME_NAME_MAX + " characters, and Baton names it "
+                        + podVolume.substring(0, podVolume.indexOf('-') + 1) + "<name>; use a name of at most "
+                        + (POD_VOLUME_NAME_MAX - podVolume.indexOf('-') - 1) + " characters", false);
     }
 
     public static String workloadName(JobSpec spec, GroupSpec g) {
@@ -303,7 +368,7 @@ public final class Translator {
                 ref.put("name", m.secret());
                 ref.put("key", m.key());
             } else {
-                String volume = "secret-" + m.secret();
+                String volume = SECRET_PREFIX + m.secret();
                 if (volumes.stream().noneMatch(v -> v.path("name").asText().equals(volume))) {
                     ObjectNode v = JSON.createObjectNode().put("name", volume);
                     v.putObject("secret").put("secretName", m.secret()).put("defaultMode", 0400);
@@ -313,7 +378,7 @@ public final class Translator {
             }
         }
         for (VolumeMount m : task.volumes()) {
-            String volume = "volume-" + m.volume();
+            String volume = VOLUME_PREFIX + m.volume();
             if (volumes.stream().noneMatch(v -> v.path("name").asText().equals(volume))) {
                 ObjectNode v = JSON.createObjectNode().put("name", volume);
                 v.putObject("persistentVolumeClaim").put("claimName", spec.name() + "-" + m.volume());

@@ -132,7 +132,7 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
     public static Orchestrator using(io.fabric8.kubernetes.client.Config config) {
         Objects.requireNonNull(config, "config");
         return new dev.baton.internal.GuardedOrchestrator(new KubernetesOrchestrator(
-                () -> new Connection(new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(config).build(),
+                () -> new Connection(new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(config).withHttpClientFactory(KubernetesProvider.transport()).build(),
                         Connection.givenOrigin(config)), null, true),
                 KubernetesProvider.CAPABILITIES);
     }

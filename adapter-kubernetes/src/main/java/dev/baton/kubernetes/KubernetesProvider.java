@@ -56,6 +56,15 @@ public final class KubernetesProvider implements OrchestratorProvider {
             .reason("onFailure.continue", "a Deployment whose new pods never become ready stops progressing; it cannot continue past them")
             .build();
 
+    /**
+     * The HTTP transport of the clients Baton creates: fabric8's OkHttp one, named rather than found on the class path,
+     * so that an application with another fabric8 transport on it (Vert.x, say) gets the same one Baton was measured
+     * and tested with (TransportBenchmark; fabric8 picks among several transports of one priority at random).
+     */
+    static io.fabric8.kubernetes.client.http.HttpClient.Factory transport() {
+        return new io.fabric8.kubernetes.client.okhttp.OkHttpClientFactory();
+    }
+
     @Override
     public String id() {
         return "kubernetes";
@@ -105,7 +114,7 @@ public final class KubernetesProvider implements OrchestratorProvider {
             if (config.namespace() != null) {
                 c.setNamespace(config.namespace());
             }
-            return new Connection(new KubernetesClientBuilder().withConfig(c).build(), origin);
+            return new Connection(new KubernetesClientBuilder().withConfig(c).withHttpClientFactory(transport()).build(), origin);
         };
         return new KubernetesOrchestrator(connect, config.namespace(), true);
     }

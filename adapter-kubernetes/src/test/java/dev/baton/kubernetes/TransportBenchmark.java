@@ -23,12 +23,18 @@ import java.util.Map;
  * Baton makes most: reads and replaces of one object against the CRUD mock server on 127.0.0.1. Each transport gets
  * a warm-up, then rounds of 500 GET+PUT pairs; the median round is reported, with the client's creation time.
  *
- * <pre>./mvnw -q -pl adapter-kubernetes test-compile &&
+ * <pre>./mvnw -q -pl adapter-kubernetes -Ptransport-benchmark test-compile &&
  * java -cp "adapter-kubernetes/target/test-classes:adapter-kubernetes/target/classes:$(./mvnw -q -pl adapter-kubernetes \
- *   dependency:build-classpath -Dmdep.outputFile=/dev/stdout)" dev.baton.kubernetes.TransportBenchmark</pre>
+ *   dependency:build-classpath -Ptransport-benchmark -Dmdep.outputFile=/dev/stdout)" dev.baton.kubernetes.TransportBenchmark [okhttp vertx jdk]</pre>
+ * (the optional arguments give the order; the first transport also warms up fabric8's shared code for the others).
  */
 public final class TransportBenchmark {
     private TransportBenchmark() {
+    }
+
+    /** A transport on the class path only with {@code -Ptransport-benchmark}. */
+    private static HttpClient.Factory factory(String className) throws ReflectiveOperationException {
+        return (HttpClient.Factory) Class.forName(className).getDeclaredConstructor().newInstance();
     }
 
     public static void main(String[] args) throws Exception {
@@ -36,9 +42,9 @@ public final class TransportBenchmark {
         KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
         server.init(InetAddress.getLoopbackAddress(), 0);
         Map<String, HttpClient.Factory> transports = new java.util.LinkedHashMap<>();
-        transports.put("vertx-5 (default)", new io.fabric8.kubernetes.client.vertx5.Vertx5HttpClientFactory());
-        transports.put("jdk", new io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory());
-        transports.put("okhttp", new io.fabric8.kubernetes.client.okhttp.OkHttpClientFactory());
+        transports.put("vertx-5 (fabric8's default)", factory("io.fabric8.kubernetes.client.vertx5.Vertx5HttpClientFactory"));
+        transports.put("jdk", factory("io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory"));
+        transports.put("okhttp (Baton's)", new io.fabric8.kubernetes.client.okhttp.OkHttpClientFactory());
         if (args.length > 0) {
             // another order (the transports share fabric8's code, which the first one warms up for the others)
             Map<String, HttpClient.Factory> ordered = new java.util.LinkedHashMap<>();

@@ -69,6 +69,8 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
 
     private final NomadClient client;
     private final NomadSecrets secrets;
+    /** The streams of the watches not yet closed, cancelled by {@link #close()}. */
+    private final java.util.Set<NomadClient.StreamHandle> watches = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     NomadOrchestrator(NomadClient client) {
         this.client = client;
@@ -117,6 +119,24 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
         } catch (NotFoundException e) {
             return Optional.empty();
         }
+    }
+
+    /** Whether a job's (or a job list entry's) meta holds the spec Baton stores in every job it registers. */
+    private static boolean managed(JsonNode meta) {
+        return !meta.path(JobTranslator.SPEC_META).asText("").isBlank();
+    }
+
+    /**
+     * The job, if Baton created it. A job of that name that Baton did not create (registered with the Nomad CLI, say:
+     * it has no {@value JobTranslator#SPEC_META} meta) is not one of Baton's jobs: it is reported as not found, with a
+     * message that says it is there, and nothing is done to it.
+     */
+    private static JsonNode managed(JsonNode job, String name) {
+        if (!managed(job.path("Meta"))) {
+            throw NotFoundException.of(PLATFORM, "job " + name + " exists on " + PLATFORM + " but is not managed by Baton (it has no "
+                    + JobTranslator.SPEC_META + " meta): Baton does not read, change or remove it");
+        }
+        return job;
     }
 
     @Override
@@ -250,62 +270,71 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
     private Deployment track(JobSpec spec, boolean changed, Registered registered) {
         String version = SpecVersion.of(spec);
         String name = spec.name();
-        return DeploymentTracker.started(PLATFORM, name, version, changed, (tracker, deadline) -> {
-            String target = version;
-            while (!tracker.isDone()) {
-                Reads r = read(name);
-                View view = view(name, r);
-                JobStatus status = view.status();
-                if (!target.equals(status.version())) {
-                    // Nomad reverted the job (auto_revert): follow the version it went back to
-                    target = status.version();
-                    tracker.event(Event.of(name, Event.Type.DEPLOYMENT_FAILED, "nomad reverted the job to version " + target));
-                }
-                boolean reverted = !target.equals(version);
-                Long ours = registered.resolve(r.job(), r.versions());
-                JsonNode d = r.deployment();
-                boolean ourDeployment = d != null && ours != null && d.path("JobVersion").asLong(-1) == ours
-                        && d.path("JobCreateIndex").asLong(-1) == r.job().path("CreateIndex").asLong(-2);
-                // a new version of a service job is rolled out in a deployment: wait for that one, not an older one
-                boolean expectDeployment = !reverted && registered != Registered.CURRENT && deploys(r.job());
-                boolean rolledOut = !expectDeployment || stable(r, ours) || ourDeployment && "successful".equals(d.path("Status").asText());
-                if (rolledOut && DeploymentTracker.settled(status.groups(), spec.type(), target)) {
-                    tracker.complete(reverted ? Outcome.ROLLED_BACK : spec.type() == JobType.BATCH ? Outcome.COMPLETED : Outcome.HEALTHY,
-                            status, reverted ? "rolled back to version " + target : "healthy");
-                    return;
-                }
-                tracker.progress(status);
-                if (ourDeployment && "failed".equals(d.path("Status").asText()) && !reverted
-                        && (!autoRevert(spec) || !hasStablePrevious(name, version))) {
-                    tracker.complete(Outcome.FAILED, status, "deployment failed: " + d.path("StatusDescription").asText());
-                    return;
-                }
-                if (!reverted && view.failure() != null && "system".equals(r.job().path("Type").asText())) {
-                    tracker.complete(Outcome.FAILED, status, view.failure());
-                    return;
-                }
-                Instant now = Instant.now();
-                Duration left = Duration.between(now, deadline);
-                if (left.isNegative() || left.isZero()) {
-                    return;
-                }
-                Duration wait = left.compareTo(BLOCK) < 0 ? left : BLOCK;
-                if (view.due() != null) {
-                    Duration untilDue = Duration.between(now, view.due());
-                    if (untilDue.isNegative() || untilDue.isZero()) {
-                        continue;
-                    }
-                    wait = untilDue.compareTo(wait) < 0 ? untilDue : wait;
-                }
-                // Nomad's wait is in whole seconds (and a 0 means its 5-minute default): round up
-                Duration blockFor = Duration.ofSeconds(Math.max(1, (wait.toMillis() + 999) / 1000));
-                if (ourDeployment && ACTIVE.contains(d.path("Status").asText())) {
-                    client.block(jobPath(name, "deployment"), r.deploymentIndex(), blockFor);
-                } else {
-                    client.block(jobPath(name, "allocations"), r.allocIndex(), blockFor);
-                }
+        // every request of the await is cut at its deadline: when one is, the tracker reports TIMED_OUT
+        return DeploymentTracker.started(PLATFORM, name, version, changed,
+                (tracker, deadline) -> client.until(deadline, () -> follow(tracker, deadline, spec, registered)));
+    }
+
+    /** One await of {@link #track}: reads and blocking queries until the deployment ends or the deadline passes. */
+    private void follow(DeploymentTracker tracker, Instant deadline, JobSpec spec, Registered registered) {
+        String version = SpecVersion.of(spec);
+        String name = spec.name();
+        String target = version;
+        while (!tracker.isDone()) {
+            Reads r = read(name);
+            View view = view(name, r);
+            JobStatus status = view.status();
+            if (!target.equals(status.version())) {
+                // Nomad reverted the job (auto_revert): follow the version it went back to
+                target = status.version();
+                tracker.event(Event.of(name, Event.Type.DEPLOYMENT_FAILED, "nomad reverted the job to version " + target));
             }
-        });
+            boolean reverted = !target.equals(version);
+            Long ours = registered.resolve(r.job(), r.versions());
+            JsonNode d = r.deployment();
+            boolean ourDeployment = d != null && ours != null && d.path("JobVersion").asLong(-1) == ours
+                    && d.path("JobCreateIndex").asLong(-1) == r.job().path("CreateIndex").asLong(-2);
+            // a new version of a service job is rolled out in a deployment: wait for that one, not an older one
+            boolean expectDeployment = !reverted && registered != Registered.CURRENT && deploys(r.job());
+            boolean rolledOut = !expectDeployment || stable(r, ours) || ourDeployment && "successful".equals(d.path("Status").asText());
+            if (rolledOut && DeploymentTracker.settled(status.groups(), spec.type(), target)) {
+                tracker.complete(reverted ? Outcome.ROLLED_BACK : spec.type() == JobType.BATCH ? Outcome.COMPLETED : Outcome.HEALTHY,
+                        status, reverted ? "rolled back to version " + target : "healthy");
+                return;
+            }
+            tracker.progress(status);
+            if (ourDeployment && "failed".equals(d.path("Status").asText()) && !reverted
+                    && (!autoRevert(spec) || !hasStablePrevious(name, version))) {
+                tracker.complete(Outcome.FAILED, status, "deployment failed: " + d.path("StatusDescription").asText());
+                return;
+            }
+            if (!reverted && view.failure() != null && "system".equals(r.job().path("Type").asText())) {
+                tracker.complete(Outcome.FAILED, status, view.failure());
+                return;
+            }
+            Instant now = Instant.now();
+            Duration left = Duration.between(now, deadline);
+            if (left.isNegative() || left.isZero()) {
+                return;
+            }
+            // Nomad's wait is in whole seconds (and a 0 means its 5-minute default): the time left is rounded down, so
+            // that the read after the wait still fits before the deadline, a due moment up, so that the read after
+            // it sees it; under a second it is one second, cut at the deadline by the client
+            long seconds = Math.max(1, Math.min(left.toSeconds(), BLOCK.toSeconds()));
+            if (view.due() != null) {
+                Duration untilDue = Duration.between(now, view.due());
+                if (untilDue.isNegative() || untilDue.isZero()) {
+                    continue;
+                }
+                seconds = Math.min(seconds, Math.max(1, (untilDue.toMillis() + 999) / 1000));
+            }
+            Duration blockFor = Duration.ofSeconds(seconds);
+            if (ourDeployment && ACTIVE.contains(d.path("Status").asText())) {
+                client.block(jobPath(name, "deployment"), r.deploymentIndex(), blockFor);
+            } else {
+                client.block(jobPath(name, "allocations"), r.allocIndex(), blockFor);
+            }
+        }
     }
 
     /** Whether the job version is marked stable: its deployment succeeded (deployment watcher), even after it was garbage collected. */
@@ -389,7 +418,7 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
         } catch (NotFoundException e) {
             d = new NomadClient.Answer(NomadClient.JSON.nullNode(), 0);
         }
-        JsonNode job = job(name).orElseThrow(() -> NotFoundException.job(PLATFORM, name));
+        JsonNode job = managed(job(name).orElseThrow(() -> NotFoundException.job(PLATFORM, name)), name);
         JsonNode versions = client.get(jobPath(name, "versions"), Map.of()).body().path("Versions");
         Map<String, String> query = new LinkedHashMap<>();
         query.put("filter", "JobID == \"" + bexpr(name) + "\"");
@@ -665,9 +694,10 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
     }
 
     /**
-     * The jobs Baton deployed: {@code /v1/jobs?meta=true}, without the children Nomad derives from a periodic (or
-     * parameterized) job — each launch is a job {@code <parent>/periodic-<unix time>} with {@code ParentID} set and the
-     * parent's Meta copied (nomad/periodic.go deriveJob), not a job of its own.
+     * The jobs Baton deployed: {@code /v1/jobs?meta=true}, without the jobs Baton did not create (no
+     * {@value JobTranslator#SPEC_META} meta) and without the children Nomad derives from a periodic (or parameterized)
+     * job — each launch is a job {@code <parent>/periodic-<unix time>} with {@code ParentID} set and the parent's Meta
+     * copied (nomad/periodic.go deriveJob), not a job of its own.
      */
     @Override
     public List<JobSummary> list(Selector selector) {
@@ -675,7 +705,7 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
         List<JobSummary> out = new ArrayList<>();
         for (JsonNode j : jobs) {
             JsonNode meta = j.path("Meta");
-            if (!meta.has(SpecVersion.JOB_LABEL) || !j.path("ParentID").asText("").isEmpty()) {
+            if (!managed(meta) || !meta.has(SpecVersion.JOB_LABEL) || !j.path("ParentID").asText("").isEmpty()) {
                 continue;
             }
             Map<String, String> labels = new LinkedHashMap<>();
@@ -702,7 +732,7 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
     @Override
     public Deployment scale(String jobId, String group, int count) {
         String name = name(jobId);
-        JsonNode job = job(name).orElseThrow(() -> NotFoundException.job(PLATFORM, name));
+        JsonNode job = managed(job(name).orElseThrow(() -> NotFoundException.job(PLATFORM, name)), name);
         JobSpec spec = Specs.read(job.path("Meta").path(JobTranslator.SPEC_META).asText());
         if (spec.group(group).isEmpty()) {
             throw NotFoundException.of(PLATFORM, "group", group, "job " + name + " has groups " + spec.groups().stream().map(GroupSpec::name).toList());
@@ -750,6 +780,7 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
                 current = v;
             }
         }
+        managed(current, name);
         String currentVersion = current.path("Meta").path(SpecVersion.LABEL).asText();
         JsonNode previous = null;
         for (JsonNode v : versions) {
@@ -799,12 +830,11 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
                 new Registered(0, d.path("JobVersion").asLong()));
     }
 
+    /** Stops and purges the job; a job Baton did not create is refused ({@link NotFoundException}) and left as it is. */
     @Override
     public void undeploy(String jobId) {
         String name = name(jobId);
-        if (job(name).isEmpty()) {
-            throw NotFoundException.job(PLATFORM, name);
-        }
+        managed(job(name).orElseThrow(() -> NotFoundException.job(PLATFORM, name)), name);
         client.write("DELETE", jobPath(name), Map.of("purge", "true"), null);
     }
 
@@ -868,10 +898,12 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
         String name = name(jobId);
         Map<String, List<String>> topics = Map.of("topic", List.of("Job:" + name, "Allocation:" + name, "Deployment:" + name));
         java.util.concurrent.atomic.AtomicLong seen = new java.util.concurrent.atomic.AtomicLong(currentIndex(name));
+        NomadClient.StreamHandle handle = new NomadClient.StreamHandle();
+        watches.add(handle);
         Thread t = new Thread(() -> {
-            while (!Thread.currentThread().isInterrupted()) {
+            while (!handle.isCancelled() && !Thread.currentThread().isInterrupted()) {
                 try {
-                    client.stream(topics, seen.get(), frame -> deliver(name, frame, seen, listener));
+                    client.stream(topics, seen.get(), frame -> deliver(name, frame, seen, listener), handle);
                 } catch (RuntimeException e) {
                     // unreachable for now: try again after a pause
                 }
@@ -884,7 +916,13 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
         }, "baton-nomad-events-" + name);
         t.setDaemon(true);
         t.start();
-        return t::interrupt;
+        // the stream's request is cancelled, not only the thread interrupted: a thread blocked reading a socket does not
+        // notice an interrupt
+        return () -> {
+            watches.remove(handle);
+            handle.cancel();
+            t.interrupt();
+        };
     }
 
     /** The job's events of one stream frame, unless the frame's index is not above the last frame delivered. */
@@ -1014,6 +1052,8 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
 
     @Override
     public void close() {
+        watches.forEach(NomadClient.StreamHandle::cancel);
+        watches.clear();
         client.close();
     }
 }

@@ -324,7 +324,8 @@ class NomadRegisterTest {
 
             JobSpec system = JobSpec.builder("agent").type(JobType.SYSTEM).group(GroupSpec.builder("g").task(server().build()).build())
                     .update(UpdatePolicy.rolling().withParallelism(2).withDelay(Duration.ofSeconds(10))).build();
-            assertThat(o.deploy(system).await(Duration.ofSeconds(10)).outcome()).isEqualTo(Outcome.HEALTHY);
+            // healthy once its tasks ran for the default min healthy time of 10 s: the await allows more than that
+            assertThat(o.deploy(system).await(Duration.ofSeconds(20)).outcome()).isEqualTo(Outcome.HEALTHY);
             JsonNode update = registered().path("Update");
             assertThat(update.path("Stagger").asLong()).isEqualTo(Duration.ofSeconds(10).toNanos());
             assertThat(update.path("MaxParallel").asInt()).isEqualTo(2);

@@ -1,7 +1,10 @@
 package dev.baton.nomad.internal;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import dev.baton.AuthenticationException;
 import dev.baton.ConflictException;
 import dev.baton.InvalidSpecException;
@@ -11,17 +14,27 @@ import dev.baton.PlatformException;
 import dev.baton.PlatformUnavailableException;
 import dev.baton.spi.RetryPolicy;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import okhttp3.Call;
+import okhttp3.Callback;
+import okhttp3.Dispatcher;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -33,16 +46,27 @@ import okhttp3.Response;
  * Nomad's HTTP API over OkHttp: the token header, namespace and region parameters, failover to the next server on a
  * connection failure (the request never reached that server, so even a write is safe to send elsewhere), retries of
  * reads by the retry policy, blocking queries, and Nomad's plain-text errors mapped to Baton's exceptions.
+ *
+ * <p>Every request but the event stream has a call timeout: the request timeout, plus a blocking query's wait (and
+ * the jitter Nomad adds to it). Within {@link #until} a request is also cut at the deadline. Such a request ends when
+ * the calling thread is interrupted: it is cancelled, and the thread keeps its interrupt flag. The event stream has an
+ * idle timeout instead and is cancelled through its {@link StreamHandle}. A 2xx answer must be JSON (or a 204 without a
+ * body): an empty or unparsable one is a {@link PlatformException} naming the request.
  */
 public final class NomadClient implements AutoCloseable {
     private static final MediaType JSON_TYPE = MediaType.get("application/json");
     public static final ObjectMapper JSON = new ObjectMapper();
+    /** Reads an answer: one JSON value, and nothing after it. */
+    private static final ObjectReader ANSWER = JSON.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    /** The deadline of the requests of the thread that runs {@link #until}, if any. */
+    private static final ThreadLocal<Instant> DEADLINE = new ThreadLocal<>();
 
     private final List<HttpUrl> servers;
     private final String token;
     private final String namespace;
     private final String region;
     private final RetryPolicy retry;
+    private final Duration requestTimeout;
     private final OkHttpClient http;
     private volatile int current;
 
@@ -51,12 +75,16 @@ public final class NomadClient implements AutoCloseable {
     }
 
     public NomadClient(List<HttpUrl> servers, String token, String namespace, String region, RetryPolicy retry,
-            Duration connectTimeout, Duration readTimeout) {
-        this(servers, token, namespace, region, retry, connectTimeout, readTimeout, null);
+            Duration connectTimeout, Duration requestTimeout) {
+        this(servers, token, namespace, region, retry, connectTimeout, requestTimeout, null);
     }
 
+    /**
+     * A client of {@code servers}; {@code requestTimeout} is the read and the call timeout of each request (a blocking
+     * query adds its wait).
+     */
     public NomadClient(List<HttpUrl> servers, String token, String namespace, String region, RetryPolicy retry,
-            Duration connectTimeout, Duration readTimeout, dev.baton.spi.PemTls.Setup tls) {
+            Duration connectTimeout, Duration requestTimeout, dev.baton.spi.PemTls.Setup tls) {
         if (servers.isEmpty()) {
             throw new IllegalArgumentException("no Nomad server address");
         }
@@ -65,9 +93,22 @@ public final class NomadClient implements AutoCloseable {
         this.namespace = namespace;
         this.region = region;
         this.retry = retry;
+        this.requestTimeout = requestTimeout;
+        // requests run on the dispatcher so that the calling thread waits interruptibly (a thread blocked in a socket
+        // read does not notice an interrupt); its threads are daemons and not limited per host: several awaits may hold
+        // blocking queries to one server at once
+        Dispatcher dispatcher = new Dispatcher(new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+            Thread t = new Thread(r, "baton-nomad-http");
+            t.setDaemon(true);
+            return t;
+        }));
+        dispatcher.setMaxRequests(Integer.MAX_VALUE);
+        dispatcher.setMaxRequestsPerHost(Integer.MAX_VALUE);
         OkHttpClient.Builder b = new OkHttpClient.Builder()
+                .dispatcher(dispatcher)
                 .connectTimeout(connectTimeout.toMillis(), TimeUnit.MILLISECONDS)
-                .readTimeout(readTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                .readTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                .callTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS)
                 .retryOnConnectionFailure(false);
         if (tls != null) {
             b.sslSocketFactory(tls.context().getSocketFactory(), tls.trust());
@@ -84,8 +125,7 @@ public final class NomadClient implements AutoCloseable {
     }
 
     public Answer get(String path, Map<String, String> query) {
-        return retry.execute("GET " + path, RetryPolicy.Safety.IDEMPOTENT, () -> send("GET", path, query, null, Duration.ZERO),
-                NomadClient::transient_);
+        return read(path, query, Duration.ZERO);
     }
 
     /** A blocking query: returns when the index moves past {@code index} or after {@code wait}. */
@@ -93,14 +133,76 @@ public final class NomadClient implements AutoCloseable {
         Map<String, String> q = new java.util.LinkedHashMap<>();
         q.put("index", Long.toString(index));
         q.put("wait", wait.toSeconds() + "s");
-        // Nomad may hold the request up to wait plus wait/16 of jitter
-        Duration extra = wait.plus(wait.dividedBy(16)).plusSeconds(5);
-        return retry.execute("GET " + path, RetryPolicy.Safety.IDEMPOTENT, () -> send("GET", path, q, null, extra), NomadClient::transient_);
+        return read(path, q, wait);
+    }
+
+    /**
+     * A read, retried by the retry policy. Within {@link #until}, a server that does not answer in time is asked again
+     * until the deadline, which then cuts the request: no answer is no news for a caller that waits anyway.
+     */
+    private Answer read(String path, Map<String, String> query, Duration wait) {
+        while (true) {
+            try {
+                return retry.execute("GET " + path, RetryPolicy.Safety.IDEMPOTENT, () -> send("GET", path, query, null, wait), this::retryable);
+            } catch (PlatformUnavailableException e) {
+                if (DEADLINE.get() == null || !(e.getCause() instanceof SocketTimeoutException) || Thread.currentThread().isInterrupted()) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /** A write: sent once (to the next server only when the connection could not be made). */
     public Answer write(String method, String path, Map<String, String> query, JsonNode body) {
         return send(method, path, query, body, Duration.ZERO);
+    }
+
+    /**
+     * Runs {@code body} with every request this thread makes cut at {@code deadline}: a request is not sent once the
+     * deadline has passed, and one still running then is cancelled. Returns {@code false} when a request was cut so
+     * (the rest of {@code body} did not run), {@code true} when {@code body} returned.
+     */
+    public boolean until(Instant deadline, Runnable body) {
+        Instant outer = DEADLINE.get();
+        DEADLINE.set(outer != null && outer.isBefore(deadline) ? outer : deadline);
+        try {
+            body.run();
+            return true;
+        } catch (DeadlineReached e) {
+            return false;
+        } finally {
+            if (outer == null) {
+                DEADLINE.remove();
+            } else {
+                DEADLINE.set(outer);
+            }
+        }
+    }
+
+    /** A request cut by the deadline of {@link #until}; never leaves this class. */
+    private static final class DeadlineReached extends RuntimeException {
+        DeadlineReached(String what) {
+            super(what + " was cut at the deadline", null, false, false);
+        }
+    }
+
+    /**
+     * Whether a failed read may be sent again: a transient failure, unless the thread was interrupted, or the longest
+     * pause before the next attempt would end past the deadline of {@link #until}.
+     */
+    private boolean retryable(Throwable t) {
+        if (!transient_(t) || Thread.currentThread().isInterrupted()) {
+            return false;
+        }
+        Instant deadline = DEADLINE.get();
+        return deadline == null || Instant.now().plus(longestPause()).isBefore(deadline);
+    }
+
+    /** The longest pause the retry policy makes between two attempts ({@link RetryPolicy#backoff}). */
+    private Duration longestPause() {
+        int shift = Math.max(0, Math.min(retry.maxAttempts() - 2, 20));
+        long cap = Math.min(retry.maxBackoff().toNanos(), retry.initialBackoff().toNanos() << shift);
+        return Duration.ofNanos(Math.max(0, cap));
     }
 
     private static boolean transient_(Throwable t) {
@@ -133,41 +235,150 @@ public final class NomadClient implements AutoCloseable {
         return rb;
     }
 
-    private Answer send(String method, String path, Map<String, String> query, JsonNode body, Duration extraRead) {
+    /** What a server answered: the status, the body as text, and the {@code X-Nomad-Index} header. */
+    private record Exchange(int code, String text, String index) {
+    }
+
+    /**
+     * Sends a request and reads its whole answer within {@code timeout} (the call timeout), on the dispatcher, while
+     * the calling thread waits interruptibly: an interrupt cancels the call and ends in an
+     * {@link InterruptedIOException} with the thread's interrupt flag set again.
+     */
+    private static Exchange exchange(OkHttpClient client, Request request, Duration timeout) throws IOException {
+        Call call = client.newCall(request);
+        call.timeout().timeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        CompletableFuture<Exchange> answer = new CompletableFuture<>();
+        call.enqueue(new Callback() {
+            @Override
+            public void onFailure(Call c, IOException e) {
+                answer.completeExceptionally(e);
+            }
+
+            @Override
+            public void onResponse(Call c, Response r) {
+                try (r) {
+                    answer.complete(new Exchange(r.code(), r.body() == null ? "" : r.body().string(), r.header("X-Nomad-Index")));
+                } catch (Throwable e) {
+                    answer.completeExceptionally(e);
+                }
+            }
+        });
+        try {
+            // the call timeout ends the call; the margin covers a call that waited for a dispatcher thread
+            return timeout.isZero() ? answer.get() : answer.get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            call.cancel();
+            Thread.currentThread().interrupt();
+            InterruptedIOException x = new InterruptedIOException("interrupted");
+            x.initCause(e);
+            throw x;
+        } catch (TimeoutException e) {
+            call.cancel();
+            throw new SocketTimeoutException("no answer within " + timeout.toMillis() + " ms");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IOException(e.getCause());
+        }
+    }
+
+    /**
+     * One request, to the current server or, when it cannot be reached, the next. {@code wait} is a blocking query's
+     * wait (zero for other requests): its call timeout is the request timeout plus that wait and the jitter Nomad adds
+     * to it (up to wait/16, nomad/rpc.go blockingRPC); within {@link #until} it is at most the time left.
+     */
+    private Answer send(String method, String path, Map<String, String> query, JsonNode body, Duration wait) {
+        String what = method + " " + path;
         IOException last = null;
         for (int i = 0; i < servers.size(); i++) {
             int at = (current + i) % servers.size();
             Request.Builder rb = request(servers.get(at), path, query);
             rb.method(method, body == null ? (method.equals("GET") ? null : RequestBody.create(new byte[0], JSON_TYPE))
                     : RequestBody.create(body.toString(), JSON_TYPE));
-            OkHttpClient client = extraRead.isZero() ? http : http.newBuilder()
-                    .readTimeout(http.readTimeoutMillis() + extraRead.toMillis(), TimeUnit.MILLISECONDS).build();
-            try (Response r = client.newCall(rb.build()).execute()) {
-                current = at;
-                String text = r.body() == null ? "" : r.body().string();
-                if (!r.isSuccessful()) {
-                    throw error(r.code(), text, method + " " + path, body);
+            // a request timeout of zero is none, as in OkHttp
+            Duration timeout = requestTimeout.isZero() ? Duration.ZERO : requestTimeout.plus(wait).plus(wait.dividedBy(16));
+            Instant deadline = DEADLINE.get();
+            boolean cut = false;
+            if (deadline != null) {
+                Duration left = Duration.between(Instant.now(), deadline);
+                if (left.isNegative() || left.isZero()) {
+                    throw new DeadlineReached(what);
                 }
-                long index = parseIndex(r.header("X-Nomad-Index"));
-                try {
-                    return new Answer(text.isBlank() ? JSON.nullNode() : JSON.readTree(text), index);
-                } catch (IOException e) {
-                    throw PlatformException.of(JobTranslator.PLATFORM, "malformed JSON from " + method + " " + path + ": " + e.getMessage(), e);
+                if (timeout.isZero() || left.compareTo(timeout) < 0) {
+                    timeout = left;
+                    cut = true;
                 }
-            } catch (SocketTimeoutException e) {
-                throw PlatformUnavailableException.of(JobTranslator.PLATFORM, method + " " + path + " timed out at " + servers.get(at), e);
+            }
+            OkHttpClient client = wait.isZero() ? http : http.newBuilder().readTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).build();
+            Exchange x;
+            try {
+                x = exchange(client, rb.build(), timeout);
+            } catch (InterruptedIOException e) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw PlatformUnavailableException.of(JobTranslator.PLATFORM, what + " was interrupted", e);
+                }
+                if (cut || deadline != null && !Instant.now().isBefore(deadline)) {
+                    throw new DeadlineReached(what);
+                }
+                throw PlatformUnavailableException.of(JobTranslator.PLATFORM, what + " timed out at " + servers.get(at) + " (no answer within "
+                        + timeout.toMillis() + " ms)", timedOut(e));
             } catch (IOException e) {
                 if (handshake(e)) {
                     throw dev.baton.AuthenticationException.of(JobTranslator.PLATFORM, 0, "TLS with " + servers.get(at) + " failed: "
                             + e.getMessage() + " (check NOMAD_CACERT, NOMAD_CLIENT_CERT and NOMAD_CLIENT_KEY)");
                 }
                 if (!unreachable(e)) {
-                    throw PlatformUnavailableException.of(JobTranslator.PLATFORM, method + " " + path + " to " + servers.get(at) + " failed: " + e, e);
+                    throw PlatformUnavailableException.of(JobTranslator.PLATFORM, what + " to " + servers.get(at) + " failed: " + e, e);
                 }
                 last = e;
+                continue;
             }
+            current = at;
+            if (x.code() < 200 || x.code() > 299) {
+                throw error(x.code(), x.text(), what, body);
+            }
+            return answer(x, what);
         }
         throw PlatformUnavailableException.of(JobTranslator.PLATFORM, "no Nomad server reachable (" + servers + ")", last);
+    }
+
+    /**
+     * A timeout as a {@link SocketTimeoutException}: OkHttp ends a call past its call timeout with a plain
+     * {@link InterruptedIOException}, which callers (DeploymentTracker) would take for an interrupt.
+     */
+    private static SocketTimeoutException timedOut(InterruptedIOException e) {
+        if (e instanceof SocketTimeoutException s) {
+            return s;
+        }
+        SocketTimeoutException t = new SocketTimeoutException("call timeout: " + e.getMessage());
+        t.initCause(e);
+        return t;
+    }
+
+    /**
+     * A 2xx answer's JSON. Nomad answers every request this client makes with a JSON body, except a 204 (a variable
+     * deleted, command/agent/variable_endpoint.go): an empty or unparsable body is an error, and for a write it leaves
+     * unknown whether the change was made.
+     */
+    private static Answer answer(Exchange x, String what) {
+        long index = parseIndex(x.index());
+        if (x.code() == 204) {
+            return new Answer(JSON.nullNode(), index);
+        }
+        String unknown = what.startsWith("GET ") ? "" : "; whether Nomad made the change is unknown";
+        if (x.text().isBlank()) {
+            throw PlatformException.of(JobTranslator.PLATFORM, "empty answer to " + what + " (HTTP " + x.code() + ", JSON expected)" + unknown, null);
+        }
+        try {
+            return new Answer(ANSWER.readTree(x.text()), index);
+        } catch (JsonProcessingException e) {
+            throw PlatformException.of(JobTranslator.PLATFORM, "malformed JSON from " + what + " (HTTP " + x.code() + "): "
+                    + e.getOriginalMessage() + unknown, e);
+        }
     }
 
     private static long parseIndex(String h) {
@@ -356,32 +567,75 @@ public final class NomadClient implements AutoCloseable {
         return names.indexOf(name);
     }
 
-    /** Reads a plain-text endpoint (such as an allocation's log) as text. */
+    /** Reads a plain-text endpoint (such as an allocation's log) as text, from the current server, with the call timeout. */
     public String text(String path, Map<String, String> query) {
-        try (Response r = http.newCall(request(servers.get(current), path, query).build()).execute()) {
-            String text = r.body() == null ? "" : r.body().string();
-            if (!r.isSuccessful()) {
-                throw error(r.code(), text, "GET " + path);
+        String what = "GET " + path;
+        try {
+            Exchange x = exchange(http, request(servers.get(current), path, query).build(), requestTimeout);
+            if (x.code() < 200 || x.code() > 299) {
+                throw error(x.code(), x.text(), what);
             }
-            return text;
+            return x.text();
+        } catch (InterruptedIOException e) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw PlatformUnavailableException.of(JobTranslator.PLATFORM, what + " was interrupted", e);
+            }
+            throw PlatformUnavailableException.of(JobTranslator.PLATFORM, what + " timed out (no answer within " + requestTimeout.toMillis() + " ms)",
+                    timedOut(e));
         } catch (IOException e) {
-            throw PlatformUnavailableException.of(JobTranslator.PLATFORM, "GET " + path + " failed: " + e, e);
+            throw PlatformUnavailableException.of(JobTranslator.PLATFORM, what + " failed: " + e, e);
+        }
+    }
+
+    /**
+     * How often Nomad sends a heartbeat {@code {}} on an event stream with nothing else to send
+     * (nomad/event_endpoint.go: {@code stream.NewJsonStream(ctx, 30*time.Second)}, v1.6.5 and v1.9).
+     */
+    static final Duration STREAM_HEARTBEAT = Duration.ofSeconds(30);
+
+    /** The in-flight request of one watch, cancelled from another thread; once cancelled, no further request starts. */
+    public static final class StreamHandle {
+        private Call call;
+        private boolean cancelled;
+
+        synchronized boolean start(Call c) {
+            call = c;
+            return !cancelled;
+        }
+
+        /** Cancels the request in flight, if any, and every later one. */
+        public synchronized void cancel() {
+            cancelled = true;
+            if (call != null) {
+                call.cancel();
+            }
+        }
+
+        public synchronized boolean isCancelled() {
+            return cancelled;
         }
     }
 
     /**
      * Follows {@code /v1/event/stream} from {@code index}: hands each non-empty line (heartbeats {@code {}} are
-     * skipped) to {@code lines} until the stream ends or fails; returns the last index seen, to resume from.
+     * skipped) to {@code lines} until the stream ends, fails, is idle for longer than a heartbeat and the request timeout,
+     * or {@code handle} is cancelled; returns the last index seen, to resume from.
      */
-    public long stream(Map<String, java.util.List<String>> topics, long index, java.util.function.Consumer<JsonNode> lines) {
+    public long stream(Map<String, java.util.List<String>> topics, long index, java.util.function.Consumer<JsonNode> lines, StreamHandle handle) {
         Request.Builder rb = request(servers.get(current), "/v1/event/stream", Map.of());
         HttpUrl.Builder url = rb.build().url().newBuilder();
         topics.forEach((k, vs) -> vs.forEach(v -> url.addQueryParameter(k, v)));
         url.addQueryParameter("index", Long.toString(index));
         rb.url(url.build());
         long last = index;
-        OkHttpClient streaming = http.newBuilder().readTimeout(0, TimeUnit.MILLISECONDS).build();
-        try (Response r = streaming.newCall(rb.build()).execute()) {
+        // a stream has no end, so no call timeout; a read timeout longer than Nomad's heartbeat tells a dead one
+        OkHttpClient streaming = http.newBuilder().readTimeout(STREAM_HEARTBEAT.plus(requestTimeout).toMillis(), TimeUnit.MILLISECONDS)
+                .callTimeout(0, TimeUnit.MILLISECONDS).build();
+        Call call = streaming.newCall(rb.build());
+        if (!handle.start(call)) {
+            return last;
+        }
+        try (Response r = call.execute()) {
             if (!r.isSuccessful() || r.body() == null) {
                 throw error(r.code(), r.body() == null ? "" : r.body().string(), "GET /v1/event/stream");
             }
@@ -396,7 +650,7 @@ public final class NomadClient implements AutoCloseable {
                 lines.accept(n);
             }
         } catch (IOException e) {
-            // a dropped stream: the caller resumes from the last index
+            // a dropped, idle or cancelled stream: the caller resumes from the last index, or stops
         }
         return last;
     }

@@ -1,0 +1,84 @@
+package dev.baton.kubernetes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.baton.DeploymentResult.Outcome;
+import dev.baton.Orchestrator;
+import dev.baton.OrchestratorConfig;
+import dev.baton.Orchestrators;
+import dev.baton.Target;
+import dev.baton.model.JobSpec;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An orchestrator gives back what it took when it is closed: 200 cycles of connect, deploy, await healthy, undeploy
+ * and close against the mock API server leave this process with the threads and file descriptors it had (the
+ * client's dispatcher, connection pool and watches included).
+ */
+class KubernetesLeakTest {
+    static MockCluster cluster;
+
+    @BeforeAll
+    static void start() {
+        cluster = new MockCluster();
+    }
+
+    @AfterAll
+    static void stop() {
+        cluster.close();
+    }
+
+    private static long fds() throws IOException {
+        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
+            return s.count();
+        }
+    }
+
+    private static int threads() {
+        return ManagementFactory.getThreadMXBean().getThreadCount();
+    }
+
+    /** Lets closed connections and finished threads go (OkHttp's pool and dispatcher threads end on their own idle timers). */
+    private static void settle() throws InterruptedException {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(300);
+        }
+    }
+
+    private static void cycle(JobSpec spec) {
+        try (Orchestrator o = Orchestrators.connect(Target.parse("kubernetes://" + cluster.url()),
+                OrchestratorConfig.builder().namespace("default").build())) {
+            assertThat(o.deploy(spec).await(Duration.ofSeconds(30)).outcome()).isEqualTo(Outcome.HEALTHY);
+            o.status(spec.name());
+            o.undeploy(spec.name());
+        }
+    }
+
+    @Test
+    void twoHundredConnectDeployAwaitUndeployCloseCyclesLeakNothing() throws Exception {
+        JobSpec spec = new KubernetesWorkloads(cluster.client).healthyService("leak", 2, 1);
+        for (int i = 0; i < 5; i++) {
+            cycle(spec);
+        }
+        settle();
+        long fdsBefore = fds();
+        int threadsBefore = threads();
+
+        for (int i = 0; i < 200; i++) {
+            cycle(spec);
+        }
+        settle();
+
+        assertThat(fds()).as("file descriptors").isLessThanOrEqualTo(fdsBefore + 5);
+        assertThat(threads()).as("threads").isLessThanOrEqualTo(threadsBefore + 3);
+    }
+}

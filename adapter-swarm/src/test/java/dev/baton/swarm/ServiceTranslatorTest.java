@@ -110,6 +110,7 @@ class ServiceTranslatorTest {
         assertThat(c.path("Env").toString()).isEqualTo("[\"PORT_HTTP=8080\",\"PORT_DNS=5353\",\"LOG_LEVEL=info\"]");
         assertThat(c.path("Dir").asText()).isEqualTo("/srv");
         assertThat(c.path("Labels").path("team").asText()).isEqualTo("shop");
+        assertThat(c.path("Labels").path(ServiceTranslator.TASK_LABEL).asText()).as("the task's name").isEqualTo("server");
         assertThat(c.path("HealthCheck").toString()).isEqualTo(
                 "{\"Test\":[\"CMD\",\"cat\",\"/srv/ready\"],\"Interval\":5000000000,\"Timeout\":2000000000,\"Retries\":4,\"StartPeriod\":15000000000}");
         assertThat(c.path("Secrets").get(0).path("File").path("Name").asText()).isEqualTo("/etc/tls/cert.pem");

@@ -57,6 +57,9 @@ public final class ServiceTranslator {
         return job + "_default";
     }
 
+    /** The container label that names the spec's task a service runs. */
+    public static final String TASK_LABEL = "baton.dev/task";
+
     public static String volumeName(String job, String volume) {
         return job + "_" + volume;
     }
@@ -127,6 +130,8 @@ public final class ServiceTranslator {
         cl.put(SpecVersion.JOB_LABEL, spec.name());
         cl.put(SpecVersion.GROUP_LABEL, g.name());
         cl.put(SpecVersion.LABEL, version);
+        // a service runs the group's one task: its name lives on as a label of each task's container
+        cl.put(TASK_LABEL, t.name());
         if (!t.command().isEmpty()) {
             t.command().forEach(c.putArray("Command")::add);
         }

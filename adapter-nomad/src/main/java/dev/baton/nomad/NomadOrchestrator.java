@@ -77,6 +77,29 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
         this.secrets = new NomadSecrets(client);
     }
 
+    /**
+     * An orchestrator on the {@link okhttp3.OkHttpClient} your application already has, talking to the Nomad server at
+     * {@code address} (such as {@code http://127.0.0.1:4646}), validated and capability-checked like one from
+     * {@code Orchestrators.connect}. The client is used as given — its interceptors (add {@code X-Nomad-Token} there),
+     * proxy, TLS and dispatcher — with its read timeout as each request's timeout; blocking queries and the event stream
+     * use clients derived from it with {@code newBuilder()}, sharing its pool and dispatcher. Baton never shuts it down:
+     * closing the orchestrator leaves the client usable. Requests run on the client's dispatcher, so its
+     * {@code maxRequestsPerHost} (5 by default) bounds how many awaits and watches run at once.
+     *
+     * @since 0.1
+     */
+    public static Orchestrator using(okhttp3.OkHttpClient client, java.net.URI address) {
+        java.util.Objects.requireNonNull(client, "client");
+        java.util.Objects.requireNonNull(address, "address");
+        okhttp3.HttpUrl url = okhttp3.HttpUrl.get(address);
+        if (url == null) {
+            throw new IllegalArgumentException("not an http or https address: " + address);
+        }
+        dev.baton.spi.RetryPolicy retry = dev.baton.OrchestratorConfig.builder().environment(Map.of()).build().retryPolicy();
+        return new dev.baton.internal.GuardedOrchestrator(new NomadOrchestrator(new NomadClient(List.of(url), retry, client)),
+                NomadProvider.CAPABILITIES);
+    }
+
     private static String jobPath(String job, String... rest) {
         StringBuilder sb = new StringBuilder("/v1/job/").append(job);
         for (String r : rest) {
@@ -185,7 +208,7 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
         ObjectNode job = JobTranslator.job(spec, client.namespace());
         Optional<JsonNode> live = job(spec.name());
         if (live.isPresent() && unchanged(live.get(), job)) {
-            return track(spec, false, Registered.CURRENT);
+            return track(spec, false, Registered.unchanged(live.get()));
         }
         ObjectNode body = NomadClient.JSON.createObjectNode();
         body.set("Job", job);
@@ -200,7 +223,7 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
             }
             throw e;
         }
-        return track(spec, true, Registered.at(answer));
+        return track(spec, true, Registered.write(answer, job));
     }
 
     private static boolean unchanged(JsonNode live, ObjectNode job) {
@@ -221,33 +244,23 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
     }
 
     /**
-     * Which job version an await follows. A write (register, scale, revert) answers the {@code JobModifyIndex} of the
-     * version it made (structs.JobRegisterResponse), whose number the job or its versions then tell; its deployment is
-     * the one with that {@code JobVersion} (and the job's {@code JobCreateIndex}), which the scheduler creates a moment
-     * after the write (the evaluation is asynchronous), so until it exists {@code /v1/job/:id/deployment} still answers
-     * an older one. {@link #CURRENT}: an unchanged deploy follows the job as it is.
+     * What an await follows. After a write (register, scale, revert, promotion): the {@code JobModifyIndex} its answer
+     * names (structs.JobRegisterResponse), which the deployment Nomad makes for it carries as its own
+     * {@code JobModifyIndex}; the write's raft index, where the first blocking query starts (so it waits for the
+     * scheduler instead of answering at once); and the job as written, which the await judges the allocations by
+     * without reading it back. An unchanged deploy follows the job as it was read ({@code written} false).
      */
-    private record Registered(long modifyIndex, Long version) {
-        static final Registered CURRENT = new Registered(0, null);
+    private record Registered(boolean written, long modifyIndex, long index, JsonNode job) {
 
-        static Registered at(JsonNode writeAnswer) {
-            return new Registered(writeAnswer.path("JobModifyIndex").asLong(0), null);
+        static Registered unchanged(JsonNode live) {
+            return new Registered(false, live.path("JobModifyIndex").asLong(0), 0, live);
         }
 
-        /** This write's job version, from the job or its versions; null when not (or no longer) listed. */
-        Long resolve(JsonNode job, JsonNode versions) {
-            if (version != null) {
-                return version;
-            }
-            if (modifyIndex == 0 || job.path("JobModifyIndex").asLong() == modifyIndex) {
-                return job.path("Version").asLong();
-            }
-            for (JsonNode v : versions) {
-                if (v.path("JobModifyIndex").asLong() == modifyIndex) {
-                    return v.path("Version").asLong();
-                }
-            }
-            return null;
+        /** A write's answer: its JobModifyIndex, and the highest of the indexes it names as where to wait from. */
+        static Registered write(JsonNode answer, JsonNode job) {
+            long modify = answer.path("JobModifyIndex").asLong(0);
+            long index = Math.max(modify, Math.max(answer.path("EvalCreateIndex").asLong(0), answer.path("Index").asLong(0)));
+            return new Registered(true, modify, index, job);
         }
     }
 
@@ -255,18 +268,12 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
     private static final java.util.Set<String> ACTIVE = java.util.Set.of("running", "paused", "blocked", "unblocking", "initializing", "pending");
 
     /**
-     * Follows a deploy, scale, revert or promotion until the job settles on the version written, Nomad fails it, or the
-     * deadline passes. Each turn reads the job ({@link #read}) and then waits with a blocking query: on
-     * {@code /v1/job/:id/deployment} while this version's deployment is active (every health report of its allocations
-     * and every status change moves it), otherwise on {@code /v1/job/:id/allocations}; each from the index of the read
-     * it follows, so nothing between the read and the wait is missed. A system or batch job's instance counts after it
-     * has run for its min healthy time, which no event announces: the wait then ends no later than that moment.
-     *
-     * <p>A service job (one Nomad makes deployments for) is healthy when this version's deployment succeeded (or the
-     * version is marked stable) and every group has its healthy allocations of it; it fails when that deployment fails
-     * with no stable version to revert to. A system job fails when one of its allocations of this version fails, or is
-     * not healthy by the healthy deadline.
+     * What Nomad appends to a failed deployment's description when it auto-reverts the job, in the same raft write
+     * (structs.go DeploymentStatusDescriptionRollback: {@code "<reason> - rolling back to job version <n>"}; the
+     * deployment watcher's update carries the reverted job, deployment_watcher.go, v1.6.5 and v1.9).
      */
+    static final String ROLLING_BACK = " - rolling back to job version ";
+
     private Deployment track(JobSpec spec, boolean changed, Registered registered) {
         String version = SpecVersion.of(spec);
         String name = spec.name();
@@ -275,40 +282,98 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
                 (tracker, deadline) -> client.until(deadline, () -> follow(tracker, deadline, spec, registered)));
     }
 
-    /** One await of {@link #track}: reads and blocking queries until the deployment ends or the deadline passes. */
+    private static String label(JsonNode job) {
+        return job.path("Meta").path(SpecVersion.LABEL).asText();
+    }
+
+    /**
+     * Follows a deploy, scale, revert or promotion until the job settles on the version written, Nomad fails it, or the
+     * deadline passes, keeping what it waits on from the blocking queries that tell it.
+     *
+     * <p>A write of a job Nomad rolls out in a deployment (a service job with an update strategy): blocking queries on
+     * {@code /v1/job/:id/deployment}, the first from the write's own index, each from the index the one before answered,
+     * until the deployment with this write's {@code JobModifyIndex} ends — the scheduler creates it a moment after the
+     * write, and until then the endpoint answers the previous, possibly failed, one. Its {@code JobVersion} and
+     * {@code JobCreateIndex} complete the job as written. Successful: the allocations settle it. Failed with Nomad
+     * reverting (its description says so): the job is read once and the version it went back to is followed, ending
+     * {@code ROLLED_BACK}. Otherwise failed or cancelled: {@code FAILED}.
+     *
+     * <p>Then, and for every other job: one read of the job's allocations ({@code /v1/allocations} with their resources),
+     * then blocking queries on that same list, each from the index the one before answered, until every group has its
+     * instances of the version and no other; a system or batch job's instance counts after its min healthy time, which no
+     * event announces, so the wait then ends no later than that moment. A system or batch job's write makes no
+     * deployment to name its version: the job is read once for it.
+     */
     private void follow(DeploymentTracker tracker, Instant deadline, JobSpec spec, Registered registered) {
         String version = SpecVersion.of(spec);
         String name = spec.name();
         String target = version;
-        while (!tracker.isDone()) {
-            Reads r = read(name);
-            View view = view(name, r);
-            JobStatus status = view.status();
-            if (!target.equals(status.version())) {
-                // Nomad reverted the job (auto_revert): follow the version it went back to
-                target = status.version();
-                tracker.event(Event.of(name, Event.Type.DEPLOYMENT_FAILED, "nomad reverted the job to version " + target));
+        JsonNode job = registered.job();
+        if (registered.written() && deploys(job)) {
+            long index = registered.index();
+            while (true) {
+                Duration left = Duration.between(Instant.now(), deadline);
+                if (left.isNegative() || left.isZero()) {
+                    return;
+                }
+                NomadClient.Answer a;
+                try {
+                    a = client.block(jobPath(name, "deployment"), Map.of(), index, wait(left, null, Instant.now()));
+                } catch (NotFoundException e) {
+                    a = new NomadClient.Answer(NomadClient.JSON.nullNode(), index);
+                }
+                index = Math.max(index, a.index());
+                JsonNode d = a.body();
+                long of = d == null || d.isNull() ? 0 : d.path("JobModifyIndex").asLong(0);
+                if (of != registered.modifyIndex()) {
+                    if (of > registered.modifyIndex()) {
+                        // a later write of the job, with a deployment of its own: follow the job as it is now
+                        job = managed(job(name).orElseThrow(() -> NotFoundException.job(PLATFORM, name)), name);
+                        target = label(job);
+                        break;
+                    }
+                    continue;
+                }
+                String status = d.path("Status").asText();
+                if (ACTIVE.contains(status)) {
+                    continue;
+                }
+                ObjectNode written = job.deepCopy();
+                written.put("Version", d.path("JobVersion").asLong());
+                written.put("CreateIndex", d.path("JobCreateIndex").asLong());
+                written.put("JobModifyIndex", registered.modifyIndex());
+                job = written;
+                if ("successful".equals(status)) {
+                    break;
+                }
+                String description = d.path("StatusDescription").asText();
+                if (description.contains(ROLLING_BACK)) {
+                    job = managed(job(name).orElseThrow(() -> NotFoundException.job(PLATFORM, name)), name);
+                    target = label(job);
+                    tracker.event(Event.of(name, Event.Type.DEPLOYMENT_FAILED, "nomad reverted the job to version " + target));
+                    break;
+                }
+                tracker.complete(Outcome.FAILED, view(name, job, allocations(name, null, null)).status(), "deployment " + status + ": " + description);
+                return;
             }
-            boolean reverted = !target.equals(version);
-            Long ours = registered.resolve(r.job(), r.versions());
-            JsonNode d = r.deployment();
-            boolean ourDeployment = d != null && ours != null && d.path("JobVersion").asLong(-1) == ours
-                    && d.path("JobCreateIndex").asLong(-1) == r.job().path("CreateIndex").asLong(-2);
-            // a new version of a service job is rolled out in a deployment: wait for that one, not an older one
-            boolean expectDeployment = !reverted && registered != Registered.CURRENT && deploys(r.job());
-            boolean rolledOut = !expectDeployment || stable(r, ours) || ourDeployment && "successful".equals(d.path("Status").asText());
-            if (rolledOut && DeploymentTracker.settled(status.groups(), spec.type(), target)) {
+        } else if (registered.written()) {
+            // no deployment names the version this write made: the job does
+            job = managed(job(name).orElseThrow(() -> NotFoundException.job(PLATFORM, name)), name);
+            target = label(job);
+        }
+        boolean reverted = !target.equals(version);
+        boolean system = "system".equals(job.path("Type").asText());
+        NomadClient.Answer allocs = allocations(name, null, null);
+        while (!tracker.isDone()) {
+            View view = view(name, job, allocs);
+            JobStatus status = view.status();
+            if (DeploymentTracker.settled(status.groups(), spec.type(), target)) {
                 tracker.complete(reverted ? Outcome.ROLLED_BACK : spec.type() == JobType.BATCH ? Outcome.COMPLETED : Outcome.HEALTHY,
                         status, reverted ? "rolled back to version " + target : "healthy");
                 return;
             }
             tracker.progress(status);
-            if (ourDeployment && "failed".equals(d.path("Status").asText()) && !reverted
-                    && (!autoRevert(spec) || !hasStablePrevious(name, version))) {
-                tracker.complete(Outcome.FAILED, status, "deployment failed: " + d.path("StatusDescription").asText());
-                return;
-            }
-            if (!reverted && view.failure() != null && "system".equals(r.job().path("Type").asText())) {
+            if (!reverted && view.failure() != null && system) {
                 tracker.complete(Outcome.FAILED, status, view.failure());
                 return;
             }
@@ -317,40 +382,25 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
             if (left.isNegative() || left.isZero()) {
                 return;
             }
-            // Nomad's wait is in whole seconds (and a 0 means its 5-minute default): the time left is rounded down, so
-            // that the read after the wait still fits before the deadline, a due moment up, so that the read after
-            // it sees it; under a second it is one second, cut at the deadline by the client
-            long seconds = Math.max(1, Math.min(left.toSeconds(), BLOCK.toSeconds()));
-            if (view.due() != null) {
-                Duration untilDue = Duration.between(now, view.due());
-                if (untilDue.isNegative() || untilDue.isZero()) {
-                    continue;
-                }
-                seconds = Math.min(seconds, Math.max(1, (untilDue.toMillis() + 999) / 1000));
+            if (view.due() != null && !view.due().isAfter(now)) {
+                allocs = allocations(name, null, null);
+                continue;
             }
-            Duration blockFor = Duration.ofSeconds(seconds);
-            if (ourDeployment && ACTIVE.contains(d.path("Status").asText())) {
-                client.block(jobPath(name, "deployment"), r.deploymentIndex(), blockFor);
-            } else {
-                client.block(jobPath(name, "allocations"), r.allocIndex(), blockFor);
-            }
+            allocs = allocations(name, allocs.index(), wait(left, view.due(), now));
         }
     }
 
-    /** Whether the job version is marked stable: its deployment succeeded (deployment watcher), even after it was garbage collected. */
-    private static boolean stable(Reads r, Long version) {
-        if (version == null) {
-            return false;
+    /**
+     * A blocking query's wait: Nomad's is in whole seconds (and a 0 means its 5-minute default), so the time left is
+     * rounded down, that the answer still fits before the deadline, and a due moment up, that the read after it sees it;
+     * at least one second (cut at the deadline by the client), at most {@link #BLOCK}.
+     */
+    private static Duration wait(Duration left, Instant due, Instant now) {
+        long seconds = Math.max(1, Math.min(left.toSeconds(), BLOCK.toSeconds()));
+        if (due != null) {
+            seconds = Math.min(seconds, Math.max(1, (Duration.between(now, due).toMillis() + 999) / 1000));
         }
-        if (r.job().path("Version").asLong() == version) {
-            return r.job().path("Stable").asBoolean();
-        }
-        for (JsonNode v : r.versions()) {
-            if (v.path("Version").asLong() == version) {
-                return v.path("Stable").asBoolean();
-            }
-        }
-        return false;
+        return Duration.ofSeconds(seconds);
     }
 
     /**
@@ -381,58 +431,34 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
         return j.isNumber() ? j.asLong() : dflt;
     }
 
-    /** Whether Nomad has an earlier stable version of another spec to revert to. */
-    private boolean hasStablePrevious(String job, String version) {
-        for (JsonNode v : client.get(jobPath(job, "versions"), Map.of()).body().path("Versions")) {
-            if (v.path("Stable").asBoolean() && !version.equals(v.path("Meta").path(SpecVersion.LABEL).asText())) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean autoRevert(JobSpec spec) {
-        return spec.update() != null && spec.update().onFailure() == dev.baton.model.OnFailure.ROLLBACK;
-    }
-
     /**
-     * One read of a job: its latest deployment (first: a failure it reports is then matched by the allocations read
-     * after it), the job, its versions, and its allocations with their resources; with the {@code X-Nomad-Index} of the
-     * allocations and the deployment, the indexes a following blocking query waits from.
+     * The job's allocations with their resources, from {@code /v1/allocations} filtered to the job with
+     * {@code resources=true} (with {@code index}, a blocking query waiting up to {@code wait}): {@code /v1/job/:id/allocations}
+     * answers stubs made with {@code alloc.Stub(nil)}, which never carry {@code AllocatedResources}
+     * (nomad/job_endpoint.go Allocations), while the list endpoint includes them on request (nomad/alloc_endpoint.go
+     * List with AllocStubFields; allocations.mdx "resources"), so ports and host addresses cost no request per
+     * allocation. The list endpoint is a blocking query too (alloc_endpoint.go List: blockingRPC on the allocs table).
      */
-    private record Reads(JsonNode job, JsonNode versions, List<JsonNode> allocs, long allocIndex, JsonNode deployment, long deploymentIndex) {
-    }
-
-    /**
-     * Reads the job in four requests. The allocations come from {@code /v1/allocations} filtered to the job with
-     * {@code resources=true}: {@code /v1/job/:id/allocations} answers stubs made with {@code alloc.Stub(nil)}, which never
-     * carry {@code AllocatedResources} (nomad/job_endpoint.go Allocations), while the list endpoint includes them on
-     * request (nomad/alloc_endpoint.go List with AllocStubFields; allocations.mdx "resources"), so ports and host addresses
-     * cost no request per allocation. That list is by job ID only: allocations of an earlier job of the same ID (purged
-     * and registered again) are left out as {@code /v1/job/:id/allocations} leaves them out, by their CreateIndex.
-     */
-    private Reads read(String name) {
-        NomadClient.Answer d;
-        try {
-            d = client.get(jobPath(name, "deployment"), Map.of());
-        } catch (NotFoundException e) {
-            d = new NomadClient.Answer(NomadClient.JSON.nullNode(), 0);
-        }
-        JsonNode job = managed(job(name).orElseThrow(() -> NotFoundException.job(PLATFORM, name)), name);
-        JsonNode versions = client.get(jobPath(name, "versions"), Map.of()).body().path("Versions");
+    private NomadClient.Answer allocations(String name, Long index, Duration wait) {
         Map<String, String> query = new LinkedHashMap<>();
         query.put("filter", "JobID == \"" + bexpr(name) + "\"");
         query.put("resources", "true");
-        NomadClient.Answer allocs = client.get("/v1/allocations", query);
+        return index == null ? client.get("/v1/allocations", query) : client.block("/v1/allocations", query, index, wait);
+    }
+
+    /**
+     * The allocations of this job: the list is by job ID only, so allocations of an earlier job of the same ID (purged
+     * and registered again) are left out as {@code /v1/job/:id/allocations} leaves them out, by their CreateIndex.
+     */
+    private static List<JsonNode> own(String name, JsonNode job, JsonNode allocs) {
         List<JsonNode> own = new ArrayList<>();
         long created = job.path("CreateIndex").asLong(0);
-        for (JsonNode a : allocs.body()) {
+        for (JsonNode a : allocs) {
             if (name.equals(a.path("JobID").asText()) && a.path("CreateIndex").asLong(Long.MAX_VALUE) >= created) {
                 own.add(a);
             }
         }
-        JsonNode dep = d.body() == null || d.body().isNull() ? null : d.body();
-        return new Reads(job, versions, own, allocs.index(), dep, d.index());
+        return own;
     }
 
     /** A string in a go-bexpr expression's double quotes. */
@@ -440,10 +466,12 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
         return s.replace("\\", "\\\\").replace("\"", "\\\"");
     }
 
+    /** Two reads: the job, and its allocations with their resources. */
     @Override
     public JobStatus status(String jobId) {
         String name = name(jobId);
-        return view(name, read(name)).status();
+        JsonNode job = managed(job(name).orElseThrow(() -> NotFoundException.job(PLATFORM, name)), name);
+        return view(name, job, allocations(name, null, null)).status();
     }
 
     /**
@@ -457,13 +485,15 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
     static final Duration DEFAULT_MIN_HEALTHY_TIME = Duration.ofSeconds(10);
     static final Duration DEFAULT_HEALTHY_DEADLINE = Duration.ofMinutes(5);
 
-    private View view(String name, Reads r) {
-        JsonNode job = r.job();
+    /**
+     * The job's status from the job (as read, or as written and completed by its deployment) and its allocations. Only
+     * the job's current version is known by its spec version (the version history is read for a rollback only): an
+     * allocation of an older job version has none.
+     */
+    private View view(String name, JsonNode job, NomadClient.Answer allocations) {
+        List<JsonNode> allocs = own(name, job, allocations.body());
         JobSpec spec = Specs.read(job.path("Meta").path(JobTranslator.SPEC_META).asText());
         Map<Long, String> versions = new HashMap<>();
-        for (JsonNode v : r.versions()) {
-            versions.put(v.path("Version").asLong(), v.path("Meta").path(SpecVersion.LABEL).asText());
-        }
         versions.put(job.path("Version").asLong(), job.path("Meta").path(SpecVersion.LABEL).asText());
         String version = job.path("Meta").path(SpecVersion.LABEL).asText();
         boolean service = "service".equals(job.path("Type").asText("service"));
@@ -476,7 +506,7 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
             GroupSpec gs = spec.group(g).orElse(null);
             Judge judge = service ? null : new Judge(job, tg, now);
             List<InstanceStatus> instances = new ArrayList<>();
-            for (JsonNode a : r.allocs()) {
+            for (JsonNode a : allocs) {
                 if (!g.equals(a.path("TaskGroup").asText()) || "stop".equals(a.path("DesiredStatus").asText())) {
                     continue;
                 }
@@ -502,11 +532,28 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
             groups.add(new GroupStatus(g, desired, instances));
         }
         boolean healthy = DeploymentTracker.settled(groups, spec.type(), version);
-        String st = job.path("Status").asText();
+        String st = job.hasNonNull("Status") ? job.path("Status").asText() : jobStatus(job, allocs);
         JobState state = "dead".equals(st) ? (spec.type() == JobType.BATCH && healthy ? JobState.COMPLETED : JobState.STOPPED)
                 : "pending".equals(st) ? JobState.PENDING : healthy ? JobState.RUNNING : JobState.DEPLOYING;
         return new View(new JobStatus(name, job.path("Namespace").asText(null), PLATFORM, state, healthy ? Health.HEALTHY : Health.UNHEALTHY,
                 version, groups, job.path("StatusDescription").asText(null)), due[0], failure);
+    }
+
+    /**
+     * The job's status as Nomad derives it (state_store.go getJobStatus), for a job known as written rather than read:
+     * a periodic or parameterized job is running until stopped; otherwise running while an allocation is not terminal,
+     * pending before any, dead after.
+     */
+    private static String jobStatus(JsonNode job, List<JsonNode> allocs) {
+        if (job.hasNonNull("Periodic") || job.hasNonNull("ParameterizedJob")) {
+            return job.path("Stop").asBoolean() ? "dead" : "running";
+        }
+        if (allocs.isEmpty()) {
+            return "pending";
+        }
+        boolean live = allocs.stream().anyMatch(a -> !"stop".equals(a.path("DesiredStatus").asText()) && !"evict".equals(a.path("DesiredStatus").asText())
+                && ("pending".equals(a.path("ClientStatus").asText()) || "running".equals(a.path("ClientStatus").asText())));
+        return live ? "running" : "dead";
     }
 
     private static String reason(InstanceStatus i) {
@@ -754,7 +801,13 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
             }
             throw e;
         }
-        return track(spec.withCount(group, count), true, Registered.at(answer));
+        ObjectNode written = job.deepCopy();
+        for (JsonNode g : written.path("TaskGroups")) {
+            if (group.equals(g.path("Name").asText())) {
+                ((ObjectNode) g).put("Count", count);
+            }
+        }
+        return track(spec.withCount(group, count), true, Registered.write(answer, written));
     }
 
     /** Nomad's answer to a scale during an active deployment (nomad/job_endpoint.go Scale, v1.6.5 and v1.9). */
@@ -808,7 +861,7 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
             throw e;
         }
         JobSpec spec = Specs.read(previous.path("Meta").path(JobTranslator.SPEC_META).asText());
-        return track(spec, true, Registered.at(answer));
+        return track(spec, true, Registered.write(answer, previous));
     }
 
     /**
@@ -817,17 +870,24 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
      */
     public Deployment promote(String jobId) {
         String name = name(jobId);
-        JsonNode d = read(name).deployment();
+        JsonNode job = managed(job(name).orElseThrow(() -> NotFoundException.job(PLATFORM, name)), name);
+        JsonNode d;
+        try {
+            d = client.get(jobPath(name, "deployment"), Map.of()).body();
+        } catch (NotFoundException e) {
+            d = null;
+        }
+        d = d == null || d.isNull() ? null : d;
         if (d == null || !"running".equals(d.path("Status").asText())) {
             throw ConflictException.of(PLATFORM, "job " + name + " has no running deployment to promote" + (d == null ? "" : " (latest: " + d.path("Status").asText() + ")"));
         }
         ObjectNode body = NomadClient.JSON.createObjectNode();
         body.put("DeploymentID", d.path("ID").asText());
         body.put("All", true);
-        client.write("POST", "/v1/deployment/promote/" + d.path("ID").asText(), Map.of(), body);
-        JsonNode job = job(name).orElseThrow(() -> NotFoundException.job(PLATFORM, name));
+        JsonNode answer = client.write("POST", "/v1/deployment/promote/" + d.path("ID").asText(), Map.of(), body).body();
+        // the deployment promoted is the one the await follows, from the promotion's index
         return track(Specs.read(job.path("Meta").path(JobTranslator.SPEC_META).asText()), true,
-                new Registered(0, d.path("JobVersion").asLong()));
+                new Registered(true, d.path("JobModifyIndex").asLong(), answer.path("DeploymentModifyIndex").asLong(0), job));
     }
 
     /** Stops and purges the job; a job Baton did not create is refused ({@link NotFoundException}) and left as it is. */

@@ -22,8 +22,9 @@ import okhttp3.HttpUrl;
 /**
  * Provides {@code nomad://host:4646} (several servers as {@code nomad://a:4646,b:4646}); with no address,
  * {@code NOMAD_ADDR} (default {@code http://127.0.0.1:4646}). {@code NOMAD_TOKEN}, {@code NOMAD_NAMESPACE} (or the
- * config's namespace), {@code NOMAD_REGION}, {@code NOMAD_CACERT}, {@code NOMAD_CLIENT_CERT} and {@code NOMAD_CLIENT_KEY} are
- * honoured as the Nomad CLI honours them.
+ * config's namespace), {@code NOMAD_REGION}, {@code NOMAD_CACERT}, {@code NOMAD_CLIENT_CERT}, {@code NOMAD_CLIENT_KEY} and
+ * {@code NOMAD_HTTP_AUTH} (basic authentication, {@code user:password}) are honoured as the Nomad CLI honours them;
+ * {@code NOMAD_SKIP_VERIFY} is refused.
  *
  * @since 0.1
  */
@@ -85,13 +86,20 @@ public final class NomadProvider implements OrchestratorProvider {
 
     @Override
     public Orchestrator create(Target target, OrchestratorConfig config) {
+        String skip = config.env("NOMAD_SKIP_VERIFY").orElse("").strip();
+        if (java.util.Set.of("1", "t", "T", "true", "TRUE", "True").contains(skip)) {
+            // refused rather than honoured: an orchestrator that deploys with a token must know whom it talks to
+            throw dev.baton.AuthenticationException.of("nomad", 0, "NOMAD_SKIP_VERIFY is set: Baton does not turn off TLS certificate "
+                    + "verification; give the server's CA in NOMAD_CACERT instead, or unset NOMAD_SKIP_VERIFY");
+        }
         String namespace = config.namespace() != null ? config.namespace() : config.env("NOMAD_NAMESPACE").orElse(null);
         String ca = config.env("NOMAD_CACERT").orElse(null);
         String cert = config.env("NOMAD_CLIENT_CERT").orElse(null);
         String key = config.env("NOMAD_CLIENT_KEY").orElse(null);
         var tls = ca == null && cert == null && key == null ? null : dev.baton.spi.PemTls.load("Nomad", new String[] {"NOMAD_CACERT", "NOMAD_CLIENT_CERT", "NOMAD_CLIENT_KEY"}, ca, cert, key);
         NomadClient client = new NomadClient(servers(target, config), config.env("NOMAD_TOKEN").orElse(null), namespace,
-                config.env("NOMAD_REGION").orElse(null), config.retryPolicy(), config.connectTimeout(), config.requestTimeout(), tls);
+                config.env("NOMAD_REGION").orElse(null), config.retryPolicy(), config.connectTimeout(), config.requestTimeout(), tls,
+                config.env("NOMAD_HTTP_AUTH").orElse(null));
         return new NomadOrchestrator(client);
     }
 }

@@ -88,7 +88,8 @@ class NomadRolloutTest {
             assertThat(nomad.requests).anyMatch(e -> e.getRequest().getUrl().matches("/v1/allocation/[-0-9a-f]+/checks"));
             // waiting for the min healthy time and the checks is a blocking query with a wait, not a poll
             assertThat(nomad.requests).filteredOn(e -> e.getRequest().getUrl().contains("index=")).isNotEmpty()
-                    .allSatisfy(e -> assertThat(e.getRequest().getUrl()).matches(".*/v1/job/agents/allocations\\?index=[1-9]\\d*&wait=\\d+s"));
+                    .allSatisfy(e -> assertThat(e.getRequest().getUrl())
+                            .matches("/v1/allocations\\?filter=JobID%20%3D%3D%20%22agents%22&resources=true&index=[1-9]\\d*&wait=\\d+s"));
         }
     }
 

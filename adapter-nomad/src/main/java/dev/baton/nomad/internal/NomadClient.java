@@ -68,6 +68,17 @@ public final class NomadClient implements AutoCloseable {
     private final RetryPolicy retry;
     private final Duration requestTimeout;
     private final OkHttpClient http;
+    /**
+     * For blocking queries and the event stream: derived once from {@link #http} (sharing its connection pool,
+     * dispatcher and interceptors) with no read timeout, since a blocking query's answer takes up to its wait and the
+     * call timeout set on each call bounds it; the stream has its own idle read timeout.
+     */
+    private final OkHttpClient blocking;
+    private final OkHttpClient streaming;
+    /** Whether this client created {@link #http} and so shuts its dispatcher and pool down on {@link #close()}. */
+    private final boolean owned;
+    /** The {@code Authorization} header of NOMAD_HTTP_AUTH, if set. */
+    private final String authorization;
     private volatile int current;
 
     /** An answer: the body and the {@code X-Nomad-Index} (0 when absent). */
@@ -85,6 +96,15 @@ public final class NomadClient implements AutoCloseable {
      */
     public NomadClient(List<HttpUrl> servers, String token, String namespace, String region, RetryPolicy retry,
             Duration connectTimeout, Duration requestTimeout, dev.baton.spi.PemTls.Setup tls) {
+        this(servers, token, namespace, region, retry, connectTimeout, requestTimeout, tls, null);
+    }
+
+    /**
+     * As above, with {@code httpAuth} ({@code NOMAD_HTTP_AUTH}: {@code user:password}, or a user alone, as the Nomad CLI
+     * takes it, api.go) sent as HTTP basic authentication on every request.
+     */
+    public NomadClient(List<HttpUrl> servers, String token, String namespace, String region, RetryPolicy retry,
+            Duration connectTimeout, Duration requestTimeout, dev.baton.spi.PemTls.Setup tls, String httpAuth) {
         if (servers.isEmpty()) {
             throw new IllegalArgumentException("no Nomad server address");
         }
@@ -114,6 +134,41 @@ public final class NomadClient implements AutoCloseable {
             b.sslSocketFactory(tls.context().getSocketFactory(), tls.trust());
         }
         this.http = b.build();
+        this.owned = true;
+        if (httpAuth != null && !httpAuth.isEmpty()) {
+            int colon = httpAuth.indexOf(':');
+            this.authorization = okhttp3.Credentials.basic(colon < 0 ? httpAuth : httpAuth.substring(0, colon),
+                    colon < 0 ? "" : httpAuth.substring(colon + 1), java.nio.charset.StandardCharsets.UTF_8);
+        } else {
+            this.authorization = null;
+        }
+        this.blocking = http.newBuilder().readTimeout(0, TimeUnit.MILLISECONDS).build();
+        this.streaming = http.newBuilder().readTimeout(STREAM_HEARTBEAT.plus(requestTimeout).toMillis(), TimeUnit.MILLISECONDS)
+                .callTimeout(0, TimeUnit.MILLISECONDS).build();
+    }
+
+    /**
+     * A client of {@code servers} on an {@link OkHttpClient} its caller owns, used as given (interceptors, proxy, TLS,
+     * dispatcher): requests get a call timeout of the client's read timeout, blocking queries and the event stream run
+     * on clients derived from it with {@code newBuilder()} (sharing its pool, dispatcher and interceptors), and
+     * {@link #close()} leaves it as it is.
+     */
+    public NomadClient(List<HttpUrl> servers, RetryPolicy retry, OkHttpClient given) {
+        if (servers.isEmpty()) {
+            throw new IllegalArgumentException("no Nomad server address");
+        }
+        this.servers = List.copyOf(servers);
+        this.token = null;
+        this.namespace = null;
+        this.region = null;
+        this.retry = retry;
+        this.requestTimeout = Duration.ofMillis(given.readTimeoutMillis());
+        this.http = given;
+        this.owned = false;
+        this.authorization = null;
+        this.blocking = http.newBuilder().readTimeout(0, TimeUnit.MILLISECONDS).build();
+        this.streaming = http.newBuilder().readTimeout(STREAM_HEARTBEAT.plus(requestTimeout).toMillis(), TimeUnit.MILLISECONDS)
+                .callTimeout(0, TimeUnit.MILLISECONDS).build();
     }
 
     public String namespace() {
@@ -130,7 +185,12 @@ public final class NomadClient implements AutoCloseable {
 
     /** A blocking query: returns when the index moves past {@code index} or after {@code wait}. */
     public Answer block(String path, long index, Duration wait) {
-        Map<String, String> q = new java.util.LinkedHashMap<>();
+        return block(path, Map.of(), index, wait);
+    }
+
+    /** A blocking query with parameters of its own: returns when the index moves past {@code index} or after {@code wait}. */
+    public Answer block(String path, Map<String, String> query, long index, Duration wait) {
+        Map<String, String> q = new java.util.LinkedHashMap<>(query);
         q.put("index", Long.toString(index));
         q.put("wait", wait.toSeconds() + "s");
         return read(path, q, wait);
@@ -232,6 +292,9 @@ public final class NomadClient implements AutoCloseable {
         if (token != null) {
             rb.header("X-Nomad-Token", token);
         }
+        if (authorization != null) {
+            rb.header("Authorization", authorization);
+        }
         return rb;
     }
 
@@ -313,7 +376,7 @@ public final class NomadClient implements AutoCloseable {
                     cut = true;
                 }
             }
-            OkHttpClient client = wait.isZero() ? http : http.newBuilder().readTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).build();
+            OkHttpClient client = wait.isZero() ? http : blocking;
             Exchange x;
             try {
                 x = exchange(client, rb.build(), timeout);
@@ -629,8 +692,6 @@ public final class NomadClient implements AutoCloseable {
         rb.url(url.build());
         long last = index;
         // a stream has no end, so no call timeout; a read timeout longer than Nomad's heartbeat tells a dead one
-        OkHttpClient streaming = http.newBuilder().readTimeout(STREAM_HEARTBEAT.plus(requestTimeout).toMillis(), TimeUnit.MILLISECONDS)
-                .callTimeout(0, TimeUnit.MILLISECONDS).build();
         Call call = streaming.newCall(rb.build());
         if (!handle.start(call)) {
             return last;
@@ -666,6 +727,9 @@ public final class NomadClient implements AutoCloseable {
 
     @Override
     public void close() {
+        if (!owned) {
+            return;
+        }
         http.dispatcher().executorService().shutdown();
         http.connectionPool().evictAll();
     }

@@ -1069,10 +1069,29 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
         boolean network = false;
         for (JsonNode s : services) {
             engine.send("remove service " + s.path("Spec").path("Name").asText(), "DELETE", "/services/" + s.path("ID").asText(), Map.of(), null);
-            network |= s.path("Spec").path("TaskTemplate").path("Networks").size() > 0;
+            network |= usesJobNetwork(s);
         }
         if (network) {
             removeNetwork(job, ServiceTranslator.networkName(job));
+        }
+    }
+
+    /**
+     * Whether a live service is attached to its job's overlay network, which the deploy created only then: read from
+     * the spec it was deployed from (the engine stores network ids, not names, in {@code Networks}). A service on the
+     * host's network only has none to remove; undeploy used to try anyway, and wait out the tasks for nothing.
+     */
+    private static boolean usesJobNetwork(JsonNode service) {
+        String stored = service.path("Spec").path("Labels").path(ServiceTranslator.SPEC_LABEL).asText(null);
+        if (stored == null) {
+            return service.path("Spec").path("TaskTemplate").path("Networks").size() > 0;
+        }
+        try {
+            String group = service.path("Spec").path("Labels").path(SpecVersion.GROUP_LABEL).asText();
+            return ServiceTranslator.services(dev.baton.Specs.read(stored)).stream()
+                    .anyMatch(r -> r.group().equals(group) && r.network() != null);
+        } catch (RuntimeException unreadable) {
+            return service.path("Spec").path("TaskTemplate").path("Networks").size() > 0;
         }
     }
 

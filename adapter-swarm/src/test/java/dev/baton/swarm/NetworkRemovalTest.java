@@ -107,4 +107,21 @@ class NetworkRemovalTest {
                     .hasMessageContaining("docker network rm " + NETWORK);
         }
     }
+
+    @Test
+    void aJobOnTheHostsNetworkHasNoNetworkToRemoveAndUndeployDoesNotWaitForOne() {
+        // the service spec names a network (the host's), but the deploy created none: nothing to remove, no task to wait for
+        JobSpec spec = new SwarmWorkloads().healthyService(JOB, 1, 1);
+        ObjectNode service = SwarmShapes.service("svc1", spec, 11);
+        assertThat(service.path("Spec").path("TaskTemplate").path("Networks").size()).isPositive();
+        engine.on("GET", "/services", r -> EngineDouble.Reply.json(SwarmShapes.array(service)))
+                .on("DELETE", "/services/svc1", r -> EngineDouble.Reply.json(""));
+
+        try (SwarmOrchestrator swarm = engine.orchestrator(RegistryAuth.none(), Duration.ofSeconds(30))) {
+            swarm.undeploy(JOB);
+        }
+
+        assertThat(engine.requests()).extracting(r -> r.method() + " " + r.path())
+                .containsExactly("GET /version", "GET /services", "DELETE /services/svc1");
+    }
 }

@@ -62,7 +62,7 @@ import java.util.function.Consumer;
  *
  * @since 0.1
  */
-public final class NomadOrchestrator implements Orchestrator, SecretsFacet, HostMaintenanceFacet, dev.baton.LogsFacet {
+public final class NomadOrchestrator implements Orchestrator, SecretsFacet, HostMaintenanceFacet, dev.baton.LogsFacet, dev.baton.spi.SpecRefusals {
     private static final String PLATFORM = JobTranslator.PLATFORM;
     private static final ObjectMapper PRETTY = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final Duration BLOCK = Duration.ofSeconds(30);
@@ -70,11 +70,31 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
     private final NomadClient client;
     private final NomadSecrets secrets;
     /** The streams of the watches not yet closed, cancelled by {@link #close()}. */
-    private final java.util.Set<NomadClient.StreamHandle> watches = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.Set<NomadClient.StreamHandle> watches;
 
     NomadOrchestrator(NomadClient client) {
+        this(client, java.util.concurrent.ConcurrentHashMap.newKeySet());
+    }
+
+    /** This orchestrator in another namespace: the same connection, and its watches closed with this one's. */
+    private NomadOrchestrator(NomadClient client, java.util.Set<NomadClient.StreamHandle> watches) {
         this.client = client;
         this.secrets = new NomadSecrets(client);
+        this.watches = watches;
+    }
+
+    /**
+     * The orchestrator whose requests carry {@code namespace} ({@code ?namespace=}; Nomad takes it per request): this one
+     * when it is null or the connection's (NOMAD_NAMESPACE, the default, not a limit).
+     */
+    private NomadOrchestrator in(String namespace) {
+        NomadClient scoped = client.inNamespace(namespace);
+        return scoped == client ? this : new NomadOrchestrator(scoped, watches);
+    }
+
+    /** The orchestrator of a job id's namespace ({@code namespace/name}); this one for a bare name. */
+    private NomadOrchestrator at(String jobId) {
+        return in(JobRef.parse(jobId, null).namespace());
     }
 
     /**
@@ -125,6 +145,15 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
         return NomadProvider.CAPABILITIES;
     }
 
+    /**
+     * The translation's structural refusals (an exec check on Nomad's own provider, a published port other than the task's,
+     * update knobs the job type ignores, values below Nomad's minimums), all at once.
+     */
+    @Override
+    public List<dev.baton.Unsupported> refusals(JobSpec spec) {
+        return JobTranslator.refusals(spec);
+    }
+
     @Override
     public Manifest render(JobSpec spec) {
         ObjectNode wrapped = NomadClient.JSON.createObjectNode();
@@ -164,6 +193,10 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
 
     @Override
     public Plan plan(JobSpec spec) {
+        NomadOrchestrator in = in(spec.namespace());
+        if (in != this) {
+            return in.plan(spec);
+        }
         ObjectNode body = NomadClient.JSON.createObjectNode();
         body.set("Job", JobTranslator.job(spec, client.namespace()));
         body.put("Diff", true);
@@ -205,6 +238,10 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
 
     @Override
     public Deployment deploy(JobSpec spec, DeployOptions options) {
+        NomadOrchestrator in = in(spec.namespace());
+        if (in != this) {
+            return in.deploy(spec, options);
+        }
         ObjectNode job = JobTranslator.job(spec, client.namespace());
         Optional<JsonNode> live = job(spec.name());
         if (live.isPresent() && unchanged(live.get(), job)) {
@@ -469,6 +506,10 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
     /** Two reads: the job, and its allocations with their resources. */
     @Override
     public JobStatus status(String jobId) {
+        NomadOrchestrator at = at(jobId);
+        if (at != this) {
+            return at.status(jobId);
+        }
         String name = name(jobId);
         JsonNode job = managed(job(name).orElseThrow(() -> NotFoundException.job(PLATFORM, name)), name);
         return view(name, job, allocations(name, null, null)).status();
@@ -778,6 +819,10 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
      */
     @Override
     public Deployment scale(String jobId, String group, int count) {
+        NomadOrchestrator at = at(jobId);
+        if (at != this) {
+            return at.scale(jobId, group, count);
+        }
         String name = name(jobId);
         JsonNode job = managed(job(name).orElseThrow(() -> NotFoundException.job(PLATFORM, name)), name);
         JobSpec spec = Specs.read(job.path("Meta").path(JobTranslator.SPEC_META).asText());
@@ -822,6 +867,10 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
      */
     @Override
     public Deployment rollback(String jobId) {
+        NomadOrchestrator at = at(jobId);
+        if (at != this) {
+            return at.rollback(jobId);
+        }
         String name = name(jobId);
         JsonNode versions = client.get(jobPath(name, "versions"), Map.of()).body().path("Versions");
         if (versions.isEmpty()) {
@@ -869,6 +918,10 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
      * one set by an extension), with {@code POST /v1/deployment/promote/:id}.
      */
     public Deployment promote(String jobId) {
+        NomadOrchestrator at = at(jobId);
+        if (at != this) {
+            return at.promote(jobId);
+        }
         String name = name(jobId);
         JsonNode job = managed(job(name).orElseThrow(() -> NotFoundException.job(PLATFORM, name)), name);
         JsonNode d;
@@ -893,6 +946,11 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
     /** Stops and purges the job; a job Baton did not create is refused ({@link NotFoundException}) and left as it is. */
     @Override
     public void undeploy(String jobId) {
+        NomadOrchestrator at = at(jobId);
+        if (at != this) {
+            at.undeploy(jobId);
+            return;
+        }
         String name = name(jobId);
         managed(job(name).orElseThrow(() -> NotFoundException.job(PLATFORM, name)), name);
         client.write("DELETE", jobPath(name), Map.of("purge", "true"), null);
@@ -931,7 +989,12 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
     }
 
     @Override
-    public List<Endpoint> endpoints(String serviceName) {
+    public List<Endpoint> endpoints(String serviceId) {
+        NomadOrchestrator at = at(serviceId);
+        if (at != this) {
+            return at.endpoints(serviceId);
+        }
+        String serviceName = name(serviceId);
         List<Endpoint> out = new ArrayList<>();
         try {
             for (JsonNode s : client.get("/v1/service/" + serviceName, Map.of()).body()) {
@@ -955,6 +1018,10 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
      */
     @Override
     public Subscription watch(String jobId, Consumer<Event> listener) {
+        NomadOrchestrator at = at(jobId);
+        if (at != this) {
+            return at.watch(jobId, listener);
+        }
         String name = name(jobId);
         Map<String, List<String>> topics = Map.of("topic", List.of("Job:" + name, "Allocation:" + name, "Deployment:" + name));
         java.util.concurrent.atomic.AtomicLong seen = new java.util.concurrent.atomic.AtomicLong(currentIndex(name));
@@ -1031,6 +1098,10 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
      */
     @Override
     public List<LogLine> logs(String jobId, int tailLines) {
+        NomadOrchestrator at = at(jobId);
+        if (at != this) {
+            return at.logs(jobId, tailLines);
+        }
         String name = name(jobId);
         List<LogLine> out = new ArrayList<>();
         RuntimeException first = null;

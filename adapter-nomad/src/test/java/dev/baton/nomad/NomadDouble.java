@@ -59,7 +59,10 @@ import java.util.regex.Pattern;
  * frame of the index otherwise, topic and key filters: see {@link #events}); scale (refused for system jobs and during an
  * active deployment), revert (with Nomad's uncoded errors), plan (a coarse diff), stop with purge, job versions, logs
  * (404 for a task that has not started), service registrations from running allocations, variables with
- * check-and-set (409 with the current variable on a conflict), plain-text errors.
+ * check-and-set (409 with the current variable on a conflict), plain-text errors; namespaces: a job is registered in the
+ * namespace Nomad picks ({@link #namespaceForJob}) and is seen only by requests of that namespace ({@code ?namespace=},
+ * {@code default} when absent; {@code *} for the job and allocation lists), its allocations, deployments, services and
+ * events carrying it (one job per ID across namespaces, where Nomad keeps one per namespace).
  *
  * <p>Test controls: {@link #holdStarts} (placed allocations stay pending, as while an image is pulled),
  * {@link #schedulingDelay} (how long the scheduler takes to place a registered job),
@@ -307,7 +310,7 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
      * IDs, Deployment events the job ID; the Type is the raft message's (MsgTypeEvents). Caller holds the monitor.
      */
     private void publish(String topic, String type, String key, String job, String deploymentId) {
-        ObjectNode e = JSON.createObjectNode().put("Topic", topic).put("Type", type).put("Key", key).put("Namespace", "default")
+        ObjectNode e = JSON.createObjectNode().put("Topic", topic).put("Type", type).put("Key", key).put("Namespace", namespace(job))
                 .put("Index", index);
         if (topic.equals("Allocation")) {
             e.putArray("FilterKeys").add(job).add(deploymentId == null ? "" : deploymentId);
@@ -486,7 +489,7 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
             return logs(p[4], q);
         }
         if (path.equals("/v1/jobs") && method.equals("POST")) {
-            return register(JSON.readTree(body));
+            return register(JSON.readTree(body), q);
         }
         if (path.equals("/v1/jobs") && method.equals("GET")) {
             return jobList(q);
@@ -524,7 +527,7 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
             return checks(p[3]);
         }
         if (p.length >= 3 && p[1].equals("service")) {
-            return services(p[2]);
+            return services(p[2], namespaceOf(q));
         }
         if (p.length >= 2 && p[1].equals("vars")) {
             return listVars(q.getOrDefault("prefix", ""));
@@ -535,6 +538,25 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
         if (p.length >= 3 && p[1].equals("job")) {
             String job = p[2];
             String sub = p.length > 3 ? p[3] : "";
+            boolean elsewhere;
+            synchronized (this) {
+                elsewhere = versions.containsKey(job) && !namespace(job).equals(namespaceOf(q));
+            }
+            if (elsewhere) {
+                // jobs are kept per namespace: one of this ID in another namespace is not this request's
+                switch (sub) {
+                    case "allocations":
+                        return json(JSON.createArrayNode(), table(ALLOCS));
+                    case "versions":
+                        throw new Failure(404, "job versions not found");
+                    case "deployment":
+                        return json(null, table(DEPLOYMENT));
+                    case "plan":
+                        throw new Failure(500, "nomad-double: job " + job + " is in another namespace; the double keeps one job per ID");
+                    default:
+                        throw new Failure(404, "job not found");
+                }
+            }
             switch (sub) {
                 case "":
                     if (method.equals("DELETE")) {
@@ -619,13 +641,14 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
     private synchronized ResponseDefinition jobList(Map<String, String> q) {
         ArrayNode out = JSON.createArrayNode();
         String prefix = q.getOrDefault("prefix", "");
+        String ns = namespaceOf(q);
         versions.forEach((id, vs) -> {
-            if (!id.startsWith(prefix)) {
+            if (!id.startsWith(prefix) || !ns.equals("*") && !namespace(id).equals(ns)) {
                 return;
             }
             ObjectNode j = vs.get(vs.size() - 1);
             ObjectNode stub = out.addObject().put("ID", id).put("ParentID", j.path("ParentID").asText("")).put("Name", j.path("Name").asText(id))
-                    .put("Namespace", "default").put("Type", j.path("Type").asText()).put("Priority", j.path("Priority").asInt(50))
+                    .put("Namespace", namespace(id)).put("Type", j.path("Type").asText()).put("Priority", j.path("Priority").asInt(50))
                     .put("Periodic", j.hasNonNull("Periodic")).put("ParameterizedJob", j.hasNonNull("ParameterizedJob"))
                     .put("Stop", j.path("Stop").asBoolean()).put("Status", status(id)).put("StatusDescription", "")
                     .put("CreateIndex", j.path("CreateIndex").asLong()).put("ModifyIndex", j.path("ModifyIndex").asLong())
@@ -737,8 +760,10 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
             allocs.values().forEach(all::addAll);
             all.sort(java.util.Comparator.comparingLong(a -> a.path("CreateIndex").asLong()));
             ArrayNode out = JSON.createArrayNode();
+            String ns = namespaceOf(q);
             for (ObjectNode a : all) {
-                if (clauses.entrySet().stream().allMatch(c -> a.path(c.getKey()).asText().equals(c.getValue()))) {
+                if ((ns.equals("*") || a.path("Namespace").asText("default").equals(ns))
+                        && clauses.entrySet().stream().allMatch(c -> a.path(c.getKey()).asText().equals(c.getValue()))) {
                     out.add(stub(a, "true".equals(q.get("resources")), !"false".equals(q.get("task_states"))));
                 }
             }
@@ -768,11 +793,17 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
                 .withBody("starting " + task + " in " + alloc + " (" + q.get("type") + ")\nlistening\n").build();
     }
 
-    private synchronized ResponseDefinition register(JsonNode req) {
+    private synchronized ResponseDefinition register(JsonNode req, Map<String, String> q) {
         // admission validation runs before the EnforceIndex check and answers 500 (NomadJobRules, job_endpoint.go Register)
         NomadJobRules.refuse(req);
         ObjectNode job = (ObjectNode) req.path("Job").deepCopy();
         String id = job.path("ID").asText();
+        String ns = namespaceForJob(job, q, req);
+        job.put("Namespace", ns);
+        if (versions.containsKey(id) && !namespace(id).equals(ns)) {
+            throw new Failure(500, "nomad-double: job " + id + " is in namespace " + namespace(id)
+                    + "; the double keeps one job per ID across namespaces (Nomad keeps one per namespace)");
+        }
         List<ObjectNode> vs = versions.computeIfAbsent(id, k -> new ArrayList<>());
         long currentModify = vs.isEmpty() ? 0 : vs.get(vs.size() - 1).path("JobModifyIndex").asLong();
         if (req.path("EnforceIndex").asBoolean() && req.path("JobModifyIndex").asLong() != currentModify) {
@@ -783,6 +814,37 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
                     + ": job exists with conflicting job modify index: " + currentModify);
         }
         return json(store(id, job), index);
+    }
+
+    /**
+     * The namespace a registration goes to, as command/agent/job_endpoint.go apiJobAndRequestToStructs and
+     * namespaceForJob decide it (v1.6.5, v1.9): the {@code namespace} query parameter takes precedence, then the request
+     * body's {@code Namespace} (the WriteRequest), then the job's own {@code Namespace}, else {@code default}. A job's
+     * Namespace that differs from the query's is not refused: the query's wins and is stored in the job.
+     */
+    static String namespaceForJob(JsonNode job, Map<String, String> q, JsonNode req) {
+        if (!q.getOrDefault("namespace", "").isEmpty()) {
+            return q.get("namespace");
+        }
+        if (!req.path("Namespace").asText("").isEmpty()) {
+            return req.path("Namespace").asText();
+        }
+        if (!job.path("Namespace").asText("").isEmpty()) {
+            return job.path("Namespace").asText();
+        }
+        return "default";
+    }
+
+    /** The namespace of a stored job (its current version's Namespace). Caller holds the monitor. */
+    private String namespace(String job) {
+        List<ObjectNode> vs = versions.get(job);
+        return vs == null || vs.isEmpty() ? "default" : vs.get(vs.size() - 1).path("Namespace").asText("default");
+    }
+
+    /** A request's namespace: the {@code namespace} query parameter, {@code default} when absent (api-docs jobs.mdx). */
+    private static String namespaceOf(Map<String, String> q) {
+        String ns = q.getOrDefault("namespace", "");
+        return ns.isEmpty() ? "default" : ns;
     }
 
     /**
@@ -802,7 +864,7 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
         job.put("JobModifyIndex", at);
         job.put("ModifyIndex", at);
         job.put("Stable", false);
-        job.put("Namespace", "default");
+        job.put("Namespace", job.path("Namespace").asText("").isEmpty() ? "default" : job.path("Namespace").asText());
         job.put("SubmitTime", System.currentTimeMillis() * 1_000_000L);
         if (!job.has("ParentID")) {
             job.put("ParentID", "");
@@ -914,8 +976,8 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
                 fresh.add(a);
             }
         }
-        ObjectNode dep = deploys(job) ? JSON.createObjectNode().put("ID", UUID.randomUUID().toString()).put("Namespace", "default")
-                .put("JobID", id).put("JobVersion", version).put("JobModifyIndex", job.path("JobModifyIndex").asLong())
+        ObjectNode dep = deploys(job) ? JSON.createObjectNode().put("ID", UUID.randomUUID().toString())
+                .put("Namespace", job.path("Namespace").asText("default")).put("JobID", id).put("JobVersion", version).put("JobModifyIndex", job.path("JobModifyIndex").asLong())
                 .put("JobSpecModifyIndex", job.path("JobModifyIndex").asLong()).put("JobCreateIndex", job.path("CreateIndex").asLong())
                 .put("IsMultiregion", false).put("Status", "running").put("StatusDescription", "Deployment is running") : null;
         if (!service || dep == null) {
@@ -1593,7 +1655,7 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
         a.put("ID", UUID.randomUUID().toString());
         a.put("EvalID", UUID.randomUUID().toString());
         a.put("Name", job + "." + group.path("Name").asText() + "[" + n + "]");
-        a.put("Namespace", "default");
+        a.put("Namespace", spec.path("Namespace").asText("default"));
         a.put("NodeID", node.path("ID").asText());
         a.put("NodeName", node.path("Name").asText());
         a.put("JobID", job);
@@ -1703,7 +1765,7 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
             throw new Failure(500, "can't revert to current version");
         }
         ObjectNode target = versions.get(job).stream().filter(v -> v.path("Version").asLong() == to).findFirst()
-                .orElseThrow(() -> new Failure(500, "job \"" + job + "\" in namespace \"default\" at version " + to + " not found"));
+                .orElseThrow(() -> new Failure(500, "job \"" + job + "\" in namespace \"" + namespace(job) + "\" at version " + to + " not found"));
         if (req.hasNonNull("EnforcePriorVersion") && req.path("EnforcePriorVersion").asLong() != cur.path("Version").asLong()) {
             throw new Failure(500, "Current job has version " + cur.path("Version").asLong() + "; enforcing version "
                     + req.path("EnforcePriorVersion").asLong());
@@ -1793,10 +1855,13 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
         return json(JSON.createObjectNode().set("Diff", diff), index);
     }
 
-    private synchronized ResponseDefinition services(String name) {
+    private synchronized ResponseDefinition services(String name, String ns) {
         ArrayNode out = JSON.createArrayNode();
         versions.forEach((id, vs) -> {
             ObjectNode job = vs.get(vs.size() - 1);
+            if (!job.path("Namespace").asText("default").equals(ns)) {
+                return;
+            }
             for (JsonNode g : job.path("TaskGroups")) {
                 for (JsonNode s : g.path("Services")) {
                     if (!s.path("Name").asText().equals(name)) {

@@ -153,7 +153,7 @@ class NomadRegisterTest {
                 assertThat(paths(e)).containsExactly("groups[0].tasks[0].health[1]");
                 assertThat(e.unsupported().get(0).reason()).contains("consul").contains("baton.dev/service-provider");
             });
-            assertThatThrownBy(() -> o.plan(spec)).isInstanceOf(UnsupportedCapabilityException.class);
+            assertThat(o.plan(spec).unsupported()).extracting(Unsupported::path).containsExactly("groups[0].tasks[0].health[1]");
             assertThatThrownBy(() -> o.render(spec)).isInstanceOf(UnsupportedCapabilityException.class);
             assertThat(writes()).isZero();
 
@@ -451,20 +451,26 @@ class NomadRegisterTest {
             assertThat(writes()).isEqualTo(1);
         }
 
-        // the complete example of docs/spec.md: refused before anything is sent. The capability check comes first (a volume
-        // size); without it (best effort drops it), the adapter's own refusals, all at once: the exec check (nomad
-        // provider), a published port other than the task's, update.delay on a service job
-        String doc = Files.readString(repo.resolve("docs/spec.md"));
-        Matcher m = Pattern.compile("(?s)```yaml\\n(apiVersion: baton/v1.*?)```").matcher(doc);
-        assertThat(m.find()).isTrue();
-        JobSpec example = Specs.read(m.group(1));
+        // the complete example of docs/spec.md: refused before anything is sent, all at once: the capability check's
+        // volume size with the adapter's own refusals (the exec check on the nomad provider, a published port other than
+        // the task's, update.delay on a service job); best effort cannot drop the adapter's own
+        JobSpec example = Specs.read(completeExample());
         try (Orchestrator o = connect(nomad.address())) {
-            assertThatThrownBy(() -> o.deploy(example)).isInstanceOfSatisfying(UnsupportedCapabilityException.class,
-                    e -> assertThat(paths(e)).containsExactly("volumes[0].size"));
+            assertThatThrownBy(() -> o.deploy(example)).isInstanceOfSatisfying(UnsupportedCapabilityException.class, e -> assertThat(paths(e))
+                    .containsExactlyInAnyOrder("volumes[0].size", "update.delay", "groups[0].tasks[0].health[2]", "groups[0].services[0].publishedPort"));
             assertThatThrownBy(() -> o.deploy(example, dev.baton.DeployOptions.DEFAULT.withBestEffort(true)))
                     .isInstanceOfSatisfying(UnsupportedCapabilityException.class, e -> assertThat(paths(e))
-                            .containsExactlyInAnyOrder("update.delay", "groups[0].tasks[0].health[2]", "groups[0].services[0].publishedPort"));
+                            .containsExactlyInAnyOrder("volumes[0].size", "update.delay", "groups[0].tasks[0].health[2]",
+                                    "groups[0].services[0].publishedPort"));
         }
         assertThat(writes()).isEqualTo(1);
+    }
+
+    /** The complete example of docs/spec.md, as YAML. */
+    static String completeExample() throws java.io.IOException {
+        String doc = Files.readString(repository().resolve("docs/spec.md"));
+        Matcher m = Pattern.compile("(?s)```yaml\\n(apiVersion: baton/v1.*?)```").matcher(doc);
+        assertThat(m.find()).isTrue();
+        return m.group(1);
     }
 }

@@ -87,14 +87,25 @@ public final class JobTranslator {
         return portName.replace('-', '_');
     }
 
-    /** The job as Nomad's API takes it (without the {@code {"Job": …}} wrapper). */
+    /**
+     * The job as Nomad's API takes it (without the {@code {"Job": …}} wrapper), in the spec's namespace, else in
+     * {@code namespace} (the connection's, null for the server's default). Refuses nothing the core has not already
+     * been told: {@link #refusals} is the same set of rules, which the orchestrator states through {@code SpecRefusals},
+     * so plan, render and deploy list every refusal before this runs. The throw stays as the last guard for a caller that
+     * skipped the check.
+     */
     public static ObjectNode job(JobSpec spec, String namespace) {
-        refuse(spec, namespace);
+        List<Unsupported> refused = refusals(spec);
+        if (!refused.isEmpty()) {
+            throw UnsupportedCapabilityException.of(PLATFORM, refused);
+        }
         ObjectNode j = JSON.createObjectNode();
         j.put("ID", spec.name());
         j.put("Name", spec.name());
-        if (namespace != null) {
-            j.put("Namespace", namespace);
+        // the spec's namespace, else the connection's (NOMAD_NAMESPACE): Nomad takes the namespace per request
+        String ns = spec.namespace() != null ? spec.namespace() : namespace;
+        if (ns != null) {
+            j.put("Namespace", ns);
         }
         j.put("Type", spec.type() == JobType.CRON ? "batch" : spec.type().id());
         ObjectNode meta = j.putObject("Meta");
@@ -147,15 +158,11 @@ public final class JobTranslator {
 
     /**
      * What Nomad cannot do, or would refuse or ignore, that capabilities do not express (it depends on the job type, the
-     * service provider or a value); refused before anything is sent, all at once, in render, plan and deploy alike.
+     * service provider or a value): every such field of {@code spec} with its path and reason, in one pass, without
+     * throwing; empty when Nomad can run it as translated.
      */
-    static void refuse(JobSpec spec, String namespace) {
+    public static List<Unsupported> refusals(JobSpec spec) {
         List<Unsupported> out = new ArrayList<>();
-        String connected = namespace == null ? "default" : namespace;
-        if (spec.namespace() != null && !spec.namespace().equals(connected)) {
-            out.add(new Unsupported("namespace", "namespace " + spec.namespace() + " on a connection to namespace " + connected, PLATFORM,
-                    "a Nomad connection works in one namespace; connect with NOMAD_NAMESPACE=" + spec.namespace(), false));
-        }
         String provider = provider(spec);
         if (!provider.equals("nomad") && !provider.equals("consul")) {
             // Service.Validate in nomad/structs/services.go (v1.6.5, v1.9.7): "Service provider must be "consul", or "nomad""
@@ -207,9 +214,7 @@ public final class JobTranslator {
                 }
             }
         }
-        if (!out.isEmpty()) {
-            throw UnsupportedCapabilityException.of(PLATFORM, out);
-        }
+        return out;
     }
 
     /** The update knobs Nomad would ignore (or refuse) for this job type; sources at each rule. */
@@ -269,7 +274,7 @@ public final class JobTranslator {
 
     /**
      * The job's update block. System jobs: only {@code MaxParallel} and {@code Stagger}, the two knobs Nomad enforces for
-     * them (update block docs, v1.6.5 and v1.9.7); everything else is refused in {@link #refuse}. Service jobs: a
+     * them (update block docs, v1.6.5 and v1.9.7); everything else is refused in {@link #refusals}. Service jobs: a
      * deployment's knobs, never {@code Stagger} (it "doesn't apply to service jobs", same docs) and never
      * {@code MaxParallel} 0, which turns deployments off (structs.go {@code UpdateStrategy.IsEmpty};
      * scheduler/reconcile.go {@code createDeployment}), and with them health gating and auto-revert.

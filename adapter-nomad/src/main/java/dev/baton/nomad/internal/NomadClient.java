@@ -171,8 +171,33 @@ public final class NomadClient implements AutoCloseable {
                 .callTimeout(0, TimeUnit.MILLISECONDS).build();
     }
 
+    /** A view of {@code of} in another namespace: same servers, token, region and HTTP clients; closing it closes nothing. */
+    private NomadClient(NomadClient of, String namespace) {
+        this.servers = of.servers;
+        this.token = of.token;
+        this.namespace = namespace;
+        this.region = of.region;
+        this.retry = of.retry;
+        this.requestTimeout = of.requestTimeout;
+        this.http = of.http;
+        this.owned = false;
+        this.authorization = of.authorization;
+        this.blocking = of.blocking;
+        this.streaming = of.streaming;
+        this.current = of.current;
+    }
+
+    /** The namespace every request carries ({@code ?namespace=}), or null for the server's default. */
     public String namespace() {
         return namespace;
+    }
+
+    /**
+     * This client with every request in {@code namespace} (Nomad takes the namespace per request), sharing this one's
+     * connections; this client itself when the namespace is the same or null.
+     */
+    public NomadClient inNamespace(String namespace) {
+        return namespace == null || namespace.equals(this.namespace) ? this : new NomadClient(this, namespace);
     }
 
     public List<HttpUrl> servers() {

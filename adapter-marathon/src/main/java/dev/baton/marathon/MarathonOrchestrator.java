@@ -30,6 +30,7 @@ import dev.baton.plan.Plan;
 import dev.baton.spi.DeploymentTracker;
 import dev.baton.spi.JobRef;
 import dev.baton.spi.JsonDiff;
+import dev.baton.spi.SpecRefusals;
 import dev.baton.spi.SpecVersion;
 import dev.baton.status.Endpoint;
 import dev.baton.status.Event;
@@ -49,22 +50,28 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 
 /**
  * The orchestrator of {@code marathon://}: services as Marathon apps, one per group, under a Marathon group named
- * after the job; waits on the event stream.
+ * after the job; waits on the event stream, one per orchestrator, which every deploy, await and watch shares.
  *
  * @since 0.1
  */
-public final class MarathonOrchestrator implements Orchestrator {
+public final class MarathonOrchestrator implements Orchestrator, SpecRefusals {
     private static final String PLATFORM = AppTranslator.PLATFORM;
     private static final ObjectMapper PRETTY = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    private static final List<String> EVENTS = List.of("deployment_success", "deployment_failed", "deployment_step_success",
-            "status_update_event", "health_status_changed_event", "instance_health_changed_event", "instance_changed_event");
     private static final String SERVICE_LABEL = "baton.dev/service.";
+    /**
+     * What a deploy reads of a job's group ({@code GET /v2/groups/[ns/]job}, one request for all its groups): the apps
+     * with their tasks, deployments and last task failure, the pods' statuses (with their definitions), and the groups
+     * below ({@code api/v2/InfoEmbedResolver}, v1.10.26).
+     */
+    private static final Map<String, List<String>> GROUP_EMBEDS = Map.of("embed", List.of("group.apps", "group.apps.tasks",
+            "group.apps.deployments", "group.apps.lastTaskFailure", "group.pods", "group.groups"));
     /** How long a wait gives the event stream to attach before its first read (it reads then even if it has not). */
     private static final Duration ATTACH_WAIT = Duration.ofSeconds(2);
     /** How long a wait pauses, unless an event comes, before it reads again after Marathon did not answer a read in time. */
@@ -79,10 +86,73 @@ public final class MarathonOrchestrator implements Orchestrator {
 
     private final MarathonClient client;
     private final String namespace;
+    /** The orchestrator's one event stream, shared by every deploy, await and watch; closed by {@link #close()}. */
+    private final EventStream events;
+    /**
+     * What this orchestrator knows of a job's Marathon group (by {@link #prefix}) since its last deploy of it read the
+     * group with the stream attached and found nothing there but the job's own: for undeploy to delete the group without
+     * reading it again while the stream says nothing else changed it.
+     */
+    private final Map<String, GroupView> views = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A group read with the stream attached at {@code mark} and holding only the job's own apps and pods, and the deployments this orchestrator started in it since. */
+    private record GroupView(EventStream.Mark mark, Set<String> deployments) {
+    }
 
     MarathonOrchestrator(MarathonClient client, String namespace) {
         this.client = client;
         this.namespace = namespace;
+        this.events = new EventStream(client);
+    }
+
+    /**
+     * An orchestrator over your application's own {@link okhttp3.OkHttpClient}, for Marathon at {@code servers} (several
+     * instances, tried in order and then the leader they name; a server may carry a path, such as DC/OS's
+     * {@code https://master/service/marathon}), validated and capability-checked like one from
+     * {@code Orchestrators.connect}. Baton uses the client as given — its interceptors, proxy, authenticator, TLS,
+     * dispatcher and connection pool — and adds no credentials of its own (add them with an interceptor); it derives
+     * clients from it ({@code newBuilder()}, sharing its pool and dispatcher) only for its call timeout (the client's
+     * own {@code callTimeout}, else 30 s), the event stream's idle timeout and redirects, which it follows itself.
+     * Closing the orchestrator cancels Baton's own calls and leaves the client working: it never shuts its dispatcher
+     * down or evicts its connections.
+     *
+     * @since 0.1
+     */
+    public static Orchestrator using(okhttp3.OkHttpClient client, List<java.net.URI> servers) {
+        Objects.requireNonNull(client, "client");
+        if (servers == null || servers.isEmpty()) {
+            throw new IllegalArgumentException("no Marathon server given");
+        }
+        List<okhttp3.HttpUrl> urls = servers.stream().map(u -> {
+            okhttp3.HttpUrl url = okhttp3.HttpUrl.parse(u.toString());
+            if (url == null) {
+                throw new IllegalArgumentException("not an http or https URL of a Marathon server: " + u);
+            }
+            return url;
+        }).toList();
+        dev.baton.OrchestratorConfig defaults = dev.baton.OrchestratorConfig.builder().environment(Map.of()).build();
+        Duration request = client.callTimeoutMillis() > 0 ? Duration.ofMillis(client.callTimeoutMillis()) : defaults.requestTimeout();
+        MarathonClient marathon = new MarathonClient(client, urls, defaults.retryPolicy(), request);
+        return new dev.baton.internal.GuardedOrchestrator(new MarathonOrchestrator(marathon, null), MarathonProvider.CAPABILITIES);
+    }
+
+    /** What Marathon cannot run of {@code spec} beyond the capabilities: every structural rule of the translation, in one pass. */
+    @Override
+    public List<dev.baton.Unsupported> refusals(JobSpec spec) {
+        return AppTranslator.refusals(spec);
+    }
+
+    /** The id prefix of a job's apps and pods: {@code /[ns/]job/}. */
+    private static String prefix(String ns, String job) {
+        return AppTranslator.groupId(ns, job) + "/";
+    }
+
+    /** Records a deployment this orchestrator started under a job, for the job's view ({@link #views}). */
+    private void wrote(String ns, String job, String deployment) {
+        GroupView view = views.get(prefix(ns, job));
+        if (view != null && deployment != null) {
+            view.deployments().add(deployment);
+        }
     }
 
     private String ns(JobSpec spec) {
@@ -159,10 +229,20 @@ public final class MarathonOrchestrator implements Orchestrator {
         }
     }
 
-    /** The live app or pod a rendered definition would replace. */
-    private Optional<JsonNode> live(JsonNode definition) {
-        String id = definition.path("id").asText();
-        return AppTranslator.isPod(definition) ? pod(id) : app(id);
+    /**
+     * The definitions of a job's group as {@code GET /v2/groups} answers (its apps, and its pods' {@code spec}), by id:
+     * what a rendered definition would replace.
+     */
+    private static Map<String, JsonNode> definitions(Optional<JsonNode> group) {
+        Map<String, JsonNode> out = new HashMap<>();
+        group.ifPresent(g -> {
+            g.path("apps").forEach(a -> out.put(a.path("id").asText(), a));
+            g.path("pods").forEach(p -> {
+                JsonNode def = p.has("spec") ? p.path("spec") : p;
+                out.put(p.path("id").asText(def.path("id").asText()), def);
+            });
+        });
+        return out;
     }
 
     private static String base(JsonNode definition) {
@@ -181,55 +261,91 @@ public final class MarathonOrchestrator implements Orchestrator {
         try {
             apps = apps(spec);
         } catch (dev.baton.UnsupportedCapabilityException e) {
-            // what the translation refuses (the same check as render and deploy), listed as the core's refusals are
+            // what the translation refuses (refusals(), which the core asks first: only reached when it is bypassed)
             return new Plan(PLATFORM, spec.name(), List.of(), e.unsupported(), List.of());
         }
+        // one read for every group of the job
+        Map<String, JsonNode> lives = definitions(group(ns(spec), spec.name(), Map.of()));
         for (int i = 0; i < apps.size(); i++) {
             ObjectNode a = apps.get(i);
             String id = a.path("id").asText();
             String kind = AppTranslator.isPod(a) ? "pod" : "app";
-            Optional<JsonNode> live = live(a);
-            if (live.isEmpty()) {
+            JsonNode live = lives.get(id);
+            if (live == null) {
                 changes.add(new Change(Change.Action.CREATE, kind, id, List.of()));
             } else {
-                List<FieldChange> diff = JsonDiff.diff(comparable(live.get(), a), a);
+                List<FieldChange> diff = JsonDiff.diff(comparable(live, a), a);
                 changes.add(new Change(diff.isEmpty() ? Change.Action.NONE : Change.Action.UPDATE, kind, id, diff));
                 // what Marathon would refuse to change in a resident app or pod
-                refused.addAll(AppTranslator.residentChanges(spec, i, a, live.get()));
+                refused.addAll(AppTranslator.residentChanges(spec, i, a, live));
             }
         }
         return new Plan(PLATFORM, spec.name(), changes, refused, List.of());
     }
 
+    /**
+     * Opens the event stream (at the leader) and, once it is attached, reads the job's group once ({@code GET
+     * /v2/groups/[ns/]job} with its apps' tasks and its pods' statuses: one request for every group of the job), then
+     * {@code PUT}s each app or pod that differs; the wait starts from the deployments those writes answered. An unchanged
+     * redeploy sends no write, and its wait decides from that read while the stream tells of no change.
+     */
     @Override
     public Deployment deploy(JobSpec spec, DeployOptions options) {
         List<ObjectNode> apps = apps(spec);
-        List<Optional<JsonNode>> lives = new ArrayList<>();
-        List<dev.baton.Unsupported> refused = new ArrayList<>();
-        for (int i = 0; i < apps.size(); i++) {
-            Optional<JsonNode> live = live(apps.get(i));
-            lives.add(live);
-            if (live.isPresent()) {
-                refused.addAll(AppTranslator.residentChanges(spec, i, apps.get(i), live.get()));
+        String ns = ns(spec);
+        String prefix = prefix(ns, spec.name());
+        views.remove(prefix);
+        // the stream first, at the leader: attached before the read, it tells every change after it, and the wait need
+        // not read again until it does
+        client.findLeader();
+        EventStream.Job job = events.job(prefix);
+        try (EventStream.Lease lease = events.acquire()) {
+            EventStream.Mark mark = events.awaitAttached(job, ATTACH_WAIT.toMillis());
+            Optional<JsonNode> group = group(ns, spec.name(), GROUP_EMBEDS);
+            Map<String, JsonNode> lives = definitions(group);
+            List<dev.baton.Unsupported> refused = new ArrayList<>();
+            for (int i = 0; i < apps.size(); i++) {
+                JsonNode live = lives.get(apps.get(i).path("id").asText());
+                if (live != null) {
+                    refused.addAll(AppTranslator.residentChanges(spec, i, apps.get(i), live));
+                }
             }
-        }
-        if (!refused.isEmpty()) {
-            // a resident app or pod whose resources, ports or volumes would change: Marathon refuses it; nothing is sent
-            throw dev.baton.UnsupportedCapabilityException.of(PLATFORM, refused);
-        }
-        boolean changed = false;
-        for (int i = 0; i < apps.size(); i++) {
-            ObjectNode a = apps.get(i);
-            String id = a.path("id").asText();
-            Optional<JsonNode> live = lives.get(i);
-            boolean same = live.isPresent() && live.get().path("labels").path(SpecVersion.LABEL).asText().equals(a.path("labels").path(SpecVersion.LABEL).asText())
-                    && instances(live.get()) == instances(a);
-            if (!same) {
-                client.write("PUT", base(a) + id, writeQuery(a, options.force()), a);
-                changed = true;
+            if (!refused.isEmpty()) {
+                // a resident app or pod whose resources, ports or volumes would change: Marathon refuses it; nothing is sent
+                throw dev.baton.UnsupportedCapabilityException.of(PLATFORM, refused);
             }
+            boolean clean = group.map(g -> runSpecs(g).stream().allMatch(r -> ours(r.labels(), spec.name()))).orElse(true);
+            GroupView view = new GroupView(mark, java.util.concurrent.ConcurrentHashMap.newKeySet());
+            if (mark.attached() && clean) {
+                // undeploy may rely on the stream from here: the group holds the job's own apps and pods only
+                views.put(prefix, view);
+            }
+            boolean changed = false;
+            Map<String, Boolean> deployments = new LinkedHashMap<>();
+            for (ObjectNode a : apps) {
+                String id = a.path("id").asText();
+                JsonNode live = lives.get(id);
+                boolean same = live != null && live.path("labels").path(SpecVersion.LABEL).asText().equals(a.path("labels").path(SpecVersion.LABEL).asText())
+                        && instances(live) == instances(a);
+                if (!same) {
+                    String deployment = client.deploy("PUT", base(a) + id, writeQuery(a, options.force()), a);
+                    changed = true;
+                    if (deployment != null) {
+                        deployments.put(deployment, AppTranslator.isPod(a));
+                        view.deployments().add(deployment);
+                    }
+                }
+            }
+            JobRead seen = !changed && group.isPresent() ? JobRead.of(ns, spec.name(), group.get()) : null;
+            return track(spec, changed, true, new Start(deployments, mark.attached() ? mark : null, seen));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw PlatformUnavailableException.of(PLATFORM, "the deploy of " + spec.name() + " was interrupted before it sent anything", e);
+        } catch (RuntimeException e) {
+            // what the group holds is not known after a failed write
+            views.remove(prefix);
+            throw e;
         }
-        return track(spec, changed, true);
     }
 
     /**
@@ -247,14 +363,28 @@ public final class MarathonOrchestrator implements Orchestrator {
         return query;
     }
 
-    private Deployment track(JobSpec spec, boolean changed, boolean mayRevert) {
+    /**
+     * Where a wait starts: the deployments it waits for (by id: whether each is a pod's), the stream's mark from which it
+     * has told every change of the job (null when it was not attached), and what was read of the job then (null: nothing
+     * yet).
+     */
+    private record Start(Map<String, Boolean> deployments, EventStream.Mark mark, JobRead seen) {
+        /** A wait for {@code deployments} (an id may be null: Marathon named none) of writes made with the stream at {@code mark}. */
+        static Start after(Map<String, Boolean> deployments, EventStream.Mark mark) {
+            Map<String, Boolean> known = new LinkedHashMap<>(deployments);
+            known.remove(null);
+            return new Start(known, mark.attached() ? mark : null, null);
+        }
+    }
+
+    private Deployment track(JobSpec spec, boolean changed, boolean mayRevert, Start start) {
         String version = SpecVersion.of(spec);
         Duration limit = spec.update() != null ? spec.update().healthyDeadline() : null;
         Instant started = Instant.now();
         return DeploymentTracker.started(PLATFORM, spec.name(), version, changed, (tracker, deadline) -> {
             // every request of the wait ends by its deadline, so the wait returns by then whatever Marathon does
-            try (MarathonClient.Scope bounded = client.within(deadline)) {
-                follow(spec, version, limit, started, mayRevert, tracker, deadline);
+            try (MarathonClient.Scope bounded = client.within(deadline); EventStream.Lease lease = events.acquire()) {
+                follow(spec, version, limit, started, mayRevert, start, tracker, deadline);
             } catch (PlatformUnavailableException e) {
                 if (Thread.currentThread().isInterrupted()) {
                     // the tracker reports the interrupt (INTERRUPTED), not Marathon's failure
@@ -269,20 +399,47 @@ public final class MarathonOrchestrator implements Orchestrator {
         });
     }
 
-    /** Follows a deployment until the tracker is done or {@code deadline} passes; each request ends by the deadline. */
-    private void follow(JobSpec spec, String version, Duration limit, Instant started, boolean mayRevert, DeploymentTracker tracker,
+    /**
+     * Follows a deployment until the tracker is done or {@code deadline} passes; each request ends by the deadline.
+     *
+     * <p>Decides from the event stream what it can, and reads only what it cannot know: while a deployment of its own
+     * runs and the stream, attached since the write, has not said it ended ({@code deployment_success} or
+     * {@code deployment_failed} with its id), nothing can have settled and nothing is read; then the job is read once
+     * ({@code GET /v2/apps} with its tasks and deployments, the pods' statuses from {@code GET /v2/groups/[ns/]job}), and
+     * again only after an event of the job, a reattach of the stream, or the healthy deadline; an instant at which an
+     * instance will have stayed healthy long enough is judged on what was read, when nothing happened since. Where the
+     * stream may have missed a deployment's end (it was not attached throughout), Marathon's word is read instead: an
+     * app's {@code deployments}, and for a pod's deployment {@code GET /v2/deployments}.
+     */
+    private void follow(JobSpec spec, String version, Duration limit, Instant started, boolean mayRevert, Start start, DeploymentTracker tracker,
             Instant deadline) throws InterruptedException {
-        try (EventStream events = new EventStream(client, EVENTS, AppTranslator.groupId(ns(spec), spec.name()) + "/")) {
-            String target = version;
-            boolean reverting = false;
-            // the first read once the stream is attached: every change after it comes as an event
-            long seen = events.awaitAttached(Math.max(1, Math.min(ATTACH_WAIT.toMillis(), Duration.between(Instant.now(), deadline).toMillis())));
-            while (!tracker.isDone()) {
-                Observed observed;
-                boolean settled;
+        String ns = ns(spec);
+        EventStream.Job job = events.job(prefix(ns, spec.name()));
+        Map<String, Boolean> pending = new LinkedHashMap<>(start.deployments());
+        EventStream.Mark mark = start.mark();
+        JobRead seen = start.seen();
+        // whether the stream has told every deployment end since mark
+        boolean told = mark != null && events.continuous(mark);
+        if (!told) {
+            // not attached since the write: read once it is, and every change after that read comes as an event
+            mark = events.awaitAttached(job, Math.max(1, Math.min(ATTACH_WAIT.toMillis(), Duration.between(Instant.now(), deadline).toMillis())));
+            seen = null;
+        }
+        String target = version;
+        boolean reverting = false;
+        while (!tracker.isDone()) {
+            long count = events.mark(job).count();
+            pending.keySet().removeAll(events.ended(job, pending.keySet()));
+            Instant now = Instant.now();
+            boolean overdue = !reverting && limit != null && !now.isBefore(started.plus(limit));
+            boolean covered = told && events.continuous(mark);
+            // a deployment of ours still runs, and the stream will say when it ends: nothing can have settled yet
+            boolean running = covered && !pending.isEmpty();
+            boolean quiet = seen != null && events.quietSince(job, mark);
+            if (!quiet && (!running || overdue)) {
+                EventStream.Mark before = events.mark(job);
                 try {
-                    observed = observe(ns(spec), spec.name());
-                    settled = DeploymentTracker.settled(observed.status().groups(), spec.type(), target) && noDeployments(spec);
+                    seen = read(ns, spec.name(), spec);
                 } catch (PlatformUnavailableException e) {
                     if (!(e.getCause() instanceof java.net.SocketTimeoutException) || Thread.currentThread().isInterrupted()) {
                         throw e;
@@ -293,23 +450,29 @@ public final class MarathonOrchestrator implements Orchestrator {
                     if (left <= 0) {
                         return;
                     }
-                    seen = events.await(seen, Math.min(left, UNANSWERED_PAUSE.toMillis()));
+                    events.await(job, count, Math.min(left, UNANSWERED_PAUSE.toMillis()));
                     continue;
                 }
+                settleFromRead(pending, seen, covered);
+                pending.keySet().removeAll(events.ended(job, pending.keySet()));
+                mark = before;
+                told = before.attached();
+            }
+            Observed observed = seen == null ? null : seen.evaluate(this, Instant.now());
+            if (observed != null) {
                 JobStatus status = observed.status();
-                if (settled) {
+                if (DeploymentTracker.settled(status.groups(), spec.type(), target) && !observed.deploying() && pending.isEmpty()) {
                     tracker.complete(reverting ? Outcome.ROLLED_BACK : Outcome.HEALTHY, status,
                             reverting ? "rolled back to version " + target : "healthy");
                     return;
                 }
                 tracker.progress(status);
-                Instant now = Instant.now();
-                if (!reverting && limit != null && now.isAfter(started.plus(limit))) {
+                if (overdue) {
                     String why = "not healthy within " + dev.baton.model.Durations.format(limit)
                             + (status.message() != null ? " (last task failure: " + status.message() + ")" : "");
                     OnFailure onFailure = spec.update().onFailure();
                     JobSpec previous = mayRevert && onFailure == OnFailure.ROLLBACK ? previousSpec(spec) : null;
-                    String back = previous != null ? revert(spec) : null;
+                    String back = previous != null ? revert(spec, pending) : null;
                     if (back != null) {
                         tracker.event(Event.of(spec.name(), Event.Type.DEPLOYMENT_FAILED, why + "; rolling back to version " + back));
                         target = back;
@@ -319,16 +482,34 @@ public final class MarathonOrchestrator implements Orchestrator {
                         return;
                     }
                 }
-                if (!now.isBefore(deadline)) {
-                    return;
-                }
-                // woken by the next event, or when the deadline passes or an instance has stayed healthy long enough to count
-                Instant wake = limit == null || reverting ? deadline : min(deadline, started.plus(limit));
-                if (observed.countsAt() != null) {
-                    wake = min(wake, observed.countsAt());
-                }
-                seen = events.await(seen, Math.max(1, Math.min(Duration.between(now, wake).toMillis(), 30_000)));
             }
+            now = Instant.now();
+            if (!now.isBefore(deadline)) {
+                return;
+            }
+            // woken by the next event of the job, or when the deadline passes or an instance has stayed healthy long
+            // enough to count; every 30 s at least (the stream may be down: then each wake reads)
+            Instant wake = limit == null || reverting ? deadline : min(deadline, started.plus(limit));
+            if (observed != null && observed.countsAt() != null) {
+                wake = min(wake, observed.countsAt());
+            }
+            events.await(job, count, Math.max(1, Math.min(Duration.between(now, wake).toMillis(), 30_000)));
+        }
+    }
+
+    /**
+     * Drops from {@code pending} the deployments a read shows ended: an app's deployment that none of the job's apps
+     * lists ({@code embed=apps.deployments}); a pod's, which its status does not tell, from {@code GET /v2/deployments},
+     * and only when the stream may have missed its end ({@code covered} false).
+     */
+    private void settleFromRead(Map<String, Boolean> pending, JobRead seen, boolean covered) {
+        Set<String> listed = new java.util.HashSet<>();
+        seen.apps().forEach(a -> a.path("deployments").forEach(d -> listed.add(d.path("id").asText())));
+        pending.entrySet().removeIf(e -> !e.getValue() && !listed.contains(e.getKey()));
+        if (!covered && pending.containsValue(true)) {
+            Set<String> running = new java.util.HashSet<>();
+            client.get("/v2/deployments", Map.of()).forEach(d -> running.add(d.path("id").asText()));
+            pending.entrySet().removeIf(e -> e.getValue() && !running.contains(e.getKey()));
         }
     }
 
@@ -336,58 +517,34 @@ public final class MarathonOrchestrator implements Orchestrator {
         return a.isBefore(b) ? a : b;
     }
 
-    /** The running deployments that touch the job's apps or pods ({@code GET /v2/deployments}). */
-    private List<JsonNode> deploymentsOf(JobSpec spec) {
-        java.util.Set<String> ids = new java.util.HashSet<>();
-        spec.groups().forEach(g -> ids.add(AppTranslator.appId(ns(spec), spec.name(), g.name())));
-        List<JsonNode> out = new ArrayList<>();
-        for (JsonNode d : client.get("/v2/deployments", Map.of())) {
-            boolean ours = false;
-            for (String field : List.of("affectedApps", "affectedPods")) {
-                for (JsonNode id : d.path(field)) {
-                    ours |= ids.contains(id.asText());
-                }
-            }
-            if (ours) {
-                out.add(d);
-            }
-        }
-        return out;
-    }
-
-    private boolean noDeployments(JobSpec spec) {
-        return deploymentsOf(spec).isEmpty();
-    }
-
-    /** Deletes the job's running deployments; Marathon answers with a deployment that rolls each one back. */
-    private boolean cancelDeployments(JobSpec spec) {
-        boolean any = false;
-        for (JsonNode d : deploymentsOf(spec)) {
+    /**
+     * Brings the job back after {@code spec} failed to become healthy. A deployment of its own still running
+     * ({@code pending}) is deleted ({@code DELETE /v2/deployments/{id}}), and Marathon puts back the definition that
+     * deployment replaced ({@code DeploymentPlan.revert}, {@code DeploymentPlanReverter}), which is read back rather than
+     * assumed (it need not be the newest earlier version of another spec: a forced deployment replaces one that never
+     * finished). An app or pod whose deployment had already ended (Marathon ends it at the first {@code TASK_RUNNING} of
+     * an instance without health checks, even one that exits right after) gets the newest earlier definition of another
+     * spec back with a {@code PUT}, as {@link #rollback} does. The deployments these start replace {@code pending}.
+     * Returns the version the job goes back to, or null when nothing was sent.
+     */
+    private String revert(JobSpec spec, Map<String, Boolean> pending) {
+        String ns = ns(spec);
+        for (Map.Entry<String, Boolean> d : List.copyOf(pending.entrySet())) {
+            pending.remove(d.getKey());
             try {
-                client.write("DELETE", "/v2/deployments/" + d.path("id").asText(), Map.of(), null);
-                any = true;
+                String reverting = client.deploy("DELETE", "/v2/deployments/" + d.getKey(), Map.of(), null);
+                if (reverting != null) {
+                    pending.put(reverting, d.getValue());
+                    wrote(ns, spec.name(), reverting);
+                }
             } catch (NotFoundException ended) {
                 // it ended meanwhile ("DeploymentPlan … does not exist"): nothing to cancel
             }
         }
-        return any;
-    }
-
-    /**
-     * Brings the job back after {@code spec} failed to become healthy. A deployment still running is deleted
-     * ({@code DELETE /v2/deployments/{id}}), and Marathon puts back the definition that deployment replaced
-     * ({@code DeploymentPlan.revert}, {@code DeploymentPlanReverter}), which is read back rather than assumed (it need
-     * not be the newest earlier version of another spec: a forced deployment replaces one that never finished). An app
-     * or pod whose deployment had already ended (Marathon ends it at the first {@code TASK_RUNNING} of an instance without
-     * health checks, even one that exits right after) gets the newest earlier definition of another spec back with a
-     * {@code PUT}, as {@link #rollback} does. Returns the version the job goes back to, or null when nothing was sent.
-     */
-    private String revert(JobSpec spec) {
-        cancelDeployments(spec);
         String failed = SpecVersion.of(spec);
         String back = null;
         for (GroupSpec g : spec.groups()) {
-            String id = AppTranslator.appId(ns(spec), spec.name(), g.name());
+            String id = AppTranslator.appId(ns, spec.name(), g.name());
             boolean isPod = g.tasks().size() > 1;
             Optional<JsonNode> live = isPod ? pod(id) : app(id);
             if (live.isEmpty()) {
@@ -401,7 +558,11 @@ public final class MarathonOrchestrator implements Orchestrator {
             }
             JsonNode prev = previousDefinition(id, isPod, failed);
             if (prev != null) {
-                client.write("PUT", (isPod ? "/v2/pods" : "/v2/apps") + id, writeQuery(prev, false), withoutVersion(prev));
+                String deployment = client.deploy("PUT", (isPod ? "/v2/pods" : "/v2/apps") + id, writeQuery(prev, false), withoutVersion(prev));
+                if (deployment != null) {
+                    pending.put(deployment, isPod);
+                    wrote(ns, spec.name(), deployment);
+                }
                 back = back == null ? prev.path("labels").path(SpecVersion.LABEL).asText() : back;
             }
         }
@@ -464,8 +625,13 @@ public final class MarathonOrchestrator implements Orchestrator {
 
     /** The group of a job ({@code GET /v2/groups/[ns/]job}, with its apps, pods and groups), or empty. */
     private Optional<JsonNode> group(String ns, String job) {
+        return group(ns, job, Map.of());
+    }
+
+    /** The group of a job with the embeds of {@code query} ({@code GET /v2/groups/[ns/]job}), or empty. */
+    private Optional<JsonNode> group(String ns, String job, Map<String, List<String>> query) {
         try {
-            return Optional.of(client.get("/v2/groups" + AppTranslator.groupId(ns, job), Map.of()));
+            return Optional.of(client.get("/v2/groups" + AppTranslator.groupId(ns, job), query));
         } catch (NotFoundException e) {
             return Optional.empty();
         }
@@ -502,14 +668,82 @@ public final class MarathonOrchestrator implements Orchestrator {
     }
 
     private JobStatus statusOf(String ns, String job) {
-        return observe(ns, job).status();
+        return read(ns, job, null).evaluate(this, Instant.now()).status();
+    }
+
+    /**
+     * What one read showed of a job: its apps (with their tasks, deployments and last task failure) and its pods'
+     * statuses, and the spec versions of the app and pod versions met so far, so that judging the same read again at a
+     * later instant sends nothing.
+     */
+    private record JobRead(String ns, String job, List<JsonNode> apps, List<JsonNode> pods, Map<String, String> versions) {
+        /** The job's apps and pods in its group as {@code GET /v2/groups} with {@link #GROUP_EMBEDS} answers. */
+        static JobRead of(String ns, String job, JsonNode group) {
+            String prefix = prefix(ns, job);
+            List<JsonNode> apps = new ArrayList<>();
+            group.path("apps").forEach(a -> {
+                if (own(a.path("id").asText(), a.path("labels"), prefix, job)) {
+                    apps.add(a);
+                }
+            });
+            return new JobRead(ns, job, apps, ownPods(group, prefix, job), new HashMap<>());
+        }
+
+        Observed evaluate(MarathonOrchestrator o, Instant now) {
+            return o.observe(this, now);
+        }
+    }
+
+    /**
+     * Whether an app or pod is one of the job's own: {@code /[ns/]job/<group>} (Marathon's {@code id} filter is a
+     * substring, so {@code /a/web/g} matches {@code web}'s too), carrying the job's label and the spec Baton wrote (one
+     * that carries the job's label but no spec was not created by Baton).
+     */
+    private static boolean own(String id, JsonNode labels, String prefix, String job) {
+        return id.startsWith(prefix) && id.indexOf('/', prefix.length()) < 0 && ours(labels, job);
+    }
+
+    /** The statuses of the job's own pods among a group's ({@code pods} of {@code GET /v2/groups}: RAML PodStatus). */
+    private static List<JsonNode> ownPods(JsonNode group, String prefix, String job) {
+        List<JsonNode> out = new ArrayList<>();
+        group.path("pods").forEach(p -> {
+            if (own(p.path("id").asText(p.path("spec").path("id").asText()), p.path("spec").path("labels"), prefix, job)) {
+                out.add(p);
+            }
+        });
+        return out;
+    }
+
+    /**
+     * Reads a job: its apps ({@code GET /v2/apps?id=/[ns/]job/&label=baton.dev\/job==job} with tasks, deployments and
+     * last task failure) and, when it has or may have pod groups ({@code following}'s, or the live spec's), its pods'
+     * statuses from its group ({@code GET /v2/groups/[ns/]job?embed=group.pods}: the job's pods only, not every pod in
+     * Marathon).
+     */
+    private JobRead read(String ns, String job, JobSpec following) {
+        String prefix = prefix(ns, job);
+        List<JsonNode> apps = new ArrayList<>();
+        for (JsonNode a : client.get("/v2/apps", q("id", prefix, "embed", "apps.tasks", "embed", "apps.deployments",
+                "embed", "apps.lastTaskFailure", "label", selector(SpecVersion.JOB_LABEL) + "==" + selector(job))).path("apps")) {
+            if (own(a.path("id").asText(), a.path("labels"), prefix, job)) {
+                apps.add(a);
+            }
+        }
+        JobSpec live = apps.isEmpty() ? null : specOf(apps.get(0));
+        boolean pods = live == null || hasPods(live) || following != null && hasPods(following);
+        List<JsonNode> podStatuses = pods ? group(ns, job, q("embed", "group.pods")).map(g -> ownPods(g, prefix, job)).orElse(List.of()) : List.of();
+        return new JobRead(ns, job, apps, podStatuses, new HashMap<>());
+    }
+
+    private static boolean hasPods(JobSpec spec) {
+        return spec.groups().stream().anyMatch(g -> g.tasks().size() > 1);
     }
 
     /**
      * A job's status, and the earliest instant at which an instance that runs and passes its checks will have done so
      * for {@link #MIN_HEALTHY} and count as healthy (null when none waits), for the await to wake then.
      */
-    private record Observed(JobStatus status, Instant countsAt) {
+    private record Observed(JobStatus status, Instant countsAt, boolean deploying) {
     }
 
     /** The earliest of the instants at which waiting instances will count healthy. */
@@ -559,30 +793,18 @@ public final class MarathonOrchestrator implements Orchestrator {
         return b.toString();
     }
 
-    private Observed observe(String ns, String job) {
-        Instant now = Instant.now();
+    /** Judges what {@code read} showed of a job at {@code now}; a version met for the first time is read (and kept with {@code read}). */
+    private Observed observe(JobRead read, Instant now) {
+        String ns = read.ns();
+        String job = read.job();
         CountsAt countsAt = new CountsAt();
-        // Marathon's id filter is a substring match (AppsResource.search: containCaseInsensitive), so /a/web/g matches
-        // the job web too: only the job's own apps, /[ns/]job/<group>, are kept
-        String prefix = AppTranslator.groupId(ns, job) + "/";
-        List<JsonNode> apps = new ArrayList<>();
-        for (JsonNode a : client.get("/v2/apps", q("id", prefix, "embed", "apps.tasks", "embed", "apps.deployments",
-                "embed", "apps.lastTaskFailure", "label", selector(SpecVersion.JOB_LABEL) + "==" + selector(job))).path("apps")) {
-            String id = a.path("id").asText();
-            // an app that carries the job's label but no spec was not created by Baton: not the job's
-            if (id.startsWith(prefix) && id.indexOf('/', prefix.length()) < 0 && managed(a.path("labels"))) {
-                apps.add(a);
-            }
-        }
-        JobSpec fromApps = apps.isEmpty() ? null : specOf(apps.get(0));
-        // pod statuses only when the job may have pods: one request for every pod in Marathon
-        List<JsonNode> pods = fromApps == null || fromApps.groups().stream().anyMatch(g -> g.tasks().size() > 1)
-                ? podStatuses(ns, job, null) : List.of();
+        List<JsonNode> apps = read.apps();
+        List<JsonNode> pods = read.pods();
         if (apps.isEmpty() && pods.isEmpty()) {
             throw notFound(ns, job, foreign(ns, job, group(ns, job)), "");
         }
-        JobSpec spec = fromApps != null ? fromApps : specOf(pods.get(0).path("spec"));
-        Map<String, String> versions = new HashMap<>();
+        JobSpec spec = specOf(apps.isEmpty() ? pods.get(0).path("spec") : apps.get(0));
+        Map<String, String> versions = read.versions();
         List<GroupStatus> groups = new ArrayList<>();
         boolean deploying = false;
         for (JsonNode a : apps) {
@@ -616,7 +838,7 @@ public final class MarathonOrchestrator implements Orchestrator {
         JsonNode failure = apps.isEmpty() ? pods.get(0).path("terminationHistory").path(0) : apps.get(0).path("lastTaskFailure");
         return new Observed(new JobStatus(job, ns, PLATFORM, deploying ? JobState.DEPLOYING : healthy ? JobState.RUNNING : JobState.DEPLOYING,
                 healthy ? Health.HEALTHY : Health.UNHEALTHY, version, groups, failure.isMissingNode() ? null : failure.path("message").asText(null)),
-                countsAt.at);
+                countsAt.at, deploying);
     }
 
     /**
@@ -685,17 +907,14 @@ public final class MarathonOrchestrator implements Orchestrator {
     }
 
     /**
-     * The statuses of the job's pods ({@code GET /v2/pods/::status}, one request for all pods), or of those that carry
-     * label {@code label} when it is not null.
+     * The statuses of the pods Baton created that carry label {@code label} ({@code GET /v2/pods/::status}, one request
+     * for all pods: a service's endpoints may be in any job's).
      */
-    private List<JsonNode> podStatuses(String ns, String job, String label) {
-        String prefix = job == null ? null : AppTranslator.groupId(ns, job) + "/";
+    private List<JsonNode> podStatuses(String label) {
         List<JsonNode> out = new ArrayList<>();
         for (JsonNode p : client.get("/v2/pods/::status", Map.of())) {
             JsonNode labels = p.path("spec").path("labels");
-            boolean ours = managed(labels) && (prefix == null ? labels.has(label)
-                    : p.path("id").asText().startsWith(prefix) && job.equals(labels.path(SpecVersion.JOB_LABEL).asText()));
-            if (ours) {
+            if (managed(labels) && labels.has(label)) {
                 out.add(p);
             }
         }
@@ -781,13 +1000,15 @@ public final class MarathonOrchestrator implements Orchestrator {
     public Deployment scale(String jobId, String group, int count) {
         JobRef ref = JobRef.parse(jobId, namespace);
         String id = AppTranslator.appId(ref.namespace(), ref.name(), group);
+        EventStream.Mark mark = events.mark(events.job(prefix(ref.namespace(), ref.name())));
         JsonNode app = app(id).orElse(null);
         if (app != null) {
             // read first: an app Baton did not create is not scaled
             JobSpec scaled = specOf(app).withCount(group, count);
             ObjectNode patch = MarathonClient.JSON.createObjectNode().put("id", id).put("instances", count);
-            client.write("PATCH", "/v2/apps" + id, Map.of(), patch);
-            return track(scaled, true, false);
+            String deployment = client.deploy("PATCH", "/v2/apps" + id, Map.of(), patch);
+            wrote(ref.namespace(), ref.name(), deployment);
+            return track(scaled, true, false, Start.after(java.util.Collections.singletonMap(deployment, false), mark));
         }
         JsonNode pod = pod(id).orElse(null);
         if (pod == null) {
@@ -798,8 +1019,9 @@ public final class MarathonOrchestrator implements Orchestrator {
         JobSpec scaled = specOf(pod).withCount(group, count);
         ObjectNode body = withoutVersion(pod);
         ((ObjectNode) body.path("scaling")).put("instances", count);
-        client.write("PUT", "/v2/pods" + id, Map.of(), body);
-        return track(scaled, true, false);
+        String deployment = client.deploy("PUT", "/v2/pods" + id, Map.of(), body);
+        wrote(ref.namespace(), ref.name(), deployment);
+        return track(scaled, true, false, Start.after(java.util.Collections.singletonMap(deployment, true), mark));
     }
 
     /** The newest earlier app version of another spec, as a spec. */
@@ -862,20 +1084,26 @@ public final class MarathonOrchestrator implements Orchestrator {
             }
             spec = specOf(app);
         }
+        EventStream.Mark mark = events.mark(events.job(prefix(ref.namespace(), ref.name())));
+        Map<String, Boolean> deployments = new LinkedHashMap<>();
         for (GroupStatus g : now.groups()) {
-            client.write("POST", "/v2/apps" + AppTranslator.appId(ref.namespace(), ref.name(), g.name()) + "/restart", Map.of(), null);
+            String deployment = client.deploy("POST", "/v2/apps" + AppTranslator.appId(ref.namespace(), ref.name(), g.name()) + "/restart", Map.of(), null);
+            wrote(ref.namespace(), ref.name(), deployment);
+            deployments.put(deployment, false);
         }
         JobSpec running = spec;
         for (GroupStatus g : now.groups()) {
             running = running.withCount(g.name(), g.desired());
         }
-        return track(running, true, false);
+        return track(running, true, false, Start.after(deployments, mark));
     }
 
     @Override
     public Deployment rollback(String jobId) {
         JobRef ref = JobRef.parse(jobId, namespace);
         JobStatus now = statusOf(ref.namespace(), ref.name());
+        EventStream.Mark mark = events.mark(events.job(prefix(ref.namespace(), ref.name())));
+        Map<String, Boolean> deployments = new LinkedHashMap<>();
         JobSpec previous = null;
         JobSpec current = null;
         for (GroupStatus g : now.groups()) {
@@ -895,10 +1123,12 @@ public final class MarathonOrchestrator implements Orchestrator {
             } else {
                 body.put("instances", g.desired());
             }
-            client.write("PUT", (isPod ? "/v2/pods" : "/v2/apps") + id, writeQuery(body, false), body);
+            String deployment = client.deploy("PUT", (isPod ? "/v2/pods" : "/v2/apps") + id, writeQuery(body, false), body);
+            wrote(ref.namespace(), ref.name(), deployment);
+            deployments.put(deployment, isPod);
             previous = specOf(prev);
         }
-        return track(previous.withCount(previous.groups().get(0).name(), now.groups().get(0).desired()), true, false);
+        return track(previous.withCount(previous.groups().get(0).name(), now.groups().get(0).desired()), true, false, Start.after(deployments, mark));
     }
 
     /**
@@ -906,13 +1136,21 @@ public final class MarathonOrchestrator implements Orchestrator {
      * or pod of the job's that Baton created is not removed (a {@link NotFoundException} that says what is there and is
      * not managed by Baton), and when it holds others beside the job's, only the job's are removed
      * ({@code DELETE /v2/apps/{id}} and {@code /v2/pods/{id}}, with {@code force=true}), so nothing Baton did not create
-     * is deleted with it.
+     * is deleted with it. The read is left out when this orchestrator's deploy of the job read the group with the event
+     * stream attached, found only the job's own apps and pods, and the stream has stayed attached since and shown no
+     * deployment under the group but this orchestrator's own: then the group is known to hold the job's alone.
      */
     @Override
     public void undeploy(String jobId) {
         JobRef ref = JobRef.parse(jobId, namespace);
         String ns = ref.namespace();
         String job = ref.name();
+        String prefix = prefix(ns, job);
+        GroupView view = views.remove(prefix);
+        if (view != null && events.onlyOwnDeploymentsSince(events.job(prefix), view.mark(), view.deployments())) {
+            client.write("DELETE", "/v2/groups" + AppTranslator.groupId(ns, job), q("force", "true"), null);
+            return;
+        }
         Optional<JsonNode> group = group(ns, job);
         List<RunSpec> all = group.map(MarathonOrchestrator::runSpecs).orElse(List.of());
         List<RunSpec> owned = all.stream().filter(r -> ours(r.labels(), job)).toList();
@@ -966,7 +1204,7 @@ public final class MarathonOrchestrator implements Orchestrator {
                 }
             }
         }
-        for (JsonNode p : podStatuses(null, null, SERVICE_LABEL + serviceName)) {
+        for (JsonNode p : podStatuses(SERVICE_LABEL + serviceName)) {
             String port = p.path("spec").path("labels").path(SERVICE_LABEL + serviceName).asText();
             for (JsonNode i : p.path("instances")) {
                 if (!Set.of("STABLE", "DEGRADED").contains(i.path("status").asText())) {
@@ -984,17 +1222,23 @@ public final class MarathonOrchestrator implements Orchestrator {
         return out;
     }
 
+    /**
+     * Calls {@code listener} (on a thread of the watch's own) at each event of the job, and when the orchestrator's event
+     * stream attaches again; the stream is the one every await and watch shares.
+     */
     @Override
     public Subscription watch(String jobId, Consumer<Event> listener) {
         JobRef ref = JobRef.parse(jobId, namespace);
-        EventStream events = new EventStream(client, EVENTS, AppTranslator.groupId(ref.namespace(), ref.name()) + "/");
+        EventStream.Job job = events.job(prefix(ref.namespace(), ref.name()));
+        EventStream.Lease lease = events.acquire();
         String name = ref.name();
+        java.util.concurrent.atomic.AtomicBoolean open = new java.util.concurrent.atomic.AtomicBoolean(true);
         Thread t = new Thread(() -> {
-            long seen = events.count();
+            long seen = events.mark(job).count();
             try {
-                while (!Thread.currentThread().isInterrupted() && !events.isClosed()) {
-                    long now = events.await(seen, 60_000);
-                    if (now != seen) {
+                while (open.get() && !events.isClosed()) {
+                    long now = events.await(job, seen, 60_000);
+                    if (now != seen && open.get()) {
                         listener.accept(Event.of(name, Event.Type.PLATFORM, "marathon event"));
                     }
                     seen = now;
@@ -1006,8 +1250,10 @@ public final class MarathonOrchestrator implements Orchestrator {
         t.setDaemon(true);
         t.start();
         return () -> {
-            t.interrupt();
-            events.close();
+            if (open.compareAndSet(true, false)) {
+                t.interrupt();
+                lease.close();
+            }
         };
     }
 

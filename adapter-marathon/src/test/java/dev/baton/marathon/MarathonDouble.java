@@ -180,8 +180,15 @@ final class MarathonDouble implements ResponseDefinitionTransformerV2 {
     /** Jetty's {@code EventSourceServlet} sends a heartbeat (CRLF) every {@code heartBeatPeriod} seconds, 10 by default. */
     static final long HEARTBEAT_MS = 10_000;
 
-    /** A {@code GET /v2/events} as received (path, with any mount prefix, and query), and its {@code Authorization} header or null. */
-    record EventRequest(String url, String authorization) {
+    /**
+     * A {@code GET /v2/events} as received (path, with any mount prefix, and query), its {@code Authorization} header or
+     * null, and all its headers (names in lower case).
+     */
+    record EventRequest(String url, String authorization, Map<String, List<String>> headers) {
+        String header(String name) {
+            List<String> values = headers.get(name.toLowerCase(java.util.Locale.ROOT));
+            return values == null || values.isEmpty() ? null : values.get(0);
+        }
     }
 
     MarathonDouble() {
@@ -519,7 +526,12 @@ final class MarathonDouble implements ResponseDefinitionTransformerV2 {
             String query = req.getQueryString();
             String uri = req.getRequestURI().substring(basePath.length());
             String authorization = req.getHeader("Authorization");
-            eventRequests.add(new EventRequest(req.getRequestURI() + (query == null ? "" : "?" + query), authorization));
+            Map<String, List<String>> headers = new LinkedHashMap<>();
+            for (var names = req.getHeaderNames(); names.hasMoreElements();) {
+                String name = names.nextElement();
+                headers.put(name.toLowerCase(java.util.Locale.ROOT), java.util.Collections.list(req.getHeaders(name)));
+            }
+            eventRequests.add(new EventRequest(req.getRequestURI() + (query == null ? "" : "?" + query), authorization, headers));
             if (!leading) {
                 MarathonDouble to = awaitLeader();
                 if (to == null) {

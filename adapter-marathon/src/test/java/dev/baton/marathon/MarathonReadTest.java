@@ -210,11 +210,12 @@ class MarathonReadTest {
             long restarts = during.stream().filter(e -> e.getRequest().getUrl().endsWith("/restart")).count();
             long statusReads = during.stream().filter(e -> "baton.dev\\/job==web".equals(query(e, "label"))).count();
             assertThat(restarts).as("other's restarts meanwhile").isGreaterThan(10);
-            // the first read once attached, web's own events (its task running, its deployment's end), the instant its
-            // task has stayed running for 2 s, and a read or two where events of web come together: not one per event
-            // of other
-            assertThat(statusReads).as("status reads of web while other was restarted %s times", restarts).isBetween(2L, 6L);
-            assertThat(marathon.eventRequests.size() - streams).as("one event stream for the wait, open throughout").isEqualTo(1);
+            // issue 16, item 4: the stream, attached before the deploy's read, tells when web's deployment ends; web is read
+            // once then, and the instant its task has stayed running for 2 s is judged on that read, as no event of web
+            // came since: not once per event of other, nor once per event of web
+            assertThat(statusReads).as("status reads of web while other was restarted %s times", restarts).isEqualTo(1);
+            assertThat(marathon.eventRequests.size() - streams).as("the orchestrator's one event stream, open throughout (or opened again once)")
+                    .isLessThanOrEqualTo(1);
         }
     }
 

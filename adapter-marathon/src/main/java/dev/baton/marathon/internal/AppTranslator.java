@@ -68,7 +68,12 @@ public final class AppTranslator {
      * whose tasks then share the instance's lifecycle and network as the spec says.
      */
     public static List<ObjectNode> apps(JobSpec spec, String namespace) {
-        refuse(spec);
+        // the last guard: the core asks refusals() (MarathonOrchestrator as SpecRefusals) before plan, render and deploy,
+        // so only a caller that bypasses it gets here with a spec Marathon cannot run
+        List<Unsupported> refused = refusals(spec);
+        if (!refused.isEmpty()) {
+            throw UnsupportedCapabilityException.of(PLATFORM, refused);
+        }
         String version = SpecVersion.of(spec);
         List<ObjectNode> out = new ArrayList<>();
         String specJson;
@@ -85,10 +90,16 @@ public final class AppTranslator {
         return out;
     }
 
-    static void refuse(JobSpec spec) {
+    /**
+     * Every structural rule of this translation that {@code spec} breaks, each with its path and reason, in one pass;
+     * nothing is thrown and nothing is read from Marathon. What the capabilities already refuse is named the same way
+     * (path and capability), so the core lists it once.
+     */
+    public static List<Unsupported> refusals(JobSpec spec) {
         List<Unsupported> out = new ArrayList<>();
         for (int gi = 0; gi < spec.groups().size(); gi++) {
             GroupSpec g = spec.groups().get(gi);
+            portNumberClashes(g, "groups[" + gi + "]", out);
             if (g.tasks().size() > 1) {
                 PodTranslator.refuse(g, "groups[" + gi + "]", out);
             } else {
@@ -125,9 +136,53 @@ public final class AppTranslator {
                 }
             }
         }
-        if (!out.isEmpty()) {
-            throw UnsupportedCapabilityException.of(PLATFORM, out);
+        return out;
+    }
+
+    /**
+     * A port number used by two ports of a group (the spec allows it for two protocols): Marathon refuses two port
+     * definitions of an app with one number, whatever their protocols ({@code api/v2/validation/AppValidation
+     * .portDefinitionsValidator}, v1.10.26: "Ports must be unique."), and two endpoints of a pod with one host port
+     * ({@code PodsValidation.endpointHostPortsUnique}: "host ports must be unique across all containers").
+     */
+    private static void portNumberClashes(GroupSpec g, String gp, List<Unsupported> out) {
+        Map<Integer, String> first = new java.util.HashMap<>();
+        for (int ti = 0; ti < g.tasks().size(); ti++) {
+            List<PortSpec> ports = g.tasks().get(ti).ports();
+            for (int pi = 0; pi < ports.size(); pi++) {
+                PortSpec p = ports.get(pi);
+                if (p.isDynamic()) {
+                    continue;
+                }
+                String other = first.putIfAbsent(p.port(), p.name());
+                if (other != null) {
+                    out.add(new Unsupported(gp + ".tasks[" + ti + "].ports[" + pi + "].port", "port number " + p.port() + " for two ports ("
+                            + other + " and " + p.name() + ") of one Marathon " + (g.tasks().size() > 1 ? "pod" : "app"), PLATFORM,
+                            "Marathon refuses two ports with one number whatever their protocols (AppValidation: \"Ports must be unique.\"; "
+                                    + "PodsValidation: \"host ports must be unique across all containers\")", false));
+                }
+            }
         }
+    }
+
+    /**
+     * {@code PORT_<NAME>} of every port of group {@code g} whose number is known before Marathon runs it (a fixed port),
+     * for the environment of each of its tasks: the same contract as on every platform. Marathon itself gives an app
+     * task its ports ({@code PORT0}, …, and {@code PORT_<NAME>} with the name only upper-cased:
+     * {@code mesos/EnvironmentHelper.portsEnv}) and a pod's containers {@code EP_HOST_<NAME>} for every endpoint
+     * ({@code mesos/TaskGroupBuilder.endpointEnvVars}); a process task's shell exports {@code PORT_<NAME>} of the
+     * dynamic ones from those ({@link #portExports}, {@code PodTranslator}).
+     */
+    static Map<String, String> fixedPortEnv(GroupSpec g) {
+        Map<String, String> env = new java.util.LinkedHashMap<>();
+        for (TaskSpec t : g.tasks()) {
+            for (PortSpec p : t.ports()) {
+                if (!p.isDynamic()) {
+                    env.put(PortSpec.envName(p.name()), Integer.toString(p.port()));
+                }
+            }
+        }
+        return env;
     }
 
     private static final String RESOURCES_FIXED = "Marathon keeps a resident service's (one with persistent volumes) resources and host "
@@ -384,6 +439,9 @@ public final class AppTranslator {
             args.forEach(av::add);
         }
         ObjectNode env = a.putObject("env");
+        // PORT_<NAME> of the group's fixed ports, then the spec's own variables (which keep their value); Marathon puts
+        // the app's env after its own port variables (mesos/TaskBuilder.commandInfo), with the same number for a fixed port
+        fixedPortEnv(g).forEach(env::put);
         t.env().forEach(env::put);
         if (env.isEmpty()) {
             a.remove("env");
@@ -532,17 +590,17 @@ public final class AppTranslator {
     }
 
     /**
-     * The shell statements that export the spec's {@code PORT_<NAME>} for each port whose name Marathon does not give in
-     * that form (a name with {@code -}), from the variable Marathon sets for the port's index ({@code prefix} +
+     * The shell statements that export the spec's {@code PORT_<NAME>} for each dynamic port whose name Marathon does not
+     * give in that form (a name with {@code -}), from the variable Marathon sets for the port's index ({@code prefix} +
      * index: {@code PORT0}, {@code PORT1}, … for apps, {@code mesos/EnvironmentHelper.portsEnv}); empty when Marathon's
-     * own names are the spec's.
+     * own names are the spec's. A fixed port's variable is in the app's env ({@link #fixedPortEnv}).
      */
     static String portExports(TaskSpec t, String prefix) {
         StringBuilder out = new StringBuilder();
         for (int i = 0; i < t.ports().size(); i++) {
             String name = t.ports().get(i).name();
             String marathons = "PORT_" + name.toUpperCase(java.util.Locale.ROOT);
-            if (!marathons.equals(PortSpec.envName(name))) {
+            if (t.ports().get(i).isDynamic() && !marathons.equals(PortSpec.envName(name))) {
                 out.append("export ").append(PortSpec.envName(name)).append("=\"$").append(prefix).append(i).append("\"; ");
             }
         }

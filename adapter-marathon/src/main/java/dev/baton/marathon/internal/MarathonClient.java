@@ -83,6 +83,12 @@ public final class MarathonClient implements AutoCloseable {
     private final long requestTimeoutMillis;
     private final OkHttpClient http;
     private final OkHttpClient stream;
+    /** Whether this client built {@link #http} (and may shut its dispatcher and pool down), or was given it. */
+    private final boolean ownsHttp;
+    /** Whether requests may carry credentials Baton did not add (a given client's interceptors may add them). */
+    private final boolean credentials;
+    /** The calls this client has in flight, which {@link #close()} cancels (not a given client's other calls). */
+    private final Set<Call> inFlight = ConcurrentHashMap.newKeySet();
     private final Map<String, Set<InetAddress>> addresses = new ConcurrentHashMap<>();
     /** The deadline (System.nanoTime) of the wait the current thread's requests are part of, or null. */
     private final ThreadLocal<Long> deadline = new ThreadLocal<>();
@@ -102,6 +108,8 @@ public final class MarathonClient implements AutoCloseable {
         this.authorization = authorization;
         this.retry = retry;
         this.requestTimeoutMillis = Math.max(1, request.toMillis());
+        this.ownsHttp = true;
+        this.credentials = authorization != null;
         Dispatcher dispatcher = new Dispatcher();
         dispatcher.setMaxRequests(MAX_REQUESTS);
         dispatcher.setMaxRequestsPerHost(MAX_REQUESTS);
@@ -115,6 +123,30 @@ public final class MarathonClient implements AutoCloseable {
         // the stream stays open: no call timeout, an idle (read) timeout instead, and EventStream.close() cancels it
         this.stream = http.newBuilder().callTimeout(0, TimeUnit.MILLISECONDS)
                 .readTimeout(STREAM_READ_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).build();
+    }
+
+    /**
+     * A client over an application's own {@link OkHttpClient}, used as given (its interceptors, proxy, authenticator,
+     * TLS, dispatcher and connection pool): Baton adds no credentials of its own, and derives the clients it sends with
+     * ({@link OkHttpClient#newBuilder()}, which shares the pool and dispatcher) only to set its call timeout, the event
+     * stream's idle timeout, that redirects are its to follow and that a write is not sent again on a connection failure. {@link #close()} cancels only Baton's own calls and
+     * leaves the client, its dispatcher and its pool alone. The client's interceptors may add credentials Baton cannot
+     * see, so a redirect of the event stream is followed only to a configured server.
+     *
+     * @param request the call timeout of every request but the event stream's
+     */
+    public MarathonClient(OkHttpClient given, List<HttpUrl> servers, RetryPolicy retry, Duration request) {
+        this.servers = List.copyOf(servers);
+        this.authorization = null;
+        this.retry = retry;
+        this.requestTimeoutMillis = Math.max(1, request.toMillis());
+        this.ownsHttp = false;
+        this.credentials = true;
+        // a write is sent once: OkHttp does not send it again on a connection failure
+        this.http = given.newBuilder().callTimeout(requestTimeoutMillis, TimeUnit.MILLISECONDS)
+                .followRedirects(false).followSslRedirects(false).retryOnConnectionFailure(false).build();
+        this.stream = given.newBuilder().callTimeout(0, TimeUnit.MILLISECONDS).readTimeout(STREAM_READ_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                .followRedirects(false).followSslRedirects(false).retryOnConnectionFailure(false).build();
     }
 
     /**
@@ -187,8 +219,9 @@ public final class MarathonClient implements AutoCloseable {
         }
     }
 
+    /** Whether requests may carry credentials: Baton's authorization header, or whatever a given client's interceptors add. */
     boolean hasCredentials() {
-        return authorization != null;
+        return credentials;
     }
 
     /** {@code path} (such as {@code /v2/apps/web}) on configured server {@code server}, under that server's own path. */
@@ -275,22 +308,37 @@ public final class MarathonClient implements AutoCloseable {
      * pause before the next attempt would outlast the deadline of the wait it is part of ({@link #within}).
      */
     public JsonNode get(String path, Map<String, List<String>> query) {
-        return retry.execute("GET " + path, RetryPolicy.Safety.IDEMPOTENT, () -> send("GET", path, query, null, true),
+        return retry.execute("GET " + path, RetryPolicy.Safety.IDEMPOTENT, () -> send("GET", path, query, null, true).json(),
                 e -> e instanceof PlatformUnavailableException && !Thread.currentThread().isInterrupted()
                         && nanosLeft() > retry.maxBackoff().toNanos());
     }
 
     /** A write, sent once; its answer is Marathon's JSON (a DeploymentResult, a definition). */
     public JsonNode write(String method, String path, Map<String, List<String>> query, JsonNode body) {
-        return send(method, path, query, body, true);
+        return send(method, path, query, body, true).json();
+    }
+
+    /**
+     * A write that starts a deployment, sent once; the id of that deployment: the {@code Marathon-Deployment-Id} header
+     * ({@code RestResource.deploymentResult}, and a pod's {@code PUT}, which answers the definition), else the answer's
+     * {@code deploymentId}; null when Marathon names none.
+     */
+    public String deploy(String method, String path, Map<String, List<String>> query, JsonNode body) {
+        Sent sent = send(method, path, query, body, true);
+        String header = sent.deployment();
+        return header != null ? header : sent.json().path("deploymentId").asText(null);
     }
 
     /**
      * A {@code DELETE} that Marathon may answer with no body: a pod's ({@code PodsResource.remove}, v1.10.26: 202 Accepted,
-     * the deployment in the {@code Marathon-Deployment-Id} header).
+     * the deployment in the {@code Marathon-Deployment-Id} header); that deployment's id, or null.
      */
-    public void deleteAccepted(String path, Map<String, List<String>> query) {
-        send("DELETE", path, query, null, false);
+    public String deleteAccepted(String path, Map<String, List<String>> query) {
+        return send("DELETE", path, query, null, false).deployment();
+    }
+
+    /** An answer's JSON and the deployment it names in {@code Marathon-Deployment-Id}, or null. */
+    private record Sent(JsonNode json, String deployment) {
     }
 
     /** An answer, read whole. */
@@ -326,6 +374,12 @@ public final class MarathonClient implements AutoCloseable {
         Call call = http.newCall(request);
         call.timeout().timeout(timeout, TimeUnit.MILLISECONDS);
         CompletableFuture<Answer> answer = new CompletableFuture<>();
+        inFlight.add(call);
+        answer.whenComplete((a, e) -> inFlight.remove(call));
+        if (closed) {
+            // closed meanwhile: close() may have cancelled the calls in flight before this one was added
+            call.cancel();
+        }
         call.enqueue(new Callback() {
             @Override
             public void onFailure(Call c, IOException e) {
@@ -346,10 +400,12 @@ public final class MarathonClient implements AutoCloseable {
             return answer.get(timeout + ANSWER_GRACE_MS, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             call.cancel();
+            inFlight.remove(call);
             Thread.currentThread().interrupt();
             throw PlatformUnavailableException.of(AppTranslator.PLATFORM, what + " was interrupted", e);
         } catch (TimeoutException e) {
             call.cancel();
+            inFlight.remove(call);
             throw timedOut(timeout, e);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
@@ -379,9 +435,10 @@ public final class MarathonClient implements AutoCloseable {
     /**
      * Asks the instances for the leader ({@code GET /v2/leader}, or the {@code X-Marathon-Leader} header of the answer) once,
      * and sends requests there from then on when it is a configured server; otherwise to the first instance that
-     * answers (a standby forwards to the leader).
+     * answers (a standby forwards to the leader). Called before every request; before the event stream opens for a
+     * write, so that it opens at the leader too.
      */
-    private void findLeader() {
+    public void findLeader() {
         if (leaderKnown || servers.size() < 2) {
             leaderKnown = true;
             return;
@@ -416,7 +473,7 @@ public final class MarathonClient implements AutoCloseable {
     }
 
     /** @param answered whether a 2xx answer must carry JSON (every Marathon answer but a pod's 202 to {@code DELETE}) */
-    private JsonNode send(String method, String path, Map<String, List<String>> query, JsonNode body, boolean answered) {
+    private Sent send(String method, String path, Map<String, List<String>> query, JsonNode body, boolean answered) {
         findLeader();
         IOException last = null;
         String gateway = null;
@@ -458,7 +515,7 @@ public final class MarathonClient implements AutoCloseable {
                 if (!r.isSuccessful()) {
                     throw error(code, text, method + " " + path);
                 }
-                return answer(method + " " + path, code, text, answered);
+                return new Sent(answer(method + " " + path, code, text, answered), r.headers().get("Marathon-Deployment-Id"));
             } catch (SocketTimeoutException e) {
                 throw PlatformUnavailableException.of(AppTranslator.PLATFORM, method + " " + path + " timed out at " + servers.get(at)
                         + " (" + e.getMessage() + ")", e);
@@ -563,15 +620,24 @@ public final class MarathonClient implements AutoCloseable {
         }
     }
 
-    /** Closes the open event streams, cancels the requests in flight, and lets the client's threads end. */
+    /**
+     * Closes the open event streams and cancels the requests in flight; an OkHttp client Baton built also has its threads
+     * end and its connections closed. A client given to it ({@link #MarathonClient(OkHttpClient, List, RetryPolicy,
+     * Duration)}) is left as it was: its other calls, dispatcher and pool are its owner's.
+     */
     @Override
     public void close() {
         closed = true;
         for (EventStream s : List.copyOf(streams)) {
             s.close();
         }
-        http.dispatcher().cancelAll();
-        http.dispatcher().executorService().shutdown();
-        http.connectionPool().evictAll();
+        for (Call c : List.copyOf(inFlight)) {
+            c.cancel();
+        }
+        if (ownsHttp) {
+            http.dispatcher().cancelAll();
+            http.dispatcher().executorService().shutdown();
+            http.connectionPool().evictAll();
+        }
     }
 }

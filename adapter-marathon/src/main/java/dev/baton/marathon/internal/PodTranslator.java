@@ -20,8 +20,9 @@ import java.util.Set;
 /**
  * A group with several tasks as a Marathon pod ({@code /v2/pods}, RAML type {@code Pod}): one container per task,
  * sharing the instance's host network ({@code networks: [{mode: host}]}) and lifecycle. Ports are container
- * {@code endpoints} with a host port ({@code 0} = dynamic); Marathon gives every container {@code EP_HOST_<NAME>},
- * and a process task also gets the spec's {@code PORT_<NAME>} through its shell command. Each container has at most
+ * {@code endpoints} with a host port ({@code 0} = dynamic); Marathon gives every container {@code EP_HOST_<NAME>} of
+ * every endpoint; every container's environment has the spec's {@code PORT_<NAME>} of the group's fixed ports, and a
+ * process task's shell command exports those of the group's dynamic ports. Each container has at most
  * one {@code healthCheck} (the RAML's {@code PodContainer.healthCheck} is a single object), so a second check on a task
  * is refused. Volumes are pod-level persistent volumes mounted by name.
  */
@@ -74,7 +75,7 @@ final class PodTranslator {
 
         ArrayNode containers = pod.putArray("containers");
         for (TaskSpec t : g.tasks()) {
-            containers.add(container(t));
+            containers.add(container(g, t));
         }
         Set<String> volumes = new LinkedHashSet<>();
         g.tasks().forEach(t -> t.volumes().forEach(m -> volumes.add(m.volume())));
@@ -119,7 +120,16 @@ final class PodTranslator {
         return pod;
     }
 
-    private static ObjectNode container(TaskSpec t) {
+    /**
+     * The endpoint's variable in every container of a pod on host networking ({@code mesos/TaskGroupBuilder
+     * .endpointEnvVars}, v1.10.26): {@code EP_HOST_} and the name upper-cased, every run of characters other than
+     * {@code A-Z0-9_} as one {@code _}.
+     */
+    static String hostPortVariable(String endpoint) {
+        return "EP_HOST_" + endpoint.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9_]+", "_");
+    }
+
+    private static ObjectNode container(GroupSpec g, TaskSpec t) {
         ObjectNode c = AppTranslator.JSON_NODES.objectNode();
         c.put("name", t.name());
         ObjectNode res = c.putObject("resources");
@@ -134,20 +144,27 @@ final class PodTranslator {
                 ((ObjectNode) c.path("exec")).put("overrideEntrypoint", false);
             }
         } else {
+            // PORT_<NAME> of every dynamic port of the group (any container's) from Marathon's EP_HOST_<NAME>, which every
+            // container gets for every endpoint; a fixed port's is in the environment
             StringBuilder shell = new StringBuilder();
-            for (PortSpec p : t.ports()) {
-                String name = p.name();
-                shell.append("export ").append(PortSpec.envName(p.name())).append("=\"$EP_HOST_").append(name.toUpperCase(Locale.ROOT)
-                        .replace('-', '_')).append("\"; ");
+            for (TaskSpec any : g.tasks()) {
+                for (PortSpec p : any.ports()) {
+                    if (p.isDynamic()) {
+                        shell.append("export ").append(PortSpec.envName(p.name())).append("=\"$").append(hostPortVariable(p.name())).append("\"; ");
+                    }
+                }
             }
             List<String> argv = new java.util.ArrayList<>(t.command());
             argv.addAll(t.args());
             shell.append("exec ").append(AppTranslator.shell(argv));
             c.putObject("exec").putObject("command").put("shell", shell.toString());
         }
-        if (!t.env().isEmpty()) {
+        // PORT_<NAME> of the group's fixed ports, then the task's own variables (which keep their value)
+        java.util.Map<String, String> variables = new java.util.LinkedHashMap<>(AppTranslator.fixedPortEnv(g));
+        variables.putAll(t.env());
+        if (!variables.isEmpty()) {
             ObjectNode env = c.putObject("environment");
-            t.env().forEach(env::put);
+            variables.forEach(env::put);
         }
         if (!t.ports().isEmpty()) {
             ArrayNode eps = c.putArray("endpoints");

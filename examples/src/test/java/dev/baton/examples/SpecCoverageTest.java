@@ -86,8 +86,6 @@ class SpecCoverageTest {
             // genuine drops: neither rendered nor refused
             new KnownGap("marathon", "groups\\[\\d+]\\.tasks\\[0]\\.name", ".*",
                     "a one-task group becomes the app /<job>/<group>; the task's name is in no field"),
-            new KnownGap("nomad", "namespace", ".*",
-                    "the Job has no Namespace field; the spec's namespace is neither rendered nor refused (issue 18 item 2)"),
             new KnownGap("local", "labels\\..*|groups\\[\\d+]\\.tasks\\[\\d+]\\.resources\\..*"
                     + "|groups\\[\\d+]\\.tasks\\[\\d+]\\.health\\[\\d+]\\.(http\\.path|tcp\\.port|exec\\..*|timeout|retries|gracePeriod)"
                     + "|groups\\[\\d+]\\.services\\[\\d+]\\.expose|update\\..*", ".*",

@@ -23,7 +23,9 @@ import okhttp3.HttpUrl;
  * Provides {@code nomad://host:4646} (several servers as {@code nomad://a:4646,b:4646}); with no address,
  * {@code NOMAD_ADDR} (default {@code http://127.0.0.1:4646}). {@code NOMAD_TOKEN}, {@code NOMAD_NAMESPACE} (or the
  * config's namespace), {@code NOMAD_REGION}, {@code NOMAD_CACERT}, {@code NOMAD_CLIENT_CERT}, {@code NOMAD_CLIENT_KEY} and
- * {@code NOMAD_HTTP_AUTH} (basic authentication, {@code user:password}) are honoured as the Nomad CLI honours them;
+ * {@code NOMAD_HTTP_AUTH} (basic authentication, {@code user:password}), {@code NOMAD_CAPATH} (a directory of CA
+ * certificates, when {@code NOMAD_CACERT} is not set) and {@code NOMAD_TLS_SERVER_NAME} (the name the server's
+ * certificate must hold) are honoured as the Nomad CLI honours them;
  * {@code NOMAD_SKIP_VERIFY} is refused.
  *
  * @since 0.1
@@ -93,13 +95,15 @@ public final class NomadProvider implements OrchestratorProvider {
                     + "verification; give the server's CA in NOMAD_CACERT instead, or unset NOMAD_SKIP_VERIFY");
         }
         String namespace = config.namespace() != null ? config.namespace() : config.env("NOMAD_NAMESPACE").orElse(null);
-        String ca = config.env("NOMAD_CACERT").orElse(null);
+        // NOMAD_CACERT, else NOMAD_CAPATH: a directory of PEM CA certificates, as the Nomad CLI takes it
+        String ca = config.env("NOMAD_CACERT").filter(v -> !v.isBlank()).or(() -> config.env("NOMAD_CAPATH").filter(v -> !v.isBlank())).orElse(null);
         String cert = config.env("NOMAD_CLIENT_CERT").orElse(null);
         String key = config.env("NOMAD_CLIENT_KEY").orElse(null);
-        var tls = ca == null && cert == null && key == null ? null : dev.baton.spi.PemTls.load("Nomad", new String[] {"NOMAD_CACERT", "NOMAD_CLIENT_CERT", "NOMAD_CLIENT_KEY"}, ca, cert, key);
+        var tls = ca == null && cert == null && key == null ? null : dev.baton.spi.PemTls.load("Nomad", new String[] {config.env("NOMAD_CACERT").filter(v -> !v.isBlank()).isPresent() || config.env("NOMAD_CAPATH").isEmpty()
+                        ? "NOMAD_CACERT" : "NOMAD_CAPATH", "NOMAD_CLIENT_CERT", "NOMAD_CLIENT_KEY"}, ca, cert, key);
         NomadClient client = new NomadClient(servers(target, config), config.env("NOMAD_TOKEN").orElse(null), namespace,
                 config.env("NOMAD_REGION").orElse(null), config.retryPolicy(), config.connectTimeout(), config.requestTimeout(), tls,
-                config.env("NOMAD_HTTP_AUTH").orElse(null));
+                config.env("NOMAD_HTTP_AUTH").orElse(null), config.env("NOMAD_TLS_SERVER_NAME").orElse(null));
         return new NomadOrchestrator(client);
     }
 }

@@ -73,7 +73,23 @@ public final class PemTls {
         }
     }
 
+    /** The certificates of a PEM file, or of every PEM file of a directory ({@code NOMAD_CAPATH}, {@code SSL_CERT_DIR}). */
     private static Collection<? extends Certificate> certificates(Path pem) throws IOException, GeneralSecurityException {
+        if (Files.isDirectory(pem)) {
+            java.util.List<Certificate> all = new java.util.ArrayList<>();
+            try (java.util.stream.Stream<Path> files = Files.list(pem)) {
+                for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+                    String text = Files.readString(f, StandardCharsets.ISO_8859_1);
+                    if (text.contains("-----BEGIN CERTIFICATE-----")) {
+                        all.addAll(certificates(f));
+                    }
+                }
+            }
+            if (all.isEmpty()) {
+                throw new IllegalArgumentException(pem + " holds no PEM certificate");
+            }
+            return all;
+        }
         try (InputStream in = Files.newInputStream(pem)) {
             return CertificateFactory.getInstance("X.509").generateCertificates(in);
         }

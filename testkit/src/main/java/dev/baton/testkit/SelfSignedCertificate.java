@@ -18,10 +18,21 @@ public record SelfSignedCertificate(Path keyStore, String password, Path caPem) 
 
     /** Creates the key store and the PEM file in {@code dir}; valid for two days. */
     public static SelfSignedCertificate create(Path dir) throws IOException, InterruptedException {
+        return create(dir, "ip:127.0.0.1");
+    }
+
+    /**
+     * As {@link #create(Path)}, for the subject alternative names {@code san} in keytool's form
+     * ({@code dns:server.global.nomad}, {@code ip:127.0.0.1}, several comma-separated): a certificate that does not name
+     * the address it is served on, as a cluster's own certificates often do not.
+     *
+     * @since 0.1
+     */
+    public static SelfSignedCertificate create(Path dir, String san) throws IOException, InterruptedException {
         Path ks = dir.resolve("server.p12");
         String password = "changeit";
         keytool("-genkeypair", "-alias", "server", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=127.0.0.1",
-                "-ext", "SAN=ip:127.0.0.1", "-validity", "2", "-keystore", ks.toString(), "-storetype", "PKCS12",
+                "-ext", "SAN=" + san, "-validity", "2", "-keystore", ks.toString(), "-storetype", "PKCS12",
                 "-storepass", password, "-keypass", password);
         Path pem = dir.resolve("ca.pem");
         keytool("-exportcert", "-rfc", "-alias", "server", "-keystore", ks.toString(), "-storepass", password, "-file", pem.toString());

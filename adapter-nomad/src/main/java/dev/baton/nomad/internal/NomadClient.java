@@ -105,6 +105,15 @@ public final class NomadClient implements AutoCloseable {
      */
     public NomadClient(List<HttpUrl> servers, String token, String namespace, String region, RetryPolicy retry,
             Duration connectTimeout, Duration requestTimeout, dev.baton.spi.PemTls.Setup tls, String httpAuth) {
+        this(servers, token, namespace, region, retry, connectTimeout, requestTimeout, tls, httpAuth, null);
+    }
+
+    /**
+     * As above, with {@code tlsServerName} ({@code NOMAD_TLS_SERVER_NAME}): the name the server's certificate must hold,
+     * instead of the address's host (Nomad's own certificates name {@code server.<region>.nomad}, not an address).
+     */
+    public NomadClient(List<HttpUrl> servers, String token, String namespace, String region, RetryPolicy retry,
+            Duration connectTimeout, Duration requestTimeout, dev.baton.spi.PemTls.Setup tls, String httpAuth, String tlsServerName) {
         if (servers.isEmpty()) {
             throw new IllegalArgumentException("no Nomad server address");
         }
@@ -132,6 +141,10 @@ public final class NomadClient implements AutoCloseable {
                 .retryOnConnectionFailure(false);
         if (tls != null) {
             b.sslSocketFactory(tls.context().getSocketFactory(), tls.trust());
+        }
+        if (tlsServerName != null && !tlsServerName.isBlank()) {
+            String name = tlsServerName.strip();
+            b.hostnameVerifier((host, session) -> certifies(session, name));
         }
         this.http = b.build();
         this.owned = true;
@@ -757,5 +770,35 @@ public final class NomadClient implements AutoCloseable {
         }
         http.dispatcher().executorService().shutdown();
         http.connectionPool().evictAll();
+    }
+
+    /**
+     * Whether the server's certificate holds {@code name} among its subject alternative names (a DNS name, a wildcard
+     * {@code *.} covering one label, or an IP address), as Go's {@code VerifyHostname} checks the {@code ServerName}
+     * the Nomad CLI sets from {@code NOMAD_TLS_SERVER_NAME}.
+     */
+    static boolean certifies(javax.net.ssl.SSLSession session, String name) {
+        try {
+            java.security.cert.X509Certificate cert = (java.security.cert.X509Certificate) session.getPeerCertificates()[0];
+            java.util.Collection<List<?>> sans = cert.getSubjectAlternativeNames();
+            if (sans == null) {
+                return false;
+            }
+            String wanted = name.toLowerCase(java.util.Locale.ROOT);
+            for (List<?> san : sans) {
+                int type = (Integer) san.get(0);
+                String value = String.valueOf(san.get(1)).toLowerCase(java.util.Locale.ROOT);
+                if (type == 7 && value.equals(wanted)) {
+                    return true;
+                }
+                if (type == 2 && (value.equals(wanted) || value.startsWith("*.") && wanted.indexOf('.') > 0
+                        && wanted.substring(wanted.indexOf('.')).equals(value.substring(1)))) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (javax.net.ssl.SSLPeerUnverifiedException | java.security.cert.CertificateParsingException | RuntimeException e) {
+            return false;
+        }
     }
 }

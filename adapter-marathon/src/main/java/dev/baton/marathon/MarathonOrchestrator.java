@@ -77,10 +77,13 @@ public final class MarathonOrchestrator implements Orchestrator, SpecRefusals {
     /** How long a wait pauses, unless an event comes, before it reads again after Marathon did not answer a read in time. */
     private static final Duration UNANSWERED_PAUSE = Duration.ofSeconds(2);
     /**
-     * How long an instance must have run and passed its checks to count as healthy ("healthy means stayed healthy"), as
-     * the local adapter's default {@code minHealthyTime}. Marathon counts an instance at its first {@code TASK_RUNNING}
-     * (no checks) or first passing check and has no such setting, so a spec's {@code minHealthyTime} stays refused; this
-     * window is Baton's, for what it reports. Compared with Marathon's timestamps on this machine's clock.
+     * How long an instance without health checks must have run to count as healthy ("healthy means stayed healthy"), as
+     * the local adapter's default {@code minHealthyTime}. Marathon counts such an instance at its first
+     * {@code TASK_RUNNING} and ends the deployment there, so a process that exits at once would look healthy for an
+     * instant. An instance with checks counts at its first passing check, as Marathon counts it (and Kubernetes a
+     * ready pod without {@code minReadySeconds}): a check that passed is evidence that the task serves, and a later
+     * failure is Marathon's to act on. Marathon has no such setting, so a spec's {@code minHealthyTime} stays refused;
+     * this window is Baton's, for what it reports. Compared with Marathon's timestamps on this machine's clock.
      */
     static final Duration MIN_HEALTHY = Duration.ofSeconds(2);
 
@@ -842,11 +845,9 @@ public final class MarathonOrchestrator implements Orchestrator, SpecRefusals {
     }
 
     /**
-     * An app task. Running with its checks passing (or without checks) counts healthy only once it has been so for
-     * {@link #MIN_HEALTHY}: since {@code startedAt}, or since its checks last turned alive ({@code firstSuccess}, or
-     * {@code lastFailure} when it failed after) — until then its health is {@code UNKNOWN}. Marathon itself counts a
-     * task without checks healthy at its first {@code TASK_RUNNING} and a task with checks at its first passing check,
-     * even one whose process exits right after. A task that has ended has no {@code version} (Marathon writes
+     * An app task. Running with its checks passing counts healthy, as Marathon counts it; running without checks counts
+     * healthy only once it has run for {@link #MIN_HEALTHY} since {@code startedAt} — until then its health is
+     * {@code UNKNOWN} (Marathon counts it at its first {@code TASK_RUNNING}, even one whose process exits right after). A task that has ended has no {@code version} (Marathon writes
      * {@code version}, {@code startedAt} and {@code ports} for active tasks only) and carries the app's last task
      * failure when it is that task.
      */
@@ -864,7 +865,7 @@ public final class MarathonOrchestrator implements Orchestrator, SpecRefusals {
         Health health = state != InstanceState.RUNNING ? Health.UNKNOWN
                 : checks && results.size() == 0 ? Health.UNKNOWN
                 : checks && !allAlive(results) ? Health.UNHEALTHY
-                : countsAt.stayed(healthySince(t, results), now) ? Health.HEALTHY : Health.UNKNOWN;
+                : checks || countsAt.stayed(timestamp(t.path("startedAt")), now) ? Health.HEALTHY : Health.UNKNOWN;
         Map<String, Integer> ports = new LinkedHashMap<>();
         JsonNode defs = app.path("portDefinitions");
         for (int i = 0; i < t.path("ports").size(); i++) {
@@ -883,18 +884,6 @@ public final class MarathonOrchestrator implements Orchestrator, SpecRefusals {
         String reason = failed ? failure.path("message").asText(null) : null;
         return new InstanceStatus(t.path("id").asText(), app.path("labels").path(SpecVersion.GROUP_LABEL).asText(), state, health,
                 t.path("host").asText(null), t.path("host").asText(null), ports, timestamp(t.path("startedAt")), exitCode(reason), reason, v, 0);
-    }
-
-    /** When a running task's checks last turned alive, or its start when it has no results; null when Marathon says neither. */
-    private static Instant healthySince(JsonNode t, JsonNode results) {
-        Instant since = timestamp(t.path("startedAt"));
-        for (JsonNode r : results) {
-            Instant first = timestamp(r.path("firstSuccess"));
-            Instant failure = timestamp(r.path("lastFailure"));
-            Instant alive = failure != null && (first == null || failure.isAfter(first)) ? failure : first;
-            since = alive != null && (since == null || alive.isAfter(since)) ? alive : since;
-        }
-        return since;
     }
 
     /** The status in a Mesos executor's message ("Command exited with status 1"), or null. */
@@ -922,8 +911,8 @@ public final class MarathonOrchestrator implements Orchestrator, SpecRefusals {
     }
 
     /**
-     * A pod instance: STABLE is running and healthy — counted once it has been STABLE for {@link #MIN_HEALTHY} (since
-     * {@code statusSince}, when its condition or health last changed), {@code UNKNOWN} health before — DEGRADED running
+     * A pod instance: STABLE is running and healthy — counted at once when a container has a check, else once it has
+     * been STABLE for {@link #MIN_HEALTHY} (since {@code statusSince}), {@code UNKNOWN} health before — DEGRADED running
      * and not healthy, PENDING waiting for a launch (also a failed instance that Marathon will launch again, which carries
      * the pod's last termination when it is that instance); its version from specReference.
      */
@@ -937,7 +926,7 @@ public final class MarathonOrchestrator implements Orchestrator, SpecRefusals {
             case "TERMINAL" -> InstanceState.STOPPED;
             default -> InstanceState.UNKNOWN;
         };
-        Health health = "STABLE".equals(st) ? (countsAt.stayed(timestamp(i.path("statusSince")), now) ? Health.HEALTHY : Health.UNKNOWN)
+        Health health = "STABLE".equals(st) ? (checked(def) || countsAt.stayed(timestamp(i.path("statusSince")), now) ? Health.HEALTHY : Health.UNKNOWN)
                 : "DEGRADED".equals(st) ? Health.UNHEALTHY : Health.UNKNOWN;
         Map<String, Integer> ports = new LinkedHashMap<>();
         for (JsonNode c : i.path("containers")) {
@@ -961,6 +950,16 @@ public final class MarathonOrchestrator implements Orchestrator, SpecRefusals {
         return new InstanceStatus(i.path("id").asText(), def.path("labels").path(SpecVersion.GROUP_LABEL).asText(), state, health,
                 i.path("agentHostname").asText(null), i.path("agentHostname").asText(null), ports,
                 "STABLE".equals(st) ? timestamp(i.path("statusSince")) : null, ended ? exitCode(reason) : null, reason, v, 0);
+    }
+
+    /** Whether a pod definition gives any of its containers a health check (then STABLE means the checks pass). */
+    private static boolean checked(JsonNode def) {
+        for (JsonNode c : def.path("containers")) {
+            if (c.has("healthCheck") && !c.path("healthCheck").isNull()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean allAlive(JsonNode results) {

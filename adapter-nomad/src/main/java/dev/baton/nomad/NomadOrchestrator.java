@@ -71,16 +71,25 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
     private final NomadSecrets secrets;
     /** The streams of the watches not yet closed, cancelled by {@link #close()}. */
     private final java.util.Set<NomadClient.StreamHandle> watches;
+    /**
+     * The jobs ({@code namespace/name}) this orchestrator registered, or found unchanged, with Baton's spec meta, and has
+     * not seen otherwise since: their undeploy sends the {@code DELETE} alone. Nomad's {@code DELETE /v1/job/:id} takes
+     * no index to check against (its register does, {@code EnforceIndex}), so a read before it can only narrow, not
+     * close, the window in which someone else replaces the job; a job not known here is read first and left alone when
+     * Baton did not create it.
+     */
+    private final java.util.Set<String> ours;
 
     NomadOrchestrator(NomadClient client) {
-        this(client, java.util.concurrent.ConcurrentHashMap.newKeySet());
+        this(client, java.util.concurrent.ConcurrentHashMap.newKeySet(), java.util.concurrent.ConcurrentHashMap.newKeySet());
     }
 
     /** This orchestrator in another namespace: the same connection, and its watches closed with this one's. */
-    private NomadOrchestrator(NomadClient client, java.util.Set<NomadClient.StreamHandle> watches) {
+    private NomadOrchestrator(NomadClient client, java.util.Set<NomadClient.StreamHandle> watches, java.util.Set<String> ours) {
         this.client = client;
         this.secrets = new NomadSecrets(client);
         this.watches = watches;
+        this.ours = ours;
     }
 
     /**
@@ -89,7 +98,7 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
      */
     private NomadOrchestrator in(String namespace) {
         NomadClient scoped = client.inNamespace(namespace);
-        return scoped == client ? this : new NomadOrchestrator(scoped, watches);
+        return scoped == client ? this : new NomadOrchestrator(scoped, watches, ours);
     }
 
     /** The orchestrator of a job id's namespace ({@code namespace/name}); this one for a bare name. */
@@ -183,8 +192,9 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
      * it has no {@value JobTranslator#SPEC_META} meta) is not one of Baton's jobs: it is reported as not found, with a
      * message that says it is there, and nothing is done to it.
      */
-    private static JsonNode managed(JsonNode job, String name) {
+    private JsonNode managed(JsonNode job, String name) {
         if (!managed(job.path("Meta"))) {
+            ours.remove(key(name));
             throw NotFoundException.of(PLATFORM, "job " + name + " exists on " + PLATFORM + " but is not managed by Baton (it has no "
                     + JobTranslator.SPEC_META + " meta): Baton does not read, change or remove it");
         }
@@ -245,6 +255,7 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
         ObjectNode job = JobTranslator.job(spec, client.namespace());
         Optional<JsonNode> live = job(spec.name());
         if (live.isPresent() && unchanged(live.get(), job)) {
+            ours.add(key(spec.name()));
             return track(spec, false, Registered.unchanged(live.get()));
         }
         ObjectNode body = NomadClient.JSON.createObjectNode();
@@ -260,7 +271,13 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
             }
             throw e;
         }
+        ours.add(key(spec.name()));
         return track(spec, true, Registered.write(answer, job));
+    }
+
+    /** A job's key in {@link #ours}: its namespace and name. */
+    private String key(String name) {
+        return client.namespace() + "/" + name;
     }
 
     private static boolean unchanged(JsonNode live, ObjectNode job) {
@@ -943,7 +960,11 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
                 new Registered(true, d.path("JobModifyIndex").asLong(), answer.path("DeploymentModifyIndex").asLong(0), job));
     }
 
-    /** Stops and purges the job; a job Baton did not create is refused ({@link NotFoundException}) and left as it is. */
+    /**
+     * Stops and purges the job; a job Baton did not create is refused ({@link NotFoundException}) and left as it is. A
+     * job this orchestrator registered (or found unchanged) is deleted without reading it first ({@link #ours}); the
+     * {@code DELETE}'s own answer tells whether there was a job to delete then.
+     */
     @Override
     public void undeploy(String jobId) {
         NomadOrchestrator at = at(jobId);
@@ -952,8 +973,15 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
             return;
         }
         String name = name(jobId);
-        managed(job(name).orElseThrow(() -> NotFoundException.job(PLATFORM, name)), name);
-        client.write("DELETE", jobPath(name), Map.of("purge", "true"), null);
+        if (!ours.remove(key(name))) {
+            managed(job(name).orElseThrow(() -> NotFoundException.job(PLATFORM, name)), name);
+        }
+        // Job.Deregister answers a job that does not exist with an empty reply, not a 404 (job_endpoint.go: "if job ==
+        // nil { return nil }", v1.6 to v1.9): no eval and JobModifyIndex 0
+        JsonNode answer = client.write("DELETE", jobPath(name), Map.of("purge", "true"), null).body();
+        if (answer.path("JobModifyIndex").asLong(0) == 0 && answer.path("EvalID").asText("").isEmpty()) {
+            throw NotFoundException.job(PLATFORM, name);
+        }
     }
 
     /**

@@ -561,7 +561,13 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
                 case "":
                     if (method.equals("DELETE")) {
                         synchronized (this) {
-                            current(job);
+                            List<ObjectNode> known = versions.get(job);
+                            if (known == null || known.isEmpty()) {
+                                // Job.Deregister (job_endpoint.go, v1.6 to v1.9): "if job == nil { return nil }" — a job
+                                // that does not exist is no error, the reply empty (no eval, JobModifyIndex 0)
+                                return json(JSON.createObjectNode().put("EvalID", "").put("EvalCreateIndex", 0).put("JobModifyIndex", 0)
+                                        .put("VolumeEvalID", "").put("VolumeEvalIndex", 0).put("Index", 0), 0);
+                            }
                             versions.remove(job);
                             allocs.remove(job);
                             deployments.remove(job);

@@ -95,6 +95,13 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
      */
     static final Duration FIRST_REREAD = Duration.ofMillis(250);
     /**
+     * How long after a container event of one of the job's tasks the tasks are read: the agent reports a task's state to
+     * the manager, whose dispatcher writes such reports in batches at most this far apart (swarmkit
+     * {@code manager/dispatcher/dispatcher.go maxBatchInterval}, 100 ms), so a read at the event itself would mostly
+     * show the state before it.
+     */
+    static final Duration AGENT_REPORT = Duration.ofMillis(100);
+    /**
      * What the engine's clock may be off from this connection's estimate of it ({@link Engine#now()}: half a second at
      * worst) and more: {@code since} of an event wait starts this much before the read it follows.
      */
@@ -551,7 +558,9 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
                 if (consumed != null && !consumed.isBefore(from)) {
                     from = consumed.plusNanos(1);
                 }
-                Woken woken = waitForChange(e -> relevant(e, names), from, window, e -> { });
+                Set<String> read = new HashSet<>();
+                services.forEach(s -> read.add(s.path("ID").asText()));
+                Woken woken = waitForChange(e -> relevant(e, names, read), from, window, e -> { });
                 if (woken.at() != null) {
                     consumed = woken.at();
                 }
@@ -562,6 +571,7 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
                         readServices = true;
                         readNodes = true;
                     }
+                    case TASK -> pause(AGENT_REPORT);
                     default -> {
                         // the window ended: read the tasks again
                     }
@@ -769,7 +779,15 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
     }
 
     /** What ended a wait on the event stream. */
-    enum Wake { SERVICE, NODE, TIMEOUT, DROPPED }
+    enum Wake { SERVICE, NODE, TASK, TIMEOUT, DROPPED }
+
+    private static void pause(Duration d) {
+        try {
+            TimeUnit.MILLISECONDS.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
 
     /** What ended a wait, and the engine's time of the event that did (null when none did). */
     record Woken(Wake kind, Instant at) {
@@ -790,7 +808,7 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
         Instant until = engine.now().plus(window);
         Instant soonest = engine.latest().plusMillis(20);
         q.put("until", epochSeconds(until.isBefore(soonest) ? soonest : until));
-        q.put("filters", Engine.filters(Map.of("type", List.of("service", "node"))));
+        q.put("filters", Engine.filters(Map.of("type", List.of("service", "node", "container"))));
         Woken[] woken = {new Woken(Wake.TIMEOUT, null)};
         try {
             engine.stream("follow the engine's events", "/events", q, e -> {
@@ -827,16 +845,24 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
 
     /**
      * Which read an event calls for: a service event of one of the job's services re-reads the services (and tasks),
-     * a node event (state, availability, role: moby {@code daemon/events.go logNodeEvent}) the nodes (and tasks);
-     * anything else none.
+     * but not the {@code create} of a service already read (the deploy's own, which the wait from just before the
+     * first read sees again); a node event (state, availability, role: moby {@code daemon/events.go logNodeEvent}) the
+     * nodes (and tasks); a container event of one of the services' tasks on the node this client talks to (moby labels
+     * a task's container with {@code com.docker.swarm.service.name}) that starts, ends or changes its health the tasks
+     * only; anything else none. Tasks on other nodes send no event here: they are read on the re-read schedule.
      */
-    static Wake relevant(JsonNode e, Set<String> services) {
+    static Wake relevant(JsonNode e, Set<String> services, Set<String> read) {
         String type = e.path("Type").asText();
+        JsonNode attrs = e.path("Actor").path("Attributes");
         if (type.equals("node")) {
             return Wake.NODE;
         }
-        if (type.equals("service") && services.contains(e.path("Actor").path("Attributes").path("name").asText())) {
-            return Wake.SERVICE;
+        if (type.equals("service") && services.contains(attrs.path("name").asText())) {
+            return e.path("Action").asText().equals("create") && read.contains(e.path("Actor").path("ID").asText()) ? null : Wake.SERVICE;
+        }
+        if (type.equals("container") && services.contains(attrs.path("com.docker.swarm.service.name").asText())) {
+            String action = e.path("Action").asText();
+            return action.equals("start") || action.equals("die") || action.equals("oom") || action.startsWith("health_status") ? Wake.TASK : null;
         }
         return null;
     }

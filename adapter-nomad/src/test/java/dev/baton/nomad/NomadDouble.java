@@ -1449,7 +1449,7 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
                 finished(id, a, ts);
             } else if (t.count > attempts && policy.path("Mode").asText().equals("fail")) {
                 notRestarting(id, job, dep, a, name,
-                        String.format("Exceeded allowed attempts %d in interval %s and mode is \"fail\"", attempts, goDuration(interval)));
+                        String.format("Exceeded allowed attempts %d in interval %s and mode is \"fail\"", attempts, NomadJobRules.goDuration(interval)));
             } else if (t.count > attempts) {
                 restarting(id, job, dep, a, name, code, t, "Exceeded allowed attempts, applying a delay", t.intervalStart + interval - now);
             } else {
@@ -1462,7 +1462,7 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
     /** Restarting: the task waits {@code delay} in state pending, then starts again (and exits again). */
     private void restarting(String id, ObjectNode job, ObjectNode dep, ObjectNode a, String name, int code, Tracker t, String reason, long delay) {
         ObjectNode ts = (ObjectNode) a.path("TaskStates").path(name);
-        String in = "Task restarting in " + goDuration(delay);
+        String in = "Task restarting in " + NomadJobRules.goDuration(delay);
         ObjectNode e = event("Restarting", reason.equals(WITHIN_POLICY) ? in : reason + " - " + in).put("RestartReason", reason).put("StartDelay", delay);
         e.with("Details").put("start_delay", Long.toString(delay)).put("restart_reason", reason);
         ts.withArray("Events").add(e);
@@ -1609,44 +1609,6 @@ final class NomadDouble implements ResponseDefinitionTransformerV2 {
         return !x.equals(y);
     }
 
-    /** Go's time.Duration.String(), as Nomad's messages print durations ({@code 30m0s}, {@code 512.5ms}). */
-    static String goDuration(long ns) {
-        if (ns == 0) {
-            return "0s";
-        }
-        String sign = ns < 0 ? "-" : "";
-        long u = Math.abs(ns);
-        if (u < 1_000L) {
-            return sign + u + "ns";
-        }
-        if (u < 1_000_000L) {
-            return sign + fraction(u, 1_000L, 3) + "µs";
-        }
-        if (u < 1_000_000_000L) {
-            return sign + fraction(u, 1_000_000L, 6) + "ms";
-        }
-        long h = u / 3_600_000_000_000L;
-        long m = u % 3_600_000_000_000L / 60_000_000_000L;
-        long s = u % 60_000_000_000L;
-        StringBuilder sb = new StringBuilder(sign);
-        if (h > 0) {
-            sb.append(h).append('h');
-        }
-        if (h > 0 || m > 0) {
-            sb.append(m).append('m');
-        }
-        return sb.append(fraction(s, 1_000_000_000L, 9)).append('s').toString();
-    }
-
-    private static String fraction(long v, long unit, int digits) {
-        long whole = v / unit;
-        long rest = v % unit;
-        if (rest == 0) {
-            return Long.toString(whole);
-        }
-        String f = String.format("%0" + digits + "d", rest).replaceAll("0+$", "");
-        return whole + "." + f;
-    }
 
     /**
      * A new allocation as the scheduler places it (structs.Allocation): pending, with no DeploymentStatus (set by the

@@ -92,21 +92,7 @@ public final class KubernetesSideBySide implements Platform {
         Laps batonLaps = new Laps();
         Laps nativeLaps = new Laps();
         Comparison full = new Comparison("Kubernetes (mock + controller fixture): deploy + await healthy + undeploy",
-                new Side(round -> {
-                    JobSpec s = spec("bench-b-" + round);
-                    return () -> {
-                        batonLaps.start();
-                        var deployment = baton.deploy(s);
-                        batonLaps.lap("deploy");
-                        var result = deployment.await(TIMEOUT);
-                        batonLaps.lap("await");
-                        if (result.outcome() != Outcome.HEALTHY) {
-                            throw new IllegalStateException(s.name() + ": " + result.outcome() + " " + result.message());
-                        }
-                        baton.undeploy(s.name());
-                        batonLaps.lap("undeploy");
-                    };
-                }, counted, batonLaps),
+                Side.batonCycle(baton, round -> spec("bench-b-" + round), TIMEOUT, counted, batonLaps),
                 new Side(round -> {
                     List<HasMetadata> objects = objects("bench-n-" + round);
                     return () -> {

@@ -2,7 +2,6 @@ package dev.baton.marathon;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.baton.DeploymentResult.Outcome;
 import dev.baton.Orchestrator;
 import dev.baton.OrchestratorConfig;
 import dev.baton.Orchestrators;
@@ -77,21 +76,7 @@ public final class MarathonSideBySide implements Platform {
             }
         };
         return List.of(new Comparison("Marathon (double): deploy + await + undeploy",
-                new Side(round -> {
-                    JobSpec s = spec("bench-b-" + round);
-                    return () -> {
-                        batonLaps.start();
-                        var deployment = baton.deploy(s);
-                        batonLaps.lap("deploy");
-                        var result = deployment.await(TIMEOUT);
-                        batonLaps.lap("await");
-                        if (result.outcome() != Outcome.HEALTHY) {
-                            throw new IllegalStateException(s.name() + ": " + result.outcome() + " " + result.message());
-                        }
-                        baton.undeploy(s.name());
-                        batonLaps.lap("undeploy");
-                    };
-                }, counted, batonLaps),
+                Side.batonCycle(baton, round -> spec("bench-b-" + round), TIMEOUT, counted, batonLaps),
                 new Side(round -> {
                     String app = baton.render(spec("bench-n-" + round)).content();
                     String id = JSON.readTree(app).path("id").asText();

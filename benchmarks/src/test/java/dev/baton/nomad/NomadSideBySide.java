@@ -2,7 +2,6 @@ package dev.baton.nomad;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.baton.DeploymentResult.Outcome;
 import dev.baton.Orchestrator;
 import dev.baton.OrchestratorConfig;
 import dev.baton.Orchestrators;
@@ -72,21 +71,7 @@ public final class NomadSideBySide implements Platform {
         Laps batonLaps = new Laps();
         Laps nativeLaps = new Laps();
         return List.of(new Comparison("Nomad (double): deploy + await + undeploy",
-                new Side(round -> {
-                    JobSpec s = spec("bench-b-" + round);
-                    return () -> {
-                        batonLaps.start();
-                        var deployment = baton.deploy(s);
-                        batonLaps.lap("deploy");
-                        var result = deployment.await(TIMEOUT);
-                        batonLaps.lap("await");
-                        if (result.outcome() != Outcome.HEALTHY) {
-                            throw new IllegalStateException(s.name() + ": " + result.outcome() + " " + result.message());
-                        }
-                        baton.undeploy(s.name());
-                        batonLaps.lap("undeploy");
-                    };
-                }, journal, batonLaps),
+                Side.batonCycle(baton, round -> spec("bench-b-" + round), TIMEOUT, journal, batonLaps),
                 new Side(round -> {
                     String body = baton.render(spec("bench-n-" + round)).content();
                     String id = JSON.readTree(body).path("Job").path("ID").asText();

@@ -14,7 +14,6 @@ import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import com.github.dockerjava.transport.DockerHttpClient;
-import dev.baton.DeploymentResult.Outcome;
 import dev.baton.OrchestratorConfig;
 import dev.baton.Target;
 import dev.baton.benchmarks.sidebyside.Comparison;
@@ -167,21 +166,7 @@ public final class SwarmSideBySide implements Platform {
             }
         };
         return List.of(new Comparison("Swarm, real engine: deploy + await running + undeploy, 1 replica",
-                new Side(round -> {
-                    JobSpec s = spec(PREFIX + "b-" + round);
-                    return () -> {
-                        batonLaps.start();
-                        var deployment = baton.deploy(s);
-                        batonLaps.lap("deploy");
-                        var result = deployment.await(TIMEOUT);
-                        batonLaps.lap("await");
-                        if (result.outcome() != Outcome.HEALTHY) {
-                            throw new IllegalStateException(s.name() + ": " + result.outcome() + " " + result.message());
-                        }
-                        baton.undeploy(s.name());
-                        batonLaps.lap("undeploy");
-                    };
-                }, batonRequests, batonLaps),
+                Side.batonCycle(baton, round -> spec(PREFIX + "b-" + round), TIMEOUT, batonRequests, batonLaps),
                 new Side(round -> {
                     ServiceSpec s = nativeSpec(PREFIX + "n-" + round);
                     return () -> {

@@ -12,6 +12,29 @@ public record Side(Operation operation, RequestCount requests, Laps laps) {
         this(operation, requests, null);
     }
 
+    /**
+     * Baton's side of a deploy + await + undeploy comparison: each round deploys the spec {@code spec} gives for it (not
+     * timed), awaits it within {@code timeout} (anything but healthy ends the run), undeploys it, with a lap after each.
+     */
+    public static Side batonCycle(dev.baton.Orchestrator baton, java.util.function.IntFunction<dev.baton.model.JobSpec> spec,
+                                  java.time.Duration timeout, RequestCount requests, Laps laps) {
+        return new Side(round -> {
+            dev.baton.model.JobSpec s = spec.apply(round);
+            return () -> {
+                laps.start();
+                var deployment = baton.deploy(s);
+                laps.lap("deploy");
+                var result = deployment.await(timeout);
+                laps.lap("await");
+                if (result.outcome() != dev.baton.DeploymentResult.Outcome.HEALTHY) {
+                    throw new IllegalStateException(s.name() + ": " + result.outcome() + " " + result.message());
+                }
+                baton.undeploy(s.name());
+                laps.lap("undeploy");
+            };
+        }, requests, laps);
+    }
+
     /** An operation in two parts: what a user has in hand before it starts (not timed), and the part that is timed. */
     @FunctionalInterface
     public interface Operation {

@@ -846,7 +846,8 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
     /**
      * Which read an event calls for: a service event of one of the job's services re-reads the services (and tasks),
      * but not the {@code create} of a service already read (the deploy's own, which the wait from just before the
-     * first read sees again); a node event (state, availability, role: moby {@code daemon/events.go logNodeEvent}) the
+     * first read sees again) nor an {@code update} of one that changes none of its replicas, image or update state
+     * (the allocator's, right after the create; a change of the task template shows in the tasks); a node event (state, availability, role: moby {@code daemon/events.go logNodeEvent}) the
      * nodes (and tasks); a container event of one of the services' tasks on the node this client talks to (moby labels
      * a task's container with {@code com.docker.swarm.service.name}) that starts, ends or changes its health the tasks
      * only; anything else none. Tasks on other nodes send no event here: they are read on the re-read schedule.
@@ -858,7 +859,13 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
             return Wake.NODE;
         }
         if (type.equals("service") && services.contains(attrs.path("name").asText())) {
-            return e.path("Action").asText().equals("create") && read.contains(e.path("Actor").path("ID").asText()) ? null : Wake.SERVICE;
+            boolean known = read.contains(e.path("Actor").path("ID").asText());
+            String action = e.path("Action").asText();
+            // moby daemon/cluster/noderunner.go logServiceEvent names on an update what changed of the replicas, the
+            // image and the update's state; an update that names none of them, of a service already read, is the
+            // allocator's (its endpoint, right after the create) or a change that shows in the tasks it replaces
+            boolean bare = action.equals("update") && !attrs.has("replicas.new") && !attrs.has("image.new") && !attrs.has("updatestate.new");
+            return known && (action.equals("create") || bare) ? null : Wake.SERVICE;
         }
         if (type.equals("container") && services.contains(attrs.path("com.docker.swarm.service.name").asText())) {
             String action = e.path("Action").asText();

@@ -21,8 +21,13 @@ class EventRelevanceTest {
     private static final Set<String> READ = Set.of("svc1");
 
     private static JsonNode service(String action, String id, String name) throws Exception {
+        return service(action, id, name, "");
+    }
+
+    /** A service event; {@code more} adds attributes after the name ({@code ,"updatestate.new":"updating"}). */
+    private static JsonNode service(String action, String id, String name, String more) throws Exception {
         return JSON.readTree("{\"Type\":\"service\",\"Action\":\"" + action + "\",\"Actor\":{\"ID\":\"" + id + "\",\"Attributes\":{\"name\":\""
-                + name + "\"}},\"scope\":\"swarm\",\"time\":1796218889,\"timeNano\":1796218889000000000}");
+                + name + "\"" + more + "}},\"scope\":\"swarm\",\"time\":1796218889,\"timeNano\":1796218889000000000}");
     }
 
     private static JsonNode container(String action, String service) throws Exception {
@@ -49,11 +54,22 @@ class EventRelevanceTest {
     }
 
     @Test
-    void theCreateOfAServiceAlreadyReadIsNoNewsButItsUpdatesAre() throws Exception {
+    void theCreateOfAServiceAlreadyReadIsNoNewsNorIsTheAllocatorsUpdateThatFollowsIt() throws Exception {
         assertThat(SwarmOrchestrator.relevant(service("create", "svc1", "shop_web"), NAMES, READ)).isNull();
+        assertThat(SwarmOrchestrator.relevant(service("update", "svc1", "shop_web"), NAMES, READ)).isNull();
         assertThat(SwarmOrchestrator.relevant(service("create", "svc2", "shop_web"), NAMES, READ)).isEqualTo(Wake.SERVICE);
-        assertThat(SwarmOrchestrator.relevant(service("update", "svc1", "shop_web"), NAMES, READ)).isEqualTo(Wake.SERVICE);
-        assertThat(SwarmOrchestrator.relevant(service("remove", "svc1", "shop_web"), NAMES, READ)).isEqualTo(Wake.SERVICE);
+        assertThat(SwarmOrchestrator.relevant(service("update", "svc2", "shop_web"), NAMES, READ)).isEqualTo(Wake.SERVICE);
         assertThat(SwarmOrchestrator.relevant(service("update", "svc9", "other_web"), NAMES, READ)).isNull();
+    }
+
+    @Test
+    void anUpdateThatChangesTheReplicasTheImageOrTheUpdateStateIsNewsAndSoIsARemove() throws Exception {
+        assertThat(SwarmOrchestrator.relevant(service("update", "svc1", "shop_web", ",\"updatestate.old\":\"updating\",\"updatestate.new\":\"paused\""),
+                NAMES, READ)).isEqualTo(Wake.SERVICE);
+        assertThat(SwarmOrchestrator.relevant(service("update", "svc1", "shop_web", ",\"replicas.old\":\"1\",\"replicas.new\":\"3\""),
+                NAMES, READ)).isEqualTo(Wake.SERVICE);
+        assertThat(SwarmOrchestrator.relevant(service("update", "svc1", "shop_web", ",\"image.old\":\"a:1\",\"image.new\":\"a:2\""),
+                NAMES, READ)).isEqualTo(Wake.SERVICE);
+        assertThat(SwarmOrchestrator.relevant(service("remove", "svc1", "shop_web"), NAMES, READ)).isEqualTo(Wake.SERVICE);
     }
 }

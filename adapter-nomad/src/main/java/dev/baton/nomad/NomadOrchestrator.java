@@ -254,6 +254,11 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
         }
         ObjectNode job = JobTranslator.job(spec, client.namespace());
         Optional<JsonNode> live = job(spec.name());
+        if (live.isPresent() && !managed(live.get().path("Meta"))) {
+            ours.remove(key(spec.name()));
+            throw ConflictException.of(PLATFORM, "job " + spec.name() + " exists on " + PLATFORM + " but is not managed by Baton (it has no "
+                    + JobTranslator.SPEC_META + " meta): Baton does not replace it; remove it with the Nomad CLI, or deploy under another name");
+        }
         if (live.isPresent() && unchanged(live.get(), job)) {
             ours.add(key(spec.name()));
             return track(spec, false, Registered.unchanged(live.get()));

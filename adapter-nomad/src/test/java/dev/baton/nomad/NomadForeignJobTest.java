@@ -8,6 +8,7 @@ import dev.baton.DeploymentResult.Outcome;
 import dev.baton.NotFoundException;
 import dev.baton.Orchestrator;
 import dev.baton.Selector;
+import dev.baton.model.JobSpec;
 import dev.baton.status.JobSummary;
 import dev.baton.testkit.Upstream;
 import java.net.http.HttpResponse;
@@ -53,6 +54,10 @@ class NomadForeignJobTest {
                 assertThatThrownBy(call).isInstanceOf(NotFoundException.class)
                         .hasMessageContaining("job cache exists on nomad but is not managed by Baton");
             }
+            // a deploy of a spec that bears its name does not register over it (it did: Nomad takes any register)
+            JobSpec named = NomadRequestsTest.job().toBuilder().name("cache").build();
+            assertThatThrownBy(() -> o.deploy(named)).isInstanceOf(dev.baton.ConflictException.class)
+                    .hasMessageContaining("job cache exists on nomad but is not managed by Baton").hasMessageContaining("does not replace it");
             assertThat(o.list(Selector.all())).extracting(JobSummary::jobId).contains("web").doesNotContain("cache");
 
             List<ServeEvent> sent = nomad.requests.subList(before, nomad.requests.size());

@@ -161,15 +161,17 @@ class NomadRequestsTest {
     }
 
     @Test
-    void aStaleJobModifyIndexIsAConflict() {
+    void aStaleJobModifyIndexIsAConflict() throws Exception {
         nomad = new NomadDouble();
         try (Orchestrator a = connect(nomad.address(), Duration.ofSeconds(10))) {
             a.deploy(job()).await(Duration.ofSeconds(10));
             wire = new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1").dynamicPort());
             wire.start();
-            // a proxy that answers the read with a stale index, as if someone registered in between
-            wire.stubFor(get(urlPathEqualTo("/v1/job/web")).willReturn(aResponse().withStatus(200)
-                    .withBody("{\"ID\":\"web\",\"JobModifyIndex\":1,\"Meta\":{},\"TaskGroups\":[]}")));
+            // a proxy that answers the read with the job (Baton's, its spec meta and all) at a stale index, as if
+            // someone registered in between
+            var stale = (com.fasterxml.jackson.databind.node.ObjectNode) NomadReadTest.getJson(nomad.address(), "/v1/job/web");
+            stale.put("JobModifyIndex", 1);
+            wire.stubFor(get(urlPathEqualTo("/v1/job/web")).willReturn(aResponse().withStatus(200).withBody(stale.toString())));
             wire.stubFor(post(urlPathEqualTo("/v1/jobs")).willReturn(aResponse().proxiedFrom("http://" + nomad.address())));
             try (Orchestrator b = connect("127.0.0.1:" + wire.port(), Duration.ofSeconds(10))) {
                 assertThatThrownBy(() -> b.deploy(job().withCount("g", 3))).isInstanceOf(dev.baton.ConflictException.class)

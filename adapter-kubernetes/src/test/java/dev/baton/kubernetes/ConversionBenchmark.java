@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.baton.Orchestrator;
 import dev.baton.OrchestratorConfig;
-import dev.baton.Orchestrators;
-import dev.baton.Target;
 import dev.baton.kubernetes.internal.Translator;
 import dev.baton.kubernetes.internal.Fabric8Trees;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -39,8 +37,7 @@ public final class ConversionBenchmark {
         Deployment live;
         ObjectNode rendered;
         try (MockCluster cluster = new MockCluster();
-                Orchestrator o = Orchestrators.connect(Target.parse("kubernetes://" + cluster.url()),
-                        OrchestratorConfig.builder().namespace("default").build())) {
+                Orchestrator o = cluster.connect(OrchestratorConfig.builder())) {
             var spec = new KubernetesWorkloads(null).healthyService("conv", 2, 1);
             o.deploy(spec).await(Duration.ofSeconds(30));
             live = cluster.client.apps().deployments().inNamespace("default").withName("conv-web").get();

@@ -2,8 +2,6 @@ package dev.baton.kubernetes;
 
 import dev.baton.Orchestrator;
 import dev.baton.OrchestratorConfig;
-import dev.baton.Orchestrators;
-import dev.baton.Target;
 import dev.baton.testkit.ContractWorkloads;
 import dev.baton.testkit.OrchestratorContract;
 import java.time.Duration;
@@ -18,8 +16,7 @@ class KubernetesContractTest extends OrchestratorContract {
     @BeforeAll
     static void start() {
         cluster = new MockCluster();
-        orchestrator = Orchestrators.connect(Target.parse("kubernetes://" + cluster.url()),
-                OrchestratorConfig.builder().namespace("default").build());
+        orchestrator = cluster.connect(OrchestratorConfig.builder());
     }
 
     @AfterAll

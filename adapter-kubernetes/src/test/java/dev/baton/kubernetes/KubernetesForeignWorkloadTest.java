@@ -5,14 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.baton.NotFoundException;
 import dev.baton.Orchestrator;
-import dev.baton.OrchestratorConfig;
-import dev.baton.Orchestrators;
 import dev.baton.Selector;
-import dev.baton.Target;
 import dev.baton.status.JobSummary;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
-import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,8 +28,7 @@ class KubernetesForeignWorkloadTest {
     void start() throws Exception {
         cluster = new MockCluster();
         log = new RequestLog(cluster.server);
-        o = Orchestrators.connect(Target.parse("kubernetes://" + cluster.url()),
-                OrchestratorConfig.builder().namespace("default").requestTimeout(Duration.ofSeconds(10)).build());
+        o = cluster.connect();
         log.clear();
     }
 

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.baton.DeploymentResult.Outcome;
 import dev.baton.Orchestrator;
 import dev.baton.OrchestratorConfig;
-import dev.baton.Orchestrators;
-import dev.baton.Target;
 import dev.baton.model.JobSpec;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -55,8 +53,7 @@ class KubernetesLeakTest {
     }
 
     private static void cycle(JobSpec spec) {
-        try (Orchestrator o = Orchestrators.connect(Target.parse("kubernetes://" + cluster.url()),
-                OrchestratorConfig.builder().namespace("default").build())) {
+        try (Orchestrator o = cluster.connect(OrchestratorConfig.builder())) {
             assertThat(o.deploy(spec).await(Duration.ofSeconds(30)).outcome()).isEqualTo(Outcome.HEALTHY);
             o.status(spec.name());
             o.undeploy(spec.name());

@@ -4,10 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.DeploymentResult.Outcome;
 import dev.baton.Orchestrator;
-import dev.baton.OrchestratorConfig;
-import dev.baton.Orchestrators;
 import dev.baton.Selector;
-import dev.baton.Target;
 import dev.baton.model.JobSpec;
 import java.time.Duration;
 import java.util.List;
@@ -31,8 +28,7 @@ class KubernetesRequestBudgetTest {
     void start() throws Exception {
         cluster = new MockCluster();
         log = new RequestLog(cluster.server);
-        o = Orchestrators.connect(Target.parse("kubernetes://" + cluster.url()),
-                OrchestratorConfig.builder().namespace("default").requestTimeout(Duration.ofSeconds(10)).build());
+        o = cluster.connect();
         log.clear();
     }
 

@@ -152,6 +152,16 @@ final class MockCluster implements AutoCloseable {
         return "http://127.0.0.1:" + server.getPort();
     }
 
+    /** An orchestrator on this cluster's API server, in namespace {@code default}, with {@code config} for the rest. */
+    dev.baton.Orchestrator connect(dev.baton.OrchestratorConfig.Builder config) {
+        return dev.baton.Orchestrators.connect(dev.baton.Target.parse("kubernetes://" + url()), config.namespace("default").build());
+    }
+
+    /** An orchestrator on this cluster's API server, in namespace {@code default}, with a request timeout of 10 s. */
+    dev.baton.Orchestrator connect() {
+        return connect(dev.baton.OrchestratorConfig.builder().requestTimeout(Duration.ofSeconds(10)));
+    }
+
     private void watch(Watch w) {
         watches.add(w);
     }

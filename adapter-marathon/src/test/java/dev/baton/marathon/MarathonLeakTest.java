@@ -1,0 +1,81 @@
+package dev.baton.marathon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.baton.DeploymentResult.Outcome;
+import dev.baton.Orchestrator;
+import dev.baton.model.JobSpec;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An orchestrator gives back what it took when it is closed: 200 cycles of connect, deploy, await healthy (over the
+ * orchestrator's one event stream), status, undeploy and close against the {@link MarathonDouble} leave this process
+ * with the threads and file descriptors it had (the event stream's reader and the OkHttp client's dispatcher and
+ * connection pool included).
+ */
+class MarathonLeakTest {
+    static MarathonDouble marathon;
+
+    @BeforeAll
+    static void start() {
+        marathon = new MarathonDouble();
+    }
+
+    @AfterAll
+    static void stop() {
+        marathon.shutdown();
+    }
+
+    private static long fds() throws IOException {
+        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
+            return s.count();
+        }
+    }
+
+    private static int threads() {
+        return ManagementFactory.getThreadMXBean().getThreadCount();
+    }
+
+    /** Lets closed connections and finished threads go (the double's server keeps its own idle connections a while). */
+    private static void settle() throws InterruptedException {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(300);
+        }
+    }
+
+    private static void cycle(JobSpec spec) {
+        try (Orchestrator o = MarathonRequestsTest.connect(marathon.address())) {
+            assertThat(o.deploy(spec).await(Duration.ofSeconds(30)).outcome()).isEqualTo(Outcome.HEALTHY);
+            o.status(spec.name());
+            o.undeploy(spec.name());
+        }
+    }
+
+    @Test
+    void twoHundredConnectDeployAwaitUndeployCloseCyclesLeakNothing() throws Exception {
+        JobSpec spec = new MarathonWorkloads(false).healthyService("leak", 1, 1); // an HTTP check: no 2 s window per cycle
+        for (int i = 0; i < 5; i++) {
+            cycle(spec);
+        }
+        settle();
+        long fdsBefore = fds();
+        int threadsBefore = threads();
+
+        for (int i = 0; i < 200; i++) {
+            cycle(spec);
+        }
+        settle();
+
+        assertThat(fds()).as("file descriptors").isLessThanOrEqualTo(fdsBefore + 5);
+        assertThat(threads()).as("threads").isLessThanOrEqualTo(threadsBefore + 3);
+    }
+}

@@ -10,12 +10,9 @@ import dev.baton.Target;
 import dev.baton.local.internal.RemoteBackend;
 import dev.baton.model.JobSpec;
 import dev.baton.model.UpdatePolicy;
-import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
+import dev.baton.testkit.ProcessResources;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,21 +27,6 @@ class LocalLeakIT {
         new RemoteBackend(state, Duration.ofSeconds(10)).shutdownSupervisor();
     }
 
-    private static long fds() throws IOException {
-        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
-            return s.count();
-        }
-    }
-
-    private static int threads() {
-        return ManagementFactory.getThreadMXBean().getThreadCount();
-    }
-
-    private static void settle() throws InterruptedException {
-        System.gc();
-        Thread.sleep(200);
-    }
-
     @Test
     void twoHundredConnectDeployAwaitCloseCyclesThroughTheDaemonLeakNothing() throws Exception {
         OrchestratorConfig config = OrchestratorConfig.builder().property("local.stateDir", state.toString()).build();
@@ -54,9 +36,9 @@ class LocalLeakIT {
                 assertThat(o.deploy(spec).await(Duration.ofSeconds(30)).outcome()).isEqualTo(Outcome.HEALTHY);
             }
         }
-        settle();
-        long fdsBefore = fds();
-        int threadsBefore = threads();
+        ProcessResources.settle(1, Duration.ofMillis(200));
+        long fdsBefore = ProcessResources.fileDescriptors();
+        int threadsBefore = ProcessResources.threads();
 
         for (int i = 0; i < 200; i++) {
             try (Orchestrator o = Orchestrators.connect(Target.parse("local://"), config)) {
@@ -64,10 +46,10 @@ class LocalLeakIT {
                 o.status("steady");
             }
         }
-        settle();
+        ProcessResources.settle(1, Duration.ofMillis(200));
 
-        assertThat(fds()).as("file descriptors").isLessThanOrEqualTo(fdsBefore + 5);
-        assertThat(threads()).as("threads").isLessThanOrEqualTo(threadsBefore + 3);
+        assertThat(ProcessResources.fileDescriptors()).as("file descriptors").isLessThanOrEqualTo(fdsBefore + 5);
+        assertThat(ProcessResources.threads()).as("threads").isLessThanOrEqualTo(threadsBefore + 3);
     }
 
     @Test
@@ -78,18 +60,18 @@ class LocalLeakIT {
                 o.deploy(empty).await(Duration.ofSeconds(30));
             }
         }
-        settle();
-        long fdsBefore = fds();
-        int threadsBefore = threads();
+        ProcessResources.settle(1, Duration.ofMillis(200));
+        long fdsBefore = ProcessResources.fileDescriptors();
+        int threadsBefore = ProcessResources.threads();
 
         for (int i = 0; i < 200; i++) {
             try (Orchestrator o = Orchestrators.connect(Target.parse("local://embedded"), OrchestratorConfig.defaults())) {
                 assertThat(o.deploy(empty).await(Duration.ofSeconds(30)).outcome()).isEqualTo(Outcome.HEALTHY);
             }
         }
-        settle();
+        ProcessResources.settle(1, Duration.ofMillis(200));
 
-        assertThat(fds()).as("file descriptors").isLessThanOrEqualTo(fdsBefore + 5);
-        assertThat(threads()).as("threads").isLessThanOrEqualTo(threadsBefore + 3);
+        assertThat(ProcessResources.fileDescriptors()).as("file descriptors").isLessThanOrEqualTo(fdsBefore + 5);
+        assertThat(ProcessResources.threads()).as("threads").isLessThanOrEqualTo(threadsBefore + 3);
     }
 }

@@ -847,9 +847,9 @@ public final class MarathonOrchestrator implements Orchestrator, SpecRefusals {
     /**
      * An app task. Running with its checks passing counts healthy, as Marathon counts it; running without checks counts
      * healthy only once it has run for {@link #MIN_HEALTHY} since {@code startedAt} — until then its health is
-     * {@code UNKNOWN} (Marathon counts it at its first {@code TASK_RUNNING}, even one whose process exits right after). A task that has ended has no {@code version} (Marathon writes
-     * {@code version}, {@code startedAt} and {@code ports} for active tasks only) and carries the app's last task
-     * failure when it is that task.
+     * {@code UNKNOWN} (Marathon counts it at its first {@code TASK_RUNNING}, even one whose process exits right after).
+     * A task that has ended has no {@code version} (Marathon writes {@code version}, {@code startedAt} and
+     * {@code ports} for active tasks only) and carries the app's last task failure when it is that task.
      */
     private InstanceStatus instance(String appId, JsonNode app, JsonNode t, Map<String, String> versions, Instant now, CountsAt countsAt) {
         InstanceState state = switch (t.path("state").asText("TASK_RUNNING")) {

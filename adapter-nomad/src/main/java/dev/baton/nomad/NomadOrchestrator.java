@@ -195,10 +195,14 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
     private JsonNode managed(JsonNode job, String name) {
         if (!managed(job.path("Meta"))) {
             ours.remove(key(name));
-            throw NotFoundException.of(PLATFORM, "job " + name + " exists on " + PLATFORM + " but is not managed by Baton (it has no "
-                    + JobTranslator.SPEC_META + " meta): Baton does not read, change or remove it");
+            throw NotFoundException.of(PLATFORM, foreign(name) + ": Baton does not read, change or remove it");
         }
         return job;
+    }
+
+    /** What a job of that name that Baton did not create is. */
+    private static String foreign(String name) {
+        return "job " + name + " exists on " + PLATFORM + " but is not managed by Baton (it has no " + JobTranslator.SPEC_META + " meta)";
     }
 
     @Override
@@ -256,8 +260,7 @@ public final class NomadOrchestrator implements Orchestrator, SecretsFacet, Host
         Optional<JsonNode> live = job(spec.name());
         if (live.isPresent() && !managed(live.get().path("Meta"))) {
             ours.remove(key(spec.name()));
-            throw ConflictException.of(PLATFORM, "job " + spec.name() + " exists on " + PLATFORM + " but is not managed by Baton (it has no "
-                    + JobTranslator.SPEC_META + " meta): Baton does not replace it; remove it with the Nomad CLI, or deploy under another name");
+            throw ConflictException.of(PLATFORM, foreign(spec.name()) + ": Baton does not replace it; remove it with the Nomad CLI, or deploy under another name");
         }
         if (live.isPresent() && unchanged(live.get(), job)) {
             ours.add(key(spec.name()));

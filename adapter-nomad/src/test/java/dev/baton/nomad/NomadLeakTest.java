@@ -5,12 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.baton.DeploymentResult.Outcome;
 import dev.baton.Orchestrator;
 import dev.baton.model.JobSpec;
-import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.baton.testkit.ProcessResources;
 import java.time.Duration;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,24 +29,6 @@ class NomadLeakTest {
         nomad.shutdown();
     }
 
-    private static long fds() throws IOException {
-        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
-            return s.count();
-        }
-    }
-
-    private static int threads() {
-        return ManagementFactory.getThreadMXBean().getThreadCount();
-    }
-
-    /** Lets closed connections and finished threads go (the double's server keeps its own idle connections a while). */
-    private static void settle() throws InterruptedException {
-        for (int i = 0; i < 3; i++) {
-            System.gc();
-            Thread.sleep(300);
-        }
-    }
-
     private static void cycle(JobSpec spec) {
         try (Orchestrator o = NomadRequestsTest.connect(nomad.address(), Duration.ofSeconds(10))) {
             assertThat(o.deploy(spec).await(Duration.ofSeconds(30)).outcome()).isEqualTo(Outcome.HEALTHY);
@@ -65,16 +43,16 @@ class NomadLeakTest {
         for (int i = 0; i < 5; i++) {
             cycle(spec);
         }
-        settle();
-        long fdsBefore = fds();
-        int threadsBefore = threads();
+        ProcessResources.settle(3, Duration.ofMillis(300));
+        long fdsBefore = ProcessResources.fileDescriptors();
+        int threadsBefore = ProcessResources.threads();
 
         for (int i = 0; i < 200; i++) {
             cycle(spec);
         }
-        settle();
+        ProcessResources.settle(3, Duration.ofMillis(300));
 
-        assertThat(fds()).as("file descriptors").isLessThanOrEqualTo(fdsBefore + 5);
-        assertThat(threads()).as("threads").isLessThanOrEqualTo(threadsBefore + 3);
+        assertThat(ProcessResources.fileDescriptors()).as("file descriptors").isLessThanOrEqualTo(fdsBefore + 5);
+        assertThat(ProcessResources.threads()).as("threads").isLessThanOrEqualTo(threadsBefore + 3);
     }
 }

@@ -551,15 +551,17 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
                     window = shorter(window, untilCounts);
                 }
                 Set<String> names = new HashSet<>();
-                services.forEach(s -> names.add(s.path("Spec").path("Name").asText()));
+                Set<String> read = new HashSet<>();
+                services.forEach(s -> {
+                    names.add(s.path("Spec").path("Name").asText());
+                    read.add(s.path("ID").asText());
+                });
                 // from just before this read, so that nothing between the read and the wait is missed, but after the
                 // last event that caused a read, so that no event causes two
                 Instant from = readAt.minus(CLOCK_MARGIN);
                 if (consumed != null && !consumed.isBefore(from)) {
                     from = consumed.plusNanos(1);
                 }
-                Set<String> read = new HashSet<>();
-                services.forEach(s -> read.add(s.path("ID").asText()));
                 Woken woken = waitForChange(e -> relevant(e, names, read), from, window, e -> { });
                 if (woken.at() != null) {
                     consumed = woken.at();
@@ -822,11 +824,7 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
             });
         } catch (PlatformUnavailableException dropped) {
             // the stream broke off: the caller re-reads the state, then listens again from where it was
-            try {
-                TimeUnit.MILLISECONDS.sleep(200);
-            } catch (InterruptedException ie) {
-                Thread.currentThread().interrupt();
-            }
+            pause(Duration.ofMillis(200));
             return new Woken(Wake.DROPPED, null);
         }
         return woken[0];
@@ -847,8 +845,8 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
      * Which read an event calls for: a service event of one of the job's services re-reads the services (and tasks),
      * but not the {@code create} of a service already read (the deploy's own, which the wait from just before the
      * first read sees again) nor an {@code update} of one that changes none of its replicas, image or update state
-     * (the allocator's, right after the create; a change of the task template shows in the tasks); a node event (state, availability, role: moby {@code daemon/events.go logNodeEvent}) the
-     * nodes (and tasks); a container event of one of the services' tasks on the node this client talks to (moby labels
+     * (the allocator's, right after the create; a change of the task template shows in the tasks); a node event
+     * (state, availability, role: moby {@code daemon/events.go logNodeEvent}) the nodes (and tasks); a container event of one of the services' tasks on the node this client talks to (moby labels
      * a task's container with {@code com.docker.swarm.service.name}) that starts, ends or changes its health the tasks
      * only; anything else none. Tasks on other nodes send no event here: they are read on the re-read schedule.
      */
@@ -861,7 +859,7 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
         if (type.equals("service") && services.contains(attrs.path("name").asText())) {
             boolean known = read.contains(e.path("Actor").path("ID").asText());
             String action = e.path("Action").asText();
-            // moby daemon/cluster/noderunner.go logServiceEvent names on an update what changed of the replicas, the
+            // moby daemon/events.go logServiceEvent names on an update what changed of the replicas, the
             // image and the update's state; an update that names none of them, of a service already read, is the
             // allocator's (its endpoint, right after the create) or a change that shows in the tasks it replaces
             boolean bare = action.equals("update") && !attrs.has("replicas.new") && !attrs.has("image.new") && !attrs.has("updatestate.new");

@@ -9,13 +9,9 @@ import dev.baton.OrchestratorConfig;
 import dev.baton.Orchestrators;
 import dev.baton.Target;
 import dev.baton.model.JobSpec;
-import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.baton.testkit.ProcessResources;
 import java.time.Duration;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -33,23 +29,6 @@ class SwarmLeakIT {
     private static Orchestrator connect() {
         return Orchestrators.connect(Target.parse("swarm://unix" + SwarmEngineSupport.SOCKET),
                 OrchestratorConfig.builder().environment(Map.of()).build());
-    }
-
-    private static long fds() throws IOException {
-        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
-            return s.count();
-        }
-    }
-
-    private static int threads() {
-        return ManagementFactory.getThreadMXBean().getThreadCount();
-    }
-
-    private static void settle() throws InterruptedException {
-        for (int i = 0; i < 3; i++) {
-            System.gc();
-            Thread.sleep(300);
-        }
     }
 
     private static void reads() {
@@ -78,9 +57,9 @@ class SwarmLeakIT {
             reads();
         }
         deployCycle(spec);
-        settle();
-        long fdsBefore = fds();
-        int threadsBefore = threads();
+        ProcessResources.settle(3, Duration.ofMillis(300));
+        long fdsBefore = ProcessResources.fileDescriptors();
+        int threadsBefore = ProcessResources.threads();
 
         for (int i = 0; i < 200; i++) {
             reads();
@@ -88,9 +67,9 @@ class SwarmLeakIT {
         for (int i = 0; i < 10; i++) {
             deployCycle(spec);
         }
-        settle();
+        ProcessResources.settle(3, Duration.ofMillis(300));
 
-        assertThat(fds()).as("file descriptors").isLessThanOrEqualTo(fdsBefore + 5);
-        assertThat(threads()).as("threads").isLessThanOrEqualTo(threadsBefore + 3);
+        assertThat(ProcessResources.fileDescriptors()).as("file descriptors").isLessThanOrEqualTo(fdsBefore + 5);
+        assertThat(ProcessResources.threads()).as("threads").isLessThanOrEqualTo(threadsBefore + 3);
     }
 }

@@ -74,6 +74,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -96,6 +97,8 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES).enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS).build());
     private static final String REVISION = "deployment.kubernetes.io/revision";
+    /** A Deployment's {@code progressDeadlineSeconds} when it sets none (the API server's default, {@code pkg/apis/apps/v1/defaults.go}). */
+    private static final int DEFAULT_PROGRESS_DEADLINE_SECONDS = 600;
 
     private final Supplier<Connection> connect;
     private final String configuredNamespace;
@@ -694,6 +697,10 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
      * of each Service's EndpointSlices. Every change re-evaluates the view; nothing is read again unless a watch ends
      * for good (then its objects are listed once). The requests an await sends do not depend on how many pods there are.
      * <p>
+     * The Deployments' watch opens only when the controller's verdict can first come ({@link #verdictDue}): until
+     * then the view has them as the write answered, which is all they can say before it (the replicas asked for); the
+     * watch then resumes from the write's list, so that nothing they said in the meantime is missed.
+     * <p>
      * The workloads start from the write's own list and answers (no request). The pods of a new job are watched from
      * the start (there is nothing to list); those of a job that had workloads are listed first, and so are its
      * Services' EndpointSlices when the pods already look settled: a job that is as it should be (an unchanged
@@ -730,13 +737,12 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
                         workloads.load();
                     }
                 }
+                Instant verdictDue = spec.type() == JobType.SERVICE ? verdictDue(start, started) : started;
                 boolean watching = false;
+                boolean workloadsWatched = workloads == null;
                 if (start.newJob()) {
                     pods.watchFrom(null);
                     slices.values().forEach(f -> f.watchFrom(null));
-                    if (workloads != null) {
-                        workloads.follow();
-                    }
                     watching = true;
                 } else {
                     pods.load();
@@ -744,9 +750,6 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
                             workloads == null ? Map.of() : workloads.snapshot()).status().groups(), spec.type(), version)) {
                         slices.values().forEach(f -> f.watchFrom(null));
                         pods.follow();
-                        if (workloads != null) {
-                            workloads.follow();
-                        }
                         watching = true;
                     } else {
                         slices.values().forEach(JobView.Feed::load);
@@ -798,16 +801,53 @@ public final class KubernetesOrchestrator implements Orchestrator, SecretsFacet,
                         // not as it should be after all: every feed watches from where its start left off
                         pods.follow();
                         slices.values().forEach(JobView.Feed::follow);
-                        if (workloads != null) {
-                            workloads.follow();
-                        }
                         watching = true;
                     }
+                    if (!workloadsWatched && !now.isBefore(verdictDue)) {
+                        workloads.follow();
+                        workloadsWatched = true;
+                    }
                     Instant wake = deadlineLimit == null ? deadline : min(deadline, started.plus(deadlineLimit));
+                    if (!workloadsWatched) {
+                        wake = min(wake, verdictDue);
+                    }
                     view.awaitChange(seen, Math.min(Duration.between(now, wake).toMillis(), 30_000));
                 }
             }
         });
+    }
+
+    /**
+     * The earliest the Deployment controller can give up on a rollout of the job's Deployments: {@code
+     * progressDeadlineSeconds} (600 when unset, the API server's default) after the rollout's last progress. It
+     * measures that from the {@code lastUpdateTime} of the {@code Progressing} condition, which it sets anew when a
+     * rollout starts, and it declares {@code ProgressDeadlineExceeded} only once that time plus the deadline has
+     * passed (upstream {@code pkg/controller/deployment/progress.go}, {@code DeploymentTimedOut}); both times are the
+     * controller's clock, so what counts here is the time between them. A Deployment this deploy wrote started its
+     * rollout after {@code started}; one it left as it was (another group's) since its condition's last update, or
+     * has given up already, which the write's list shows.
+     */
+    private static Instant verdictDue(Start start, Instant started) {
+        Map<String, HasMetadata> written = new HashMap<>();
+        start.written().forEach(w -> written.put(w.getMetadata().getName(), w));
+        Instant due = null;
+        List<HasMetadata> all = new ArrayList<>(start.written());
+        start.workloads().stream().filter(w -> !written.containsKey(w.getMetadata().getName())).forEach(all::add);
+        for (HasMetadata w : all) {
+            if (!(w instanceof io.fabric8.kubernetes.api.model.apps.Deployment d)) {
+                continue;
+            }
+            Integer seconds = d.getSpec() == null ? null : d.getSpec().getProgressDeadlineSeconds();
+            Instant from = started;
+            if (!written.containsKey(d.getMetadata().getName()) && d.getStatus() != null && d.getStatus().getConditions() != null) {
+                from = d.getStatus().getConditions().stream()
+                        .filter(c -> "Progressing".equals(c.getType()) && c.getLastUpdateTime() != null)
+                        .map(c -> Instant.parse(c.getLastUpdateTime())).findFirst().map(t -> min(t, started)).orElse(started);
+            }
+            Instant at = from.plusSeconds(seconds == null ? DEFAULT_PROGRESS_DEADLINE_SECONDS : seconds);
+            due = due == null ? at : min(due, at);
+        }
+        return due == null ? started : due;
     }
 
     /** Whether every Service of the job lists at least its group's desired number of ready endpoints, in the view. */

@@ -110,20 +110,24 @@ class KubernetesAwaitTest {
     }
 
     private static JobSpec crashing() {
-        // no healthyDeadline: only the Deployment controller's verdict (progressDeadlineSeconds, 600 s by default) ends it
+        // no healthyDeadline: only the Deployment controller's verdict ends it, after progressDeadlineSeconds (600 s by
+        // default; 2 s here, set through the spec's Kubernetes extension, so that the test need not wait 10 minutes)
         return KubernetesWorkloads.service("app", 1, KubernetesWorkloads.server(1).command("sh", "-c", "echo crashing; exit 1").build(),
-                UpdatePolicy.rolling().withParallelism(1));
+                UpdatePolicy.rolling().withParallelism(1)).toBuilder()
+                .extension("kubernetes", Map.of("spec", Map.of("progressDeadlineSeconds", 2))).build();
     }
 
     @Test
     void aRolloutTheDeploymentControllerGaveUpOnEndsFailedAndTheJobIsReportedFailed() {
         try (Orchestrator o = connect()) {
             var deployment = o.deploy(crashing());
+            assertThat(deployment().getSpec().getProgressDeadlineSeconds()).isEqualTo(2);
             pod("app-web-5d8f-a1", "5d8f", false, true);
             assertThat(o.status("app").state()).isEqualTo(JobState.DEPLOYING);
 
-            // the controller gives up while Baton waits: the Deployment watch, not a timer, must bring that in
-            CompletableFuture.runAsync(() -> progressDeadlineExceeded("app-web-5d8f"), CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS));
+            // the controller gives up once the rollout has made no progress for progressDeadlineSeconds, while Baton
+            // waits: the Deployment watch, opened when that verdict can first come, must bring it in
+            CompletableFuture.runAsync(() -> progressDeadlineExceeded("app-web-5d8f"), CompletableFuture.delayedExecutor(2_100, TimeUnit.MILLISECONDS));
             DeploymentResult result = deployment.await(Duration.ofSeconds(10));
 
             assertThat(result.outcome()).as(result.message()).isEqualTo(Outcome.FAILED);
@@ -149,7 +153,8 @@ class KubernetesAwaitTest {
             // until the older one is available again (SetDeploymentCondition does not replace a condition with itself)
             progressDeadlineExceeded("app-web-77c4");
 
-            DeploymentResult result = deployment.await(Duration.ofSeconds(1));
+            // past the 2 s at which the Deployment watch opens and brings that condition in
+            DeploymentResult result = deployment.await(Duration.ofSeconds(3));
 
             assertThat(result.outcome()).as(result.message()).isEqualTo(Outcome.TIMED_OUT);
             assertThat(o.status("app").state()).isEqualTo(JobState.DEPLOYING);

@@ -47,6 +47,7 @@ class KubernetesLeakTest {
         ProcessResources.settle(3, Duration.ofMillis(300));
         long fdsBefore = ProcessResources.fileDescriptors();
         int threadsBefore = ProcessResources.threads();
+        var namesBefore = ProcessResources.threadNames();
 
         for (int i = 0; i < 200; i++) {
             cycle(spec);
@@ -54,6 +55,10 @@ class KubernetesLeakTest {
         ProcessResources.settle(3, Duration.ofMillis(300));
 
         assertThat(ProcessResources.fileDescriptors()).as("file descriptors").isLessThanOrEqualTo(fdsBefore + 5);
-        assertThat(ProcessResources.threads()).as("threads").isLessThanOrEqualTo(threadsBefore + 3);
+        // the test's own fabric8 client and the mock's controller keep OkHttp pools (dispatcher, task runner, connection
+        // closer) whose threads end 60 s after their last use, so a few more or fewer may be alive at either count
+        // (CI saw 35 against 30 + 3); a thread left behind by each cycle would be 200 more
+        assertThat(ProcessResources.threads()).as(() -> "threads: before " + namesBefore + ", after " + ProcessResources.threadNames())
+                .isLessThanOrEqualTo(threadsBefore + 8);
     }
 }

@@ -47,6 +47,7 @@ class MarathonLeakTest {
         ProcessResources.settle(3, Duration.ofMillis(300));
         long fdsBefore = ProcessResources.fileDescriptors();
         int threadsBefore = ProcessResources.threads();
+        var namesBefore = ProcessResources.threadNames();
 
         for (int i = 0; i < 200; i++) {
             cycle(spec);
@@ -54,6 +55,9 @@ class MarathonLeakTest {
         ProcessResources.settle(3, Duration.ofMillis(300));
 
         assertThat(ProcessResources.fileDescriptors()).as("file descriptors").isLessThanOrEqualTo(fdsBefore + 5);
-        assertThat(ProcessResources.threads()).as("threads").isLessThanOrEqualTo(threadsBefore + 3);
+        // the double's and the test's HTTP pools keep idle threads for up to 60 s, so a few more or fewer may be alive
+        // at either count; a thread left behind by each cycle would be 200 more
+        assertThat(ProcessResources.threads()).as(() -> "threads: before " + namesBefore + ", after " + ProcessResources.threadNames())
+                .isLessThanOrEqualTo(threadsBefore + 8);
     }
 }

@@ -32,6 +32,15 @@ public final class ProcessResources {
         return ManagementFactory.getThreadMXBean().getThreadCount();
     }
 
+    /** The names of this process's live threads, sorted, with how many share each name once digits are left out. */
+    public static java.util.SortedMap<String, Integer> threadNames() {
+        java.util.SortedMap<String, Integer> out = new java.util.TreeMap<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            out.merge(t.getName().replaceAll("[0-9]+", "#"), 1, Integer::sum);
+        }
+        return out;
+    }
+
     /**
      * Lets closed connections and finished threads go before a count: {@code rounds} times a garbage collection and a
      * pause of {@code pause} (client pools and dispatcher threads end on their own idle timers).

@@ -1,6 +1,7 @@
 package dev.baton.swarm;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.model.Frame;
@@ -124,6 +125,15 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
     private final SwarmSecrets secrets;
     private final RegistryAuth registryAuth;
     private final Duration networkRemovalLimit;
+    /**
+     * The nodes as last read, and when (this machine's clock), for the hosts of the next await's tasks if it starts
+     * within {@link #EVENT_WINDOW} (the period in which an await reads again what no event announced). During an await a
+     * node event reads them again; {@link #status} and {@link #hosts} read them each time.
+     */
+    private volatile NodesRead nodeCache;
+
+    private record NodesRead(JsonNode nodes, Instant at) {
+    }
 
     SwarmOrchestrator(Engine engine) {
         this(engine, RegistryAuth.none(), MIN_NETWORK_REMOVAL_LIMIT);
@@ -307,9 +317,17 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
         // no UpdateStatus; controlapi UpdateService resets UpdateStatus to nil) — such a deploy is done when the tasks
         // running match the new count, as a scale is.
         Map<String, String> sameVersion = new HashMap<>();
+        // the job's services as the await starts from them, when nothing needs reading: those left alone as listed,
+        // those created as sent (with the id the engine gave); null once one is updated (its UpdateStatus is the engine's)
+        List<JsonNode> known = new ArrayList<>();
+        boolean allCreated = true;
         for (Rendered r : rendered) {
             Optional<JsonNode> current = byName(live, r.name());
             if (current.isPresent() && unchanged(current.get(), r.spec()) && !options.force()) {
+                if (known != null) {
+                    known.add(current.get());
+                }
+                allCreated = false;
                 continue;
             }
             changed = true;
@@ -321,7 +339,15 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
                     ensureNetwork(spec.name(), r.network());
                 }
                 answer = engine.send("create service " + r.name(), "POST", "/services/create", Map.of(), body, headers);
+                if (known != null) {
+                    ObjectNode created = JsonNodeFactory.instance.objectNode();
+                    created.put("ID", answer.path("ID").asText());
+                    created.set("Spec", body);
+                    known.add(created);
+                }
             } else {
+                known = null;
+                allCreated = false;
                 JsonNode cur = current.get();
                 if (options.force()) {
                     ((ObjectNode) body.path("TaskTemplate")).put("ForceUpdate", cur.path("Spec").path("TaskTemplate").path("ForceUpdate").asLong() + 1);
@@ -345,7 +371,16 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
                 changed = true;
             }
         }
-        return track(spec, changed, false, since, sameVersion, warnings);
+        return track(spec, changed, false, since, sameVersion, warnings, new Known(known, changed && allCreated));
+    }
+
+    /**
+     * What an await can start from without reading: the job's services ({@code services}, null: read them), and whether
+     * they were all created a moment ago ({@code created}), so that their tasks are new and not worth a read before the
+     * first event or re-read time.
+     */
+    private record Known(List<JsonNode> services, boolean created) {
+        static final Known NOTHING = new Known(null, false);
     }
 
     /**
@@ -498,19 +533,35 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
      * task is not yet in the state Swarm wants it in (or an update is under way), after {@link #FIRST_REREAD}, doubling
      * while nothing changes, up to {@link #EVENT_WINDOW}; with nothing moving, after {@link #EVENT_WINDOW}. The event
      * window is asked for in the engine's clock ({@link Engine#now()}), from just before the previous read.
+     *
+     * <p>What it reads first: only what the deploy cannot tell it ({@code known}). Services the deploy created are as
+     * it sent them, with the ids the engine answered, and those it left alone as it listed them; an update's service is
+     * read (its {@code UpdateStatus} is the engine's). The tasks of replicated services created a moment ago are new,
+     * and are first read at the first event or re-read time. The nodes come from the orchestrator's last read of them
+     * when that is recent ({@link #nodeCache}), and are read again on a node event, for a task on a node they do not
+     * have, and for a global service.
      */
     private Deployment track(JobSpec spec, boolean changed, boolean rollback, Instant since, Map<String, String> awaitUpdate,
-                             List<String> warnings) {
+                             List<String> warnings, Known known) {
         String version = SpecVersion.of(spec);
         String job = spec.name();
         return DeploymentTracker.started(PLATFORM, job, version, changed, (tracker, deadline) -> {
             for (String w : warnings) {
                 tracker.event(Event.of(job, Event.Type.PLATFORM, "warning: " + w));
             }
-            List<JsonNode> services = null;
-            JsonNode nodes = null;
-            boolean readServices = true;
-            boolean readNodes = true;
+            List<JsonNode> services = known.services();
+            boolean readServices = services == null;
+            // the nodes as last read (a task's host); read again on a node event, for a task on a node not among
+            // them, and at the start when a global service's desired count depends on them
+            NodesRead lastNodes = nodeCache;
+            JsonNode nodes = lastNodes == null || lastNodes.at().isBefore(Instant.now().minus(EVENT_WINDOW))
+                    ? JsonNodeFactory.instance.arrayNode() : lastNodes.nodes();
+            boolean readNodes = false;
+            boolean first = true;
+            // the tasks of replicated services just created are new: the first read waits for the first event or re-read
+            // time (a global service's desired count is that of its tasks when constraints narrow its nodes: read them)
+            boolean readTasks = !known.created() || services.stream().anyMatch(s -> replicas(s.path("Spec")) < 0);
+            JsonNode tasks = JsonNodeFactory.instance.arrayNode();
             Instant consumed = null;
             Backoff backoff = new Backoff();
             String before = null;
@@ -519,12 +570,20 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
                 if (readServices) {
                     services = services(job);
                 }
-                if (readNodes) {
+                if (first && services.stream().anyMatch(s -> replicas(s.path("Spec")) < 0)) {
+                    // a global service wants a task per ready, active node: its desired count is read, not remembered
+                    readNodes = true;
+                }
+                first = false;
+                if (readTasks) {
+                    tasks = tasks(job);
+                }
+                if (readNodes || onUnknownNode(tasks, nodes)) {
                     nodes = nodes();
                 }
                 readServices = false;
                 readNodes = false;
-                JsonNode tasks = tasks(job);
+                readTasks = true;
                 JobStatus status = statusOf(job, services, tasks, nodes, readAt);
                 if (verdict(tracker, spec, version, rollback, services, tasks, status, since, awaitUpdate, warnings)) {
                     return;
@@ -972,8 +1031,27 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
                 t.path("Spec").path("ContainerSpec").path("Labels").path(SpecVersion.LABEL).asText(null), 0);
     }
 
+    /**
+     * The swarm's nodes, read; also kept for an await that starts soon after ({@link #nodeCache}), which reads them again
+     * only on a node event, for a task on a node they do not have, or for a global service.
+     */
     private JsonNode nodes() {
-        return engine.get("list nodes", "/nodes", Map.of());
+        JsonNode read = engine.get("list nodes", "/nodes", Map.of());
+        nodeCache = new NodesRead(read, Instant.now());
+        return read;
+    }
+
+    /** Whether a task is on a node {@code nodes} does not have. */
+    private static boolean onUnknownNode(JsonNode tasks, JsonNode nodes) {
+        Set<String> ids = new HashSet<>();
+        nodes.forEach(n -> ids.add(n.path("ID").asText()));
+        for (JsonNode t : tasks) {
+            String node = t.path("NodeID").asText("");
+            if (!node.isEmpty() && !ids.contains(node)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** {@link #nodeAddress(String, String)} of a node as {@code GET /nodes} shows it. */
@@ -1055,7 +1133,7 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
         Instant since = engine.now();
         engine.send("scale service " + spec.path("Name").asText(), "POST", "/services/" + s.path("ID").asText() + "/update",
                 Map.of("version", s.path("Version").path("Index").asText()), spec);
-        return track(storedSpec(s).withCount(group, count), true, false, since, Map.of(), List.of());
+        return track(storedSpec(s).withCount(group, count), true, false, since, Map.of(), List.of(), Known.NOTHING);
     }
 
     /**
@@ -1087,7 +1165,7 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
         if (count >= 0 && target.type() == JobType.SERVICE) {
             target = target.withCount(group(services.get(0)), count);
         }
-        return track(target, true, true, since, Map.of(), List.of());
+        return track(target, true, true, since, Map.of(), List.of(), Known.NOTHING);
     }
 
     @Override

@@ -55,6 +55,7 @@ import dev.baton.status.JobStatus;
 import dev.baton.status.JobSummary;
 import dev.baton.status.PlatformInfo;
 import dev.baton.swarm.internal.Engine;
+import dev.baton.swarm.internal.EventFeed;
 import dev.baton.swarm.internal.ImageRef;
 import dev.baton.swarm.internal.RegistryAuth;
 import dev.baton.swarm.internal.ServiceTranslator;
@@ -531,8 +532,12 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
      * service or node event of the job's swarm (a service event also re-reads the services, a node event the nodes),
      * when the next running task's minHealthyTime is up (a deadline from the task's own timestamp), and, while some
      * task is not yet in the state Swarm wants it in (or an update is under way), after {@link #FIRST_REREAD}, doubling
-     * while nothing changes, up to {@link #EVENT_WINDOW}; with nothing moving, after {@link #EVENT_WINDOW}. The event
-     * window is asked for in the engine's clock ({@link Engine#now()}), from just before the previous read.
+     * while nothing changes, up to {@link #EVENT_WINDOW}; with nothing moving, after {@link #EVENT_WINDOW}. The events
+     * come from one request for the whole await ({@link EventFeed}: no {@code until}, {@code since} just before the
+     * first read, in the engine's clock, {@link Engine#now()}); each wait takes from it with a timeout, so an event
+     * that arrives while the state is read is taken by the next wait, not asked for again. A stream the engine ends or
+     * that breaks off is opened again, after the last event taken from it, once the services, nodes and tasks are read
+     * again; the await's end aborts it.
      *
      * <p>What it reads first: only what the deploy cannot tell it ({@code known}). Services the deploy created are as
      * it sent them, with the ids the engine answered, and those it left alone as it listed them; an update's service is
@@ -565,6 +570,8 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
             Instant consumed = null;
             Backoff backoff = new Backoff();
             String before = null;
+            EventFeed feed = null;
+            try {
             while (!tracker.isDone()) {
                 Instant readAt = engine.now();
                 if (readServices) {
@@ -615,17 +622,43 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
                     names.add(s.path("Spec").path("Name").asText());
                     read.add(s.path("ID").asText());
                 });
-                // from just before this read, so that nothing between the read and the wait is missed, but after the
-                // last event that caused a read, so that no event causes two
-                Instant from = readAt.minus(CLOCK_MARGIN);
-                if (consumed != null && !consumed.isBefore(from)) {
-                    from = consumed.plusNanos(1);
+                if (feed == null) {
+                    // one request for the whole await, from just before this read, so that nothing between the read and
+                    // the wait is missed; after a stream that broke off, from after its last event
+                    Instant from = readAt.minus(CLOCK_MARGIN);
+                    if (consumed != null && !consumed.isBefore(from)) {
+                        from = consumed.plusNanos(1);
+                    }
+                    feed = new EventFeed(engine, "follow the engine's events", eventQuery(from), "baton-swarm-await-" + job);
                 }
-                Woken woken = waitForChange(e -> relevant(e, names, read), from, window, e -> { });
-                if (woken.at() != null) {
-                    consumed = woken.at();
+                Wake kind = Wake.TIMEOUT;
+                Instant end = Instant.now().plus(window);
+                while (kind == Wake.TIMEOUT) {
+                    Duration wait = Duration.between(Instant.now(), end);
+                    if (wait.isNegative() || wait.isZero()) {
+                        break;
+                    }
+                    EventFeed.Next next = feed.next(wait);
+                    if (next.ended()) {
+                        feed.close();
+                        feed = null;
+                        if (next.cause() != null && !(next.cause() instanceof PlatformUnavailableException)) {
+                            throw next.cause();
+                        }
+                        // the stream broke off: the state is read again, then listened to from the last event taken
+                        pause(Duration.ofMillis(200));
+                        kind = Wake.DROPPED;
+                    } else if (next.event() == null) {
+                        break;
+                    } else {
+                        consumed = eventTime(next.event());
+                        Wake w = relevant(next.event(), names, read);
+                        if (w != null) {
+                            kind = w;
+                        }
+                    }
                 }
-                switch (woken.kind()) {
+                switch (kind) {
                     case SERVICE -> readServices = true;
                     case NODE -> readNodes = true;
                     case DROPPED -> {
@@ -638,7 +671,22 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
                     }
                 }
             }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                if (feed != null) {
+                    feed.close();
+                }
+            }
         });
+    }
+
+    /** The {@code /events} query of an await: service, node and container events since {@code since} (the engine's clock), with no end. */
+    private static Map<String, String> eventQuery(Instant since) {
+        Map<String, String> q = new LinkedHashMap<>();
+        q.put("since", epochSeconds(since));
+        q.put("filters", Engine.filters(Map.of("type", List.of("service", "node", "container"))));
+        return q;
     }
 
     private static Duration shorter(Duration a, Duration b) {

@@ -29,6 +29,11 @@ class AwaitStartTest {
 
     /** An engine on which a created service's one task runs on worker-2, 300 ms after the create, with no event. */
     private void swarm(JobSpec spec) {
+        swarm(spec, Duration.ofMillis(300));
+    }
+
+    /** An engine on which a created service's one task runs on worker-2, {@code runsAfter} the create, with no event. */
+    private void swarm(JobSpec spec, Duration runsAfter) {
         AtomicReference<Instant> created = new AtomicReference<>();
         engine.on("GET", "/nodes", r -> EngineDouble.Reply.json(SwarmShapes.array(
                         SwarmShapes.node("n1", "manager", "10.0.0.11", "10.0.0.11:2377"),
@@ -47,7 +52,7 @@ class AwaitStartTest {
                     if (created.get() == null) {
                         return EngineDouble.Reply.json("[]");
                     }
-                    Instant runs = created.get().plusMillis(300);
+                    Instant runs = created.get().plus(runsAfter);
                     boolean running = !engine.now().isBefore(runs);
                     return EngineDouble.Reply.json(SwarmShapes.array(SwarmShapes.task("t1", "svc1", "n2", spec,
                             running ? "running" : "preparing", "running", running ? runs : created.get())));
@@ -104,5 +109,29 @@ class AwaitStartTest {
             });
             assertThat(engine.requests("GET", "/nodes")).hasSize(before);
         }
+    }
+
+    /**
+     * The one events request of an await that the engine ends (it restarted, a proxy cut the idle stream) is opened
+     * again after the job's state is read again; the await goes on to its end.
+     */
+    @Test
+    void anEventStreamThatEndsIsOpenedAgainAndTheAwaitGoesOn() {
+        JobSpec spec = spec();
+        // running 2 s after the create, the stream ending every 300 ms before
+        engine.eventsHeldFor(Duration.ofMillis(300));
+        swarm(spec, Duration.ofSeconds(2));
+
+        DeploymentResult result;
+        try (SwarmOrchestrator swarm = engine.orchestrator()) {
+            result = swarm.deploy(spec).await(Duration.ofSeconds(8));
+        }
+
+        assertThat(result.outcome()).as(result.message()).isEqualTo(Outcome.HEALTHY);
+        assertThat(engine.requests("GET", "/events")).hasSizeGreaterThan(2)
+                .allSatisfy(w -> assertThat(w.query()).containsKey("since").doesNotContainKey("until"));
+        // each end read the service again (what changed while nobody listened is not known)
+        List<String> calls = calls(engine.requests());
+        assertThat(calls.subList(calls.indexOf("POST /services/create") + 1, calls.size())).contains("GET /services");
     }
 }

@@ -42,7 +42,8 @@ import java.util.regex.Pattern;
  *   <li>Its clock, which may be set apart from this machine's: every response carries a {@code Date} header from it
  *       (Go's {@code net/http} server sets one on every response).</li>
  *   <li>{@code GET /events}: {@code since} after {@code until} is a 400; with {@code until} before the engine's now it
- *       answers at once with the past events only; otherwise it holds the response until {@code until} (moby
+ *       answers at once with the past events only; otherwise it holds the response until {@code until}, or without
+ *       one for {@link #eventsHeldFor} (20 s unless set; the engine: for ever) (moby
  *       {@code daemon/server/router/system/system_routes.go getEvents}). The events it has are the test's.</li>
  *   <li>Anything else: the handler the test registered for the method and path, or a 404 {@code {"message": "page not
  *       found"}} as the engine's router answers.</li>
@@ -90,6 +91,7 @@ final class EngineDouble implements AutoCloseable {
     private volatile String minApiVersion = "1.12";
     private volatile String engineVersion = "20.10.24";
     private volatile String events = "";
+    private volatile Duration heldWithoutUntil = Duration.ofSeconds(20);
 
     EngineDouble() {
         server = new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1").dynamicPort().extensions(new Answer()));
@@ -114,6 +116,15 @@ final class EngineDouble implements AutoCloseable {
     /** The events {@code /events} has (JSON lines), delivered to every request for them. */
     EngineDouble events(String jsonLines) {
         this.events = jsonLines;
+        return this;
+    }
+
+    /**
+     * How long an events request without {@code until} is held before the response ends (the engine holds it for
+     * ever; a shorter time plays an engine that restarts, or a proxy that cuts idle streams).
+     */
+    EngineDouble eventsHeldFor(Duration held) {
+        this.heldWithoutUntil = held;
         return this;
     }
 
@@ -227,7 +238,7 @@ final class EngineDouble implements AutoCloseable {
                     if (until != null && until.isAfter(engineNow)) {
                         delay = (int) Math.min(Duration.between(engineNow, until).toMillis(), 20_000);
                     } else if (until == null) {
-                        delay = 20_000;
+                        delay = (int) heldWithoutUntil.toMillis();
                     }
                 }
             } else {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.spi.RetryPolicy;
 import dev.baton.swarm.internal.Engine;
+import dev.baton.swarm.internal.EventFeed;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -51,6 +52,37 @@ class EngineStreamTest {
 
             assertThat(seen).extracting(e -> e.path("Action").asText()).containsExactly("die");
             assertThat(served.get(HOLD.toSeconds() + 30, TimeUnit.SECONDS)).isEqualTo("the client closed the connection");
+        }
+    }
+
+    /**
+     * {@link EventFeed}: the request an await holds open is read by a thread of its own; the await's end closes it from
+     * its own thread, which must abort the request (and end the reading thread), not wait for the engine's next event.
+     */
+    @Test
+    void anEventFeedClosedFromAnotherThreadAbortsItsRequest() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<String> served = CompletableFuture.supplyAsync(() -> serveOneEventThenWait(server));
+            try (Engine engine = new Engine("tcp://127.0.0.1:" + server.getLocalPort(), null, RetryPolicy.none(),
+                    Duration.ofSeconds(5), Duration.ofSeconds(60), "1.41")) {
+                EventFeed feed = new EventFeed(engine, "follow the engine's events", Map.of("since", "0"), "feed-under-test");
+                EventFeed.Next first = feed.next(Duration.ofSeconds(10));
+                assertThat(first.event()).isNotNull();
+                assertThat(first.event().path("Action").asText()).isEqualTo("die");
+                assertThat(feed.next(Duration.ofMillis(200)).event()).as("no news yet").isNull();
+
+                feed.close();
+
+                assertThat(served.get(10, TimeUnit.SECONDS)).isEqualTo("the client closed the connection");
+                assertThat(feed.next(Duration.ofSeconds(5)).ended()).isTrue();
+                // the reader's last act was to say so: it ends right after
+                for (Thread t : Thread.getAllStackTraces().keySet()) {
+                    if (t.getName().equals("feed-under-test")) {
+                        t.join(2_000);
+                        assertThat(t.isAlive()).as("the feed's reading thread").isFalse();
+                    }
+                }
+            }
         }
     }
 

@@ -404,9 +404,20 @@ public final class Engine implements AutoCloseable {
      * {@code until}, or never. Closing the response instead aborts the request (docker-java's response does).
      */
     public void stream(String what, String path, Map<String, String> query, java.util.function.Predicate<JsonNode> each) {
+        stream(what, path, query, r -> { }, each);
+    }
+
+    /**
+     * {@link #stream(String, String, Map, java.util.function.Predicate)}, handing the open response to {@code opened}
+     * first: closing it from another thread aborts the request, and the reading thread's wait for the next event ends
+     * with a {@link PlatformUnavailableException}.
+     */
+    public void stream(String what, String path, Map<String, String> query, java.util.function.Consumer<java.io.Closeable> opened,
+                       java.util.function.Predicate<JsonNode> each) {
         DockerHttpClient.Request request = DockerHttpClient.Request.builder()
                 .method(DockerHttpClient.Request.Method.GET).path(versioned(path) + query(query)).build();
         try (DockerHttpClient.Response r = http.execute(request)) {
+            opened.accept(r);
             if (r.getStatusCode() >= 300) {
                 throw map(r.getStatusCode(), new String(r.getBody().readAllBytes(), StandardCharsets.UTF_8), what);
             }

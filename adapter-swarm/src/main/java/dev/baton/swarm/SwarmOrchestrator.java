@@ -104,6 +104,12 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
      */
     static final Duration AGENT_REPORT = Duration.ofMillis(100);
     /**
+     * How long the read after a container event may wait for more of them: the replicas of a service start within
+     * moments of each other, and one read after the last of them shows them all. Container events the last read
+     * already had (received {@link #AGENT_REPORT} or more before it) call for no read.
+     */
+    static final Duration TASK_BURST = Duration.ofMillis(300);
+    /**
      * What the engine's clock may be off from this connection's estimate of it ({@link Engine#now()}: half a second at
      * worst) and more: {@code since} of an event wait starts this much before the read it follows.
      */
@@ -532,7 +538,11 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
      * service or node event of the job's swarm (a service event also re-reads the services, a node event the nodes),
      * when the next running task's minHealthyTime is up (a deadline from the task's own timestamp), and, while some
      * task is not yet in the state Swarm wants it in (or an update is under way), after {@link #FIRST_REREAD}, doubling
-     * while nothing changes, up to {@link #EVENT_WINDOW}; with nothing moving, after {@link #EVENT_WINDOW}. The events
+     * while nothing changes, up to {@link #EVENT_WINDOW}; with nothing moving, after {@link #EVENT_WINDOW}. A
+     * container event of the job's tasks that starts, ends or changes its health is read {@link #AGENT_REPORT} after
+     * the last of its burst ({@link #TASK_BURST}), and not at all when the last read came that long after it; the
+     * creation of such a container restarts the re-read time (the task got past its node's checks, and its start is
+     * the next event). The events
      * come from one request for the whole await ({@link EventFeed}: no {@code until}, {@code since} just before the
      * first read, in the engine's clock, {@link Engine#now()}); each wait takes from it with a timeout, so an event
      * that arrives while the state is read is taken by the next wait, not asked for again. A stream the engine ends or
@@ -568,6 +578,8 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
             boolean readTasks = !known.created() || services.stream().anyMatch(s -> replicas(s.path("Spec")) < 0);
             JsonNode tasks = JsonNodeFactory.instance.arrayNode();
             Instant consumed = null;
+            // when the tasks were last read ({@link System#nanoTime()}), null before the first read
+            Long tasksReadAt = null;
             Backoff backoff = new Backoff();
             String before = null;
             EventFeed feed = null;
@@ -583,6 +595,7 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
                 }
                 first = false;
                 if (readTasks) {
+                    tasksReadAt = System.nanoTime();
                     tasks = tasks(job);
                 }
                 if (readNodes || onUnknownNode(tasks, nodes)) {
@@ -605,16 +618,17 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
                 if (left.isNegative() || left.isZero()) {
                     return;
                 }
-                Duration window = shorter(left, inFlux(services, tasks, status) ? backoff.next() : EVENT_WINDOW);
+                Duration window = inFlux(services, tasks, status) ? backoff.next() : EVENT_WINDOW;
                 // a running task counts once it has stayed running for minHealthyTime, which no event announces: wake
                 // up then (no sooner than needed), unless an event comes first
+                Duration limit = left;
                 Optional<Instant> counts = nextToCount(services, tasks, readAt);
                 if (counts.isPresent()) {
                     Duration untilCounts = Duration.between(engine.now(), counts.get());
                     if (untilCounts.isNegative() || untilCounts.isZero()) {
                         continue;
                     }
-                    window = shorter(window, untilCounts);
+                    limit = shorter(limit, untilCounts);
                 }
                 Set<String> names = new HashSet<>();
                 Set<String> read = new HashSet<>();
@@ -623,39 +637,28 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
                     read.add(s.path("ID").asText());
                 });
                 if (feed == null) {
-                    // one request for the whole await, from just before this read, so that nothing between the read and
-                    // the wait is missed; after a stream that broke off, from after its last event
-                    Instant from = readAt.minus(CLOCK_MARGIN);
-                    if (consumed != null && !consumed.isBefore(from)) {
-                        from = consumed.plusNanos(1);
-                    }
-                    feed = new EventFeed(engine, "follow the engine's events", eventQuery(from), "baton-swarm-await-" + job);
+                    // one request for the whole await
+                    feed = listen(readAt, consumed, "baton-swarm-await-" + job);
                 }
                 Wake kind = Wake.TIMEOUT;
-                Instant end = Instant.now().plus(window);
-                while (kind == Wake.TIMEOUT) {
-                    Duration wait = Duration.between(Instant.now(), end);
-                    if (wait.isNegative() || wait.isZero()) {
-                        break;
-                    }
-                    EventFeed.Next next = feed.next(wait);
+                ReadTime when = new ReadTime(System.nanoTime(), window, limit, tasksReadAt);
+                while (true) {
+                    EventFeed.Next next = next(feed, when);
                     if (next.ended()) {
                         feed.close();
                         feed = null;
-                        if (next.cause() != null && !(next.cause() instanceof PlatformUnavailableException)) {
-                            throw next.cause();
-                        }
                         // the stream broke off: the state is read again, then listened to from the last event taken
-                        pause(Duration.ofMillis(200));
                         kind = Wake.DROPPED;
-                    } else if (next.event() == null) {
                         break;
-                    } else {
-                        consumed = eventTime(next.event());
-                        Wake w = relevant(next.event(), names, read);
-                        if (w != null) {
-                            kind = w;
-                        }
+                    }
+                    if (next.event() == null) {
+                        break;
+                    }
+                    consumed = eventTime(next.event());
+                    Wake w = relevant(next.event(), names, read);
+                    if (when.take(w, next.receivedNanos(), System.nanoTime())) {
+                        kind = w;
+                        break;
                     }
                 }
                 switch (kind) {
@@ -665,9 +668,8 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
                         readServices = true;
                         readNodes = true;
                     }
-                    case TASK -> pause(AGENT_REPORT);
                     default -> {
-                        // the window ended: read the tasks again
+                        // a container event of the job's tasks, or the re-read time: read the tasks again
                     }
                 }
             }
@@ -679,6 +681,40 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
                 }
             }
         });
+    }
+
+    /**
+     * One events request, held until closed ({@link EventFeed}), from just before the read at {@code readAt} (the
+     * engine's clock) so that nothing between that read and the wait is missed; after a stream that broke off, from
+     * after the last event taken from it ({@code consumed}).
+     */
+    private EventFeed listen(Instant readAt, Instant consumed, String threadName) {
+        Instant from = readAt.minus(CLOCK_MARGIN);
+        if (consumed != null && !consumed.isBefore(from)) {
+            from = consumed.plusNanos(1);
+        }
+        return new EventFeed(engine, "follow the engine's events", eventQuery(from), threadName);
+    }
+
+    /**
+     * The next event from {@code feed} before {@code when} is due (an empty {@link EventFeed.Next} when it is due), or the
+     * stream's end: a stream the engine refused is thrown, one that broke off is returned after a pause (the caller
+     * reads the state again and listens anew).
+     */
+    private static EventFeed.Next next(EventFeed feed, ReadTime when) throws InterruptedException {
+        long toWait = when.due() - System.nanoTime();
+        if (toWait <= 0) {
+            return new EventFeed.Next(null, 0, false, null);
+        }
+        EventFeed.Next next = feed.next(Duration.ofNanos(toWait));
+        if (next.ended()) {
+            if (next.cause() != null && !(next.cause() instanceof PlatformUnavailableException)) {
+                feed.close();
+                throw next.cause();
+            }
+            TimeUnit.MILLISECONDS.sleep(200);
+        }
+        return next;
     }
 
     /** The {@code /events} query of an await: service, node and container events since {@code since} (the engine's clock), with no end. */
@@ -887,55 +923,85 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
         tracker.complete(outcome, status, warnings.isEmpty() ? message : message + " (warning: " + String.join("; ", warnings) + ")");
     }
 
-    /** What ended a wait on the event stream. */
-    enum Wake { SERVICE, NODE, TASK, TIMEOUT, DROPPED }
-
-    private static void pause(Duration d) {
-        try {
-            TimeUnit.MILLISECONDS.sleep(d.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** What ended a wait, and the engine's time of the event that did (null when none did). */
-    record Woken(Wake kind, Instant at) {
-    }
-
     /**
-     * Blocks until a service or node event that {@code classify} calls for a read arrives, or the window ends; that event
-     * is also given to {@code seen}. {@code since} and {@code until} are the engine's clock: {@code until} from this
-     * machine's clock would, on a machine more than the window behind the engine, ask for a window that has already
-     * ended, which the engine answers at once (moby {@code daemon/server/router/system/system_routes.go getEvents}:
-     * an {@code until} before now returns the past events only), over and over. A window shorter than the estimate's
-     * uncertainty ends just after the latest the engine's clock can read.
+     * When a wait of an await on the event stream ends and the tasks are read ({@link System#nanoTime()} throughout). A
+     * service or node event ends it at once. Otherwise it ends at the re-read time, {@code window} from its start,
+     * which the creation of a container of the job's tasks restarts (the task got past its node's checks of image and
+     * mounts, and its container's start or end is the next event). A container event that starts, ends or changes the
+     * health of one of the job's tasks ends it {@link #AGENT_REPORT} after that event was received, or after the last
+     * of a burst of them (the replicas of a service start within moments of each other), but no later than
+     * {@link #TASK_BURST} after the first; one the last read of the tasks came that long after calls for nothing.
      */
-    private Woken waitForChange(java.util.function.Function<JsonNode, Wake> classify, Instant since, Duration window, Consumer<JsonNode> seen) {
-        Map<String, String> q = new LinkedHashMap<>();
-        q.put("since", epochSeconds(since));
-        // a window shorter than what the estimate of the engine's clock may be off must still end in the engine's future
-        Instant until = engine.now().plus(window);
-        Instant soonest = engine.latest().plusMillis(20);
-        q.put("until", epochSeconds(until.isBefore(soonest) ? soonest : until));
-        q.put("filters", Engine.filters(Map.of("type", List.of("service", "node", "container"))));
-        Woken[] woken = {new Woken(Wake.TIMEOUT, null)};
-        try {
-            engine.stream("follow the engine's events", "/events", q, e -> {
-                Wake kind = classify.apply(e);
-                if (kind == null) {
+    static final class ReadTime {
+        private final long window;
+        private final long limit;
+        private final Long lastRead;
+        private long end;
+        private boolean task;
+        private long taskDue;
+        private long burstEnd;
+
+        /**
+         * A wait that starts at {@code now}, after a read of the tasks at {@code lastRead} (null: none yet), and ends at
+         * the latest {@code limit} from {@code now} (the await's deadline, or when a running task will count).
+         */
+        ReadTime(long now, Duration window, Duration limit, Long lastRead) {
+            this.window = window.toNanos();
+            this.limit = now + limit.toNanos();
+            this.lastRead = lastRead;
+            this.end = earlier(now + this.window, this.limit);
+        }
+
+        private static long earlier(long a, long b) {
+            return a - b <= 0 ? a : b;
+        }
+
+        /** Takes an event's {@link Wake} (null: none), received at {@code received}; returns whether the wait ends now. */
+        boolean take(Wake w, long received, long now) {
+            if (w == null) {
+                return false;
+            }
+            long reported = received + AGENT_REPORT.toNanos();
+            switch (w) {
+                case TASK -> {
+                    if (lastRead != null && reported - lastRead <= 0) {
+                        // the tasks were read after this container's task had been reported: that read has it
+                        return false;
+                    }
+                    if (!task) {
+                        task = true;
+                        burstEnd = received + TASK_BURST.toNanos();
+                        taskDue = reported;
+                    }
+                    if (reported - taskDue > 0) {
+                        taskDue = reported;
+                    }
+                    if (taskDue - burstEnd > 0) {
+                        taskDue = burstEnd;
+                    }
+                    return false;
+                }
+                case PROGRESS -> {
+                    long restarted = earlier(now + window, limit);
+                    if (restarted - end > 0) {
+                        end = restarted;
+                    }
+                    return false;
+                }
+                default -> {
                     return true;
                 }
-                seen.accept(e);
-                woken[0] = new Woken(kind, eventTime(e));
-                return false;
-            });
-        } catch (PlatformUnavailableException dropped) {
-            // the stream broke off: the caller re-reads the state, then listens again from where it was
-            pause(Duration.ofMillis(200));
-            return new Woken(Wake.DROPPED, null);
+            }
         }
-        return woken[0];
+
+        /** When the wait ends unless an event ends it sooner. */
+        long due() {
+            return task ? earlier(taskDue, limit) : end;
+        }
     }
+
+    /** What ended a wait on the event stream. */
+    enum Wake { SERVICE, NODE, TASK, PROGRESS, TIMEOUT, DROPPED }
 
     /** An event's time on the engine's clock ({@code timeNano}, else {@code time}). */
     private static Instant eventTime(JsonNode e) {
@@ -974,6 +1040,9 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
         }
         if (type.equals("container") && services.contains(attrs.path("com.docker.swarm.service.name").asText())) {
             String action = e.path("Action").asText();
+            if (action.equals("create")) {
+                return Wake.PROGRESS;
+            }
             return action.equals("start") || action.equals("die") || action.equals("oom") || action.startsWith("health_status") ? Wake.TASK : null;
         }
         return null;
@@ -1468,9 +1537,11 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
      * Follows the job cluster-wide: the engine's service events of the job's services (passed on as they come) and node
      * events, and the job's tasks on every node, whose changes become instance events ({@code task running on <host>},
      * {@code task failed on <host>: <error>}, …). The engine has no task events, and its container events come only
-     * from the node it runs on (see {@link #track}), so the tasks are read after each such event, while some task is
-     * still moving ({@link #FIRST_REREAD}, doubling while nothing changes), and otherwise every {@link #EVENT_WINDOW}.
-     * The first read only learns what is there. A dropped stream is resumed from the last event seen.
+     * from the node it runs on (see {@link #track}), so the tasks are read after each such event (a container event
+     * as an await reads it: {@link ReadTime}), while some task is still moving ({@link #FIRST_REREAD}, doubling while
+     * nothing changes), and otherwise every {@link #EVENT_WINDOW}. The events come from one request for as long as the
+     * watch lasts ({@link EventFeed}), which closing the subscription aborts. The first read only learns what is
+     * there. A stream that ends or breaks off is opened again from the last event seen, after the tasks are read again.
      */
     @Override
     public Subscription watch(String jobId, Consumer<Event> listener) {
@@ -1487,60 +1558,100 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
         Instant consumed = null;
         Backoff backoff = new Backoff();
         String prefix = ServiceTranslator.serviceName(job, "");
-        while (!Thread.currentThread().isInterrupted()) {
-            try {
-                if (nodes == null) {
-                    nodes = nodes();
-                }
-                Instant readAt = engine.now();
-                JsonNode tasks = tasks(job);
-                Map<String, String> now = new HashMap<>();
-                Map<String, JsonNode> byId = new HashMap<>();
-                nodes.forEach(n -> byId.put(n.path("ID").asText(), n));
-                boolean moving = false;
-                for (JsonNode t : tasks) {
-                    String id = t.path("ID").asText();
-                    String state = t.path("Status").path("State").asText();
-                    now.put(id, state);
-                    moving |= inFlux(t);
-                    if (known != null && !state.equals(known.get(id))) {
-                        listener.accept(taskEvent(job, t, byId.get(t.path("NodeID").asText())));
-                    }
-                }
-                if (known == null || !now.equals(known)) {
-                    backoff.reset();
-                }
-                known = now;
-                Duration window = moving ? backoff.next() : EVENT_WINDOW;
-                Instant from = readAt.minus(CLOCK_MARGIN);
-                if (consumed != null && !consumed.isBefore(from)) {
-                    from = consumed.plusNanos(1);
-                }
-                // every service of the job, even one created after this started: service names are <job>_<group>
-                Woken woken = waitForChange(e -> e.path("Type").asText().equals("node") ? Wake.NODE
-                        : e.path("Type").asText().equals("service") && e.path("Actor").path("Attributes").path("name").asText().startsWith(prefix)
-                        ? Wake.SERVICE : null, from, window, e -> {
-                            if (e.path("Type").asText().equals("service")) {
-                                JsonNode attrs = e.path("Actor").path("Attributes");
-                                String detail = attrs.has("updatestate.new") ? " " + attrs.path("updatestate.new").asText() : "";
-                                listener.accept(Event.instance(job, Event.Type.PLATFORM, attrs.path("name").asText().substring(prefix.length()), null,
-                                        "service " + e.path("Action").asText() + detail));
-                            }
-                        });
-                if (woken.at() != null) {
-                    consumed = woken.at();
-                }
-                if (woken.kind() == Wake.NODE || woken.kind() == Wake.DROPPED) {
-                    nodes = null;
-                }
-            } catch (OrchestratorException e) {
+        EventFeed feed = null;
+        try {
+            while (!Thread.currentThread().isInterrupted()) {
                 try {
+                    if (nodes == null) {
+                        nodes = nodes();
+                    }
+                    Instant readAt = engine.now();
+                    long tasksReadAt = System.nanoTime();
+                    JsonNode tasks = tasks(job);
+                    Map<String, String> now = new HashMap<>();
+                    Map<String, JsonNode> byId = new HashMap<>();
+                    nodes.forEach(n -> byId.put(n.path("ID").asText(), n));
+                    boolean moving = false;
+                    for (JsonNode t : tasks) {
+                        String id = t.path("ID").asText();
+                        String state = t.path("Status").path("State").asText();
+                        now.put(id, state);
+                        moving |= inFlux(t);
+                        if (known != null && !state.equals(known.get(id))) {
+                            listener.accept(taskEvent(job, t, byId.get(t.path("NodeID").asText())));
+                        }
+                    }
+                    if (known == null || !now.equals(known)) {
+                        backoff.reset();
+                    }
+                    known = now;
+                    Duration window = moving ? backoff.next() : EVENT_WINDOW;
+                    if (feed == null) {
+                        // one request for as long as the watch lasts
+                        feed = listen(readAt, consumed, "baton-swarm-watch-" + job);
+                    }
+                    ReadTime when = new ReadTime(System.nanoTime(), window, window, tasksReadAt);
+                    while (true) {
+                        EventFeed.Next next = next(feed, when);
+                        if (next.ended()) {
+                            feed.close();
+                            feed = null;
+                            // the stream broke off: the tasks and nodes are read again, then listened to from the last event
+                            nodes = null;
+                            break;
+                        }
+                        if (next.event() == null) {
+                            break;
+                        }
+                        JsonNode e = next.event();
+                        consumed = eventTime(e);
+                        Wake w = watched(e, prefix);
+                        if (w == Wake.SERVICE) {
+                            // every service of the job, even one created after this started: names are <job>_<group>
+                            JsonNode attrs = e.path("Actor").path("Attributes");
+                            String detail = attrs.has("updatestate.new") ? " " + attrs.path("updatestate.new").asText() : "";
+                            listener.accept(Event.instance(job, Event.Type.PLATFORM, attrs.path("name").asText().substring(prefix.length()), null,
+                                    "service " + e.path("Action").asText() + detail));
+                        }
+                        if (w == Wake.NODE) {
+                            nodes = null;
+                        }
+                        if (when.take(w, next.receivedNanos(), System.nanoTime())) {
+                            break;
+                        }
+                    }
+                } catch (OrchestratorException e) {
+                    if (feed != null) {
+                        feed.close();
+                        feed = null;
+                    }
                     TimeUnit.MILLISECONDS.sleep(500);
-                } catch (InterruptedException ie) {
-                    return;
                 }
             }
+        } catch (InterruptedException e) {
+            // the subscription was closed
+        } finally {
+            if (feed != null) {
+                feed.close();
+            }
         }
+    }
+
+    /**
+     * Which read an event calls for in a watch of the job whose services' names start with {@code prefix}: any of its
+     * services' events (and node events) the tasks', and its tasks' container events as in an await ({@link #relevant}).
+     */
+    private static Wake watched(JsonNode e, String prefix) {
+        String type = e.path("Type").asText();
+        JsonNode attrs = e.path("Actor").path("Attributes");
+        if (type.equals("node")) {
+            return Wake.NODE;
+        }
+        if (type.equals("service")) {
+            return attrs.path("name").asText().startsWith(prefix) ? Wake.SERVICE : null;
+        }
+        String service = attrs.path("com.docker.swarm.service.name").asText();
+        return type.equals("container") && service.startsWith(prefix) ? relevant(e, Set.of(service), Set.of()) : null;
     }
 
     /** The instance event for a task whose state changed. */

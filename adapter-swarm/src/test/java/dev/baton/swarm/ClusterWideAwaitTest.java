@@ -145,4 +145,38 @@ class ClusterWideAwaitTest {
             assertThat(e.group()).isEqualTo("web");
         });
     }
+
+    /**
+     * A watch listens on one events request for as long as it lasts (issue 16: keep state from the stream): the re-reads
+     * of tasks still moving wait on it rather than each asking for a window of events, and closing the subscription
+     * aborts it. It used to be one {@code /events?until=} request per re-read.
+     */
+    @Test
+    void aWatchHoldsOneEventsRequestThroughItsReReadsAndClosingItEndsIt() throws Exception {
+        JobSpec spec = new SwarmWorkloads().healthyService(JOB, 1, 1);
+        Instant start = engine.now();
+        nodes().on("GET", "/tasks", r -> EngineDouble.Reply.json(SwarmShapes.array(
+                SwarmShapes.task("t1", "svc1", "n2", spec, "pending", "running", start))));
+        List<Event> events = new CopyOnWriteArrayList<>();
+        try (SwarmOrchestrator swarm = engine.orchestrator(); var subscription = swarm.watch(JOB, events::add)) {
+            // a pending task: re-read after a quarter second, a half, a second, two
+            Instant deadline = Instant.now().plusSeconds(10);
+            while (engine.requests("GET", "/tasks").size() < 4 && Instant.now().isBefore(deadline)) {
+                Thread.sleep(50);
+            }
+        }
+
+        assertThat(engine.requests("GET", "/tasks")).hasSizeGreaterThanOrEqualTo(4);
+        assertThat(engine.requests("GET", "/events")).singleElement()
+                .satisfies(e -> assertThat(e.query()).containsKey("since").doesNotContainKey("until"));
+        Instant deadline = Instant.now().plusSeconds(2);
+        while (readers().findAny().isPresent() && Instant.now().isBefore(deadline)) {
+            Thread.sleep(50);
+        }
+        assertThat(readers().map(Thread::getName)).as("the watch's threads after the subscription closed").isEmpty();
+    }
+
+    private static java.util.stream.Stream<Thread> readers() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && t.getName().startsWith("baton-swarm-") && t.getName().endsWith("-" + JOB));
+    }
 }

@@ -46,8 +46,13 @@ class EventRelevanceTest {
     }
 
     @Test
+    void theCreationOfAContainerOfTheJobsTaskShowsItMoving() throws Exception {
+        assertThat(SwarmOrchestrator.relevant(container("create", "shop_web"), NAMES, READ)).isEqualTo(Wake.PROGRESS);
+        assertThat(SwarmOrchestrator.relevant(container("create", "other_web"), NAMES, READ)).isNull();
+    }
+
+    @Test
     void otherContainerEventsWakeNothing() throws Exception {
-        assertThat(SwarmOrchestrator.relevant(container("create", "shop_web"), NAMES, READ)).isNull();
         assertThat(SwarmOrchestrator.relevant(container("exec_create: sh", "shop_web"), NAMES, READ)).isNull();
         assertThat(SwarmOrchestrator.relevant(container("start", "other_web"), NAMES, READ)).isNull();
         assertThat(SwarmOrchestrator.relevant(container("start", ""), NAMES, READ)).isNull();

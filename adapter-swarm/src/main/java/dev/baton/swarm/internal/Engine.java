@@ -257,14 +257,6 @@ public final class Engine implements AutoCloseable {
         return clock.now();
     }
 
-    /**
-     * The latest the engine's clock can read now, as the {@code Date} headers bound it (up to a second after
-     * {@link #now()} with one response seen): an {@code until} after it is in the engine's future for certain.
-     */
-    public Instant latest() {
-        return clock.latest();
-    }
-
     /** docker-java's typed client, speaking the negotiated API version; its calls should go through {@link #typed}. */
     public DockerClient docker() {
         DockerClient d = docker;
@@ -509,12 +501,6 @@ public final class Engine implements AutoCloseable {
         synchronized Instant now() {
             Instant local = Instant.now();
             return known ? local.plusNanos(lo + (hi - lo) / 2) : local;
-        }
-
-        /** The latest the engine's clock can read now: this machine's clock plus the upper bound of the offset. */
-        synchronized Instant latest() {
-            Instant local = Instant.now();
-            return known ? local.plusNanos(hi) : local;
         }
 
         private static long nanos(Instant t) {

@@ -20,9 +20,12 @@ import java.util.concurrent.TimeUnit;
  * @see Engine#stream(String, String, Map, java.util.function.Consumer, java.util.function.Predicate)
  */
 public final class EventFeed implements AutoCloseable {
-    /** What {@link #next} took: an event, the end of the stream (with its cause, if any), or nothing within the timeout. */
-    public record Next(JsonNode event, boolean ended, OrchestratorException cause) {
-        static final Next NOTHING = new Next(null, false, null);
+    /**
+     * What {@link #next} took: an event (with the moment this machine received it, {@link System#nanoTime()}), the end
+     * of the stream (with its cause, if any), or nothing within the timeout.
+     */
+    public record Next(JsonNode event, long receivedNanos, boolean ended, OrchestratorException cause) {
+        static final Next NOTHING = new Next(null, 0, false, null);
     }
 
     private final BlockingQueue<Next> queue = new LinkedBlockingQueue<>();
@@ -47,7 +50,7 @@ public final class EventFeed implements AutoCloseable {
                         return false;
                     }
                 }
-                queue.add(new Next(e, false, null));
+                queue.add(new Next(e, System.nanoTime(), false, null));
                 return true;
             });
         } catch (OrchestratorException e) {
@@ -55,7 +58,7 @@ public final class EventFeed implements AutoCloseable {
         } catch (RuntimeException e) {
             cause = PlatformUnavailableException.of(Engine.PLATFORM, what + ": " + e, e);
         }
-        queue.add(new Next(null, true, cause));
+        queue.add(new Next(null, System.nanoTime(), true, cause));
     }
 
     private void opened(Closeable r) {

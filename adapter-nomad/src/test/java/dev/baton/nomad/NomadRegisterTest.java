@@ -410,6 +410,26 @@ class NomadRegisterTest {
         }
     }
 
+    /**
+     * Finding (review of secret paths): a secret given as an environment variable was written unquoted into the env
+     * template, which Nomad reads with hashicorp/go-envparse, where an unquoted value ends at '#', '"', '\'' or a newline
+     * and is trimmed: a password "pa#ss" reached the task as "pa", one with a newline failed the template. The value is
+     * now the item's {@code Value} through consul-template's {@code toJSON} (Go's json.Marshal, dependency
+     * nomad_var_structs.go, template funcs.go): a double-quoted value whose escapes are those go-envparse reads.
+     */
+    @Test
+    void aSecretInTheEnvironmentIsWrittenDoubleQuotedWithJsonEscapes() throws Exception {
+        JobSpec spec = service(server().secret(dev.baton.model.SecretMount.env("db", "password", "PASSWORD")).build()).toBuilder().secret("db").build();
+        nomad = new NomadDouble();
+        try (Orchestrator o = connect(nomad.address())) {
+            JsonNode template = rendered(o, spec).path("TaskGroups").get(0).path("Tasks").get(0).path("Templates").get(0);
+
+            assertThat(template.path("Envvars").asBoolean()).isTrue();
+            assertThat(template.path("EmbeddedTmpl").asText())
+                    .isEqualTo("{{ with nomadVar \"baton/secrets/db\" }}PASSWORD={{ (index . \"password\").Value | toJSON }}{{ end }}\n");
+        }
+    }
+
     /** Finding: exec and raw_exec take work_dir since Nomad 1.9.2 (drivers/exec/driver.go, drivers/rawexec/driver.go). */
     @Test
     void aProcessTasksWorkingDirBecomesTheDriversWorkDir() throws Exception {

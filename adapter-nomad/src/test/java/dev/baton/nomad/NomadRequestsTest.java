@@ -180,6 +180,48 @@ class NomadRequestsTest {
         }
     }
 
+    /**
+     * A secret another writer changed between Baton's read and its check-and-set write is a conflict, and the message
+     * does not show the values: Nomad answers a failed check-and-set with the variable as stored now, its items
+     * decrypted (nomad/variables_endpoint.go makeVariablesApplyResponse; 409, command/agent/variable_endpoint.go), and
+     * that answer used to be the message.
+     */
+    @Test
+    void aSecretChangedMeanwhileIsAConflictWhoseMessageHoldsNoValue() {
+        nomad = new NomadDouble();
+        try (Orchestrator o = connect(nomad.address(), Duration.ofSeconds(10)); Orchestrator other = connect(nomad.address(), Duration.ofSeconds(10))) {
+            SecretsFacet mine = o.facet(SecretsFacet.class).orElseThrow();
+            SecretsFacet theirs = other.facet(SecretsFacet.class).orElseThrow();
+            mine.put("db", SecretData.of("password", "first-s3cret"));
+
+            nomad.beforeNext("PUT /v1/var/baton/secrets/db", () -> theirs.put("db", SecretData.of("password", "their-s3cret")));
+            assertThatThrownBy(() -> mine.put("db", SecretData.of("password", "my-s3cret"))).isInstanceOfSatisfying(dev.baton.ConflictException.class,
+                    e -> assertThat(e.getMessage()).contains("baton/secrets/db", "changed since it was read")
+                            .doesNotContain("s3cret", "Items"));
+
+            nomad.beforeNext("DELETE /v1/var/baton/secrets/db", () -> theirs.put("db", SecretData.of("password", "third-s3cret")));
+            assertThatThrownBy(() -> mine.delete("db")).isInstanceOfSatisfying(dev.baton.ConflictException.class,
+                    e -> assertThat(e.getMessage()).contains("changed since it was read").doesNotContain("s3cret", "Items"));
+        }
+    }
+
+    /** Finding (review of secret paths): bytes that are not UTF-8 were sent as a string with U+FFFD in their place. */
+    @Test
+    void aSecretValueThatIsNotTextIsRefusedBeforeAnythingIsSent() {
+        nomad = new NomadDouble();
+        try (Orchestrator o = connect(nomad.address(), Duration.ofSeconds(10))) {
+            SecretsFacet secrets = o.facet(SecretsFacet.class).orElseThrow();
+            int before = nomad.requests.size();
+
+            assertThatThrownBy(() -> secrets.put("tls", SecretData.ofBytes(Map.of("key.der", new byte[] {0x30, (byte) 0x82, (byte) 0xff, 0x01}))))
+                    .isInstanceOfSatisfying(InvalidSpecException.class, e -> {
+                        assertThat(e.violations()).extracting(v -> v.path()).containsExactly("keys.key.der");
+                        assertThat(e.getMessage()).contains("not UTF-8", "Nomad");
+                    });
+            assertThat(nomad.requests.subList(before, nomad.requests.size())).isEmpty();
+        }
+    }
+
     @Test
     void aSecretWhoseNameOrKeyBreaksTheRuleIsRefusedBeforeAnythingIsSent() {
         nomad = new NomadDouble();

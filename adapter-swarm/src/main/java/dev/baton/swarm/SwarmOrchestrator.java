@@ -638,10 +638,10 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
                 });
                 if (feed == null) {
                     // one request for the whole await
-                    feed = listen(readAt, consumed, "baton-swarm-await-" + job);
+                    feed = listen(readAt, consumed, false, "baton-swarm-await-" + job);
                 }
                 Wake kind = Wake.TIMEOUT;
-                ReadTime when = new ReadTime(System.nanoTime(), window, limit, tasksReadAt);
+                ReadTime when = new ReadTime(System.nanoTime(), window, limit, left, tasksReadAt);
                 while (true) {
                     EventFeed.Next next = next(feed, when);
                     if (next.ended()) {
@@ -673,9 +673,8 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
                     }
                 }
             }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
             } finally {
+                // an interrupt goes on to the tracker, whose outcome is then INTERRUPTED
                 if (feed != null) {
                     feed.close();
                 }
@@ -686,11 +685,12 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
     /**
      * One events request, held until closed ({@link EventFeed}), from just before the read at {@code readAt} (the
      * engine's clock) so that nothing between that read and the wait is missed; after a stream that broke off, from
-     * after the last event taken from it ({@code consumed}).
+     * after the last event taken from it ({@code consumed}) when that is later, or, with {@code everyEvent} (a watch,
+     * whose listener is owed the service events of the gap), in any case.
      */
-    private EventFeed listen(Instant readAt, Instant consumed, String threadName) {
+    private EventFeed listen(Instant readAt, Instant consumed, boolean everyEvent, String threadName) {
         Instant from = readAt.minus(CLOCK_MARGIN);
-        if (consumed != null && !consumed.isBefore(from)) {
+        if (consumed != null && (everyEvent || !consumed.isBefore(from))) {
             from = consumed.plusNanos(1);
         }
         return new EventFeed(engine, "follow the engine's events", eventQuery(from), threadName);
@@ -935,6 +935,7 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
     static final class ReadTime {
         private final long window;
         private final long limit;
+        private final long deadline;
         private final Long lastRead;
         private long end;
         private boolean task;
@@ -942,15 +943,25 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
         private long burstEnd;
 
         /**
-         * A wait that starts at {@code now}, after a read of the tasks at {@code lastRead} (null: none yet), and ends at
-         * the latest {@code limit} from {@code now} (the await's deadline, or when a running task will count).
+         * A wait that starts at {@code now}, after a read of the tasks at {@code lastRead} (null: none yet), that nothing
+         * but a container event puts past {@code limit} from {@code now} (when a running task will count), and nothing
+         * past {@code deadline} from {@code now} (the await's): a container that ends just before a task counts is read
+         * after its report, not at the count time, before its report.
          */
-        ReadTime(long now, Duration window, Duration limit, Long lastRead) {
+        ReadTime(long now, Duration window, Duration limit, Duration deadline, Long lastRead) {
             this.window = window.toNanos();
-            this.limit = now + limit.toNanos();
+            this.deadline = now + deadline.toNanos();
+            this.limit = earlier(now + limit.toNanos(), this.deadline);
             this.lastRead = lastRead;
             this.end = earlier(now + this.window, this.limit);
         }
+
+        /** A wait with no limit but its events (a watch's). */
+        ReadTime(long now, Duration window, Long lastRead) {
+            this(now, window, UNBOUNDED, UNBOUNDED, lastRead);
+        }
+
+        private static final Duration UNBOUNDED = Duration.ofDays(1);
 
         private static long earlier(long a, long b) {
             return a - b <= 0 ? a : b;
@@ -996,7 +1007,7 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
 
         /** When the wait ends unless an event ends it sooner. */
         long due() {
-            return task ? earlier(taskDue, limit) : end;
+            return task ? earlier(taskDue, deadline) : end;
         }
     }
 
@@ -1588,9 +1599,9 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
                     Duration window = moving ? backoff.next() : EVENT_WINDOW;
                     if (feed == null) {
                         // one request for as long as the watch lasts
-                        feed = listen(readAt, consumed, "baton-swarm-watch-" + job);
+                        feed = listen(readAt, consumed, true, "baton-swarm-watch-" + job);
                     }
-                    ReadTime when = new ReadTime(System.nanoTime(), window, window, tasksReadAt);
+                    ReadTime when = new ReadTime(System.nanoTime(), window, tasksReadAt);
                     while (true) {
                         EventFeed.Next next = next(feed, when);
                         if (next.ended()) {

@@ -134,4 +134,36 @@ class AwaitStartTest {
         List<String> calls = calls(engine.requests());
         assertThat(calls.subList(calls.indexOf("POST /services/create") + 1, calls.size())).contains("GET /services");
     }
+
+    /**
+     * An await whose thread is interrupted ends as INTERRUPTED (the deployment goes on), and its events request ends
+     * with it. It used to end at once as TIMED_OUT, "not finished after 60s".
+     */
+    @Test
+    void anInterruptedAwaitSaysSoAndLetsGoOfItsEventsRequest() throws Exception {
+        JobSpec spec = spec();
+        swarm(spec, Duration.ofSeconds(60));
+
+        AtomicReference<DeploymentResult> result = new AtomicReference<>();
+        try (SwarmOrchestrator swarm = engine.orchestrator()) {
+            var deployment = swarm.deploy(spec);
+            Thread waiter = new Thread(() -> result.set(deployment.await(Duration.ofSeconds(60))));
+            waiter.start();
+            Instant until = Instant.now().plusSeconds(5);
+            while (engine.requests("GET", "/events").isEmpty() && Instant.now().isBefore(until)) {
+                Thread.sleep(20);
+            }
+            waiter.interrupt();
+            waiter.join(5000);
+            assertThat(waiter.isAlive()).isFalse();
+        }
+
+        assertThat(result.get().outcome()).as(result.get().message()).isEqualTo(Outcome.INTERRUPTED);
+        Instant until = Instant.now().plusSeconds(2);
+        while (Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.isAlive() && t.getName().equals("baton-swarm-await-" + JOB))
+                && Instant.now().isBefore(until)) {
+            Thread.sleep(20);
+        }
+        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.isAlive() && t.getName().equals("baton-swarm-await-" + JOB));
+    }
 }

@@ -28,7 +28,7 @@ class ReadTimeTest {
 
     @Test
     void theStartsOfTwoReplicasAreReadOnceAfterTheLastOfThem() {
-        ReadTime when = new ReadTime(at(0), WINDOW, LIMIT, null);
+        ReadTime when = new ReadTime(at(0), WINDOW, LIMIT, LIMIT, null);
 
         assertThat(when.take(Wake.PROGRESS, at(180), at(180))).isFalse();
         assertThat(when.take(Wake.TASK, at(260), at(260))).isFalse();
@@ -39,7 +39,7 @@ class ReadTimeTest {
 
     @Test
     void theCreationOfTheJobsContainerPutsOffTheReReadTheStartWouldMakeNeedless() {
-        ReadTime when = new ReadTime(at(0), WINDOW, LIMIT, null);
+        ReadTime when = new ReadTime(at(0), WINDOW, LIMIT, LIMIT, null);
         assertThat(ms(when.due())).isEqualTo(250);
 
         when.take(Wake.PROGRESS, at(180), at(180));
@@ -49,7 +49,7 @@ class ReadTimeTest {
 
     @Test
     void aBurstThatGoesOnIsReadNoLaterThanItsLimitAfterItsFirstEvent() {
-        ReadTime when = new ReadTime(at(0), WINDOW, LIMIT, null);
+        ReadTime when = new ReadTime(at(0), WINDOW, LIMIT, LIMIT, null);
         for (long t = 100; t <= 1000; t += 50) {
             when.take(Wake.TASK, at(t), at(t));
         }
@@ -60,7 +60,7 @@ class ReadTimeTest {
     @Test
     void aContainerEventTheLastReadAlreadyHadCallsForNoRead() {
         // the tasks were read at 400 ms; the second replica's start was received at 290 ms, taken only now
-        ReadTime when = new ReadTime(at(410), WINDOW, LIMIT, at(400));
+        ReadTime when = new ReadTime(at(410), WINDOW, LIMIT, LIMIT, at(400));
 
         when.take(Wake.TASK, at(290), at(410));
 
@@ -71,9 +71,31 @@ class ReadTimeTest {
     }
 
     @Test
-    void nothingPutsTheReadPastTheLimit() {
-        // a running task counts at 300 ms: whatever comes, the tasks are read by then
-        ReadTime when = new ReadTime(at(0), WINDOW, Duration.ofMillis(300), null);
+    void aContainersCreationPutsTheReadNoLaterThanWhenARunningTaskCounts() {
+        // a running task counts at 300 ms: the re-read time, restarted or not, is no later
+        ReadTime when = new ReadTime(at(0), WINDOW, Duration.ofMillis(300), LIMIT, null);
+
+        when.take(Wake.PROGRESS, at(200), at(200));
+
+        assertThat(ms(when.due())).isEqualTo(300);
+    }
+
+    /**
+     * A container that ends 20 ms before another task counts is read after its report, not at the count time: a read
+     * then would still show it running, count the other, and call the job healthy (review of bce3dc3).
+     */
+    @Test
+    void aContainerEventJustBeforeATaskCountsIsReadAfterItsReportAllTheSame() {
+        ReadTime when = new ReadTime(at(0), WINDOW, Duration.ofMillis(300), LIMIT, null);
+
+        when.take(Wake.TASK, at(280), at(280));
+
+        assertThat(ms(when.due())).isEqualTo(280 + SwarmOrchestrator.AGENT_REPORT.toMillis());
+    }
+
+    @Test
+    void nothingPutsTheReadPastTheAwaitsDeadline() {
+        ReadTime when = new ReadTime(at(0), WINDOW, LIMIT, Duration.ofMillis(300), null);
 
         when.take(Wake.PROGRESS, at(200), at(200));
         assertThat(ms(when.due())).isEqualTo(300);
@@ -81,12 +103,22 @@ class ReadTimeTest {
         assertThat(ms(when.due())).isEqualTo(300);
     }
 
+    /** A watch has no deadline: a container's creation puts its re-read off however late in the window it comes. */
+    @Test
+    void aWatchsWaitHasNoLimitButItsEvents() {
+        ReadTime when = new ReadTime(at(0), WINDOW, null);
+
+        when.take(Wake.PROGRESS, at(240), at(240));
+
+        assertThat(ms(when.due())).isEqualTo(240 + 250);
+    }
+
     @Test
     void aServiceOrNodeEventOrAStreamEndEndsTheWaitAtOnceAndOtherEventsDoNot() {
-        ReadTime when = new ReadTime(at(0), WINDOW, LIMIT, null);
+        ReadTime when = new ReadTime(at(0), WINDOW, LIMIT, LIMIT, null);
 
         assertThat(when.take(null, at(10), at(10))).isFalse();
         assertThat(when.take(Wake.SERVICE, at(20), at(20))).isTrue();
-        assertThat(new ReadTime(at(0), WINDOW, LIMIT, null).take(Wake.NODE, at(20), at(20))).isTrue();
+        assertThat(new ReadTime(at(0), WINDOW, LIMIT, LIMIT, null).take(Wake.NODE, at(20), at(20))).isTrue();
     }
 }

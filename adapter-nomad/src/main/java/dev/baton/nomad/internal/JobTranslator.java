@@ -539,8 +539,12 @@ public final class JobTranslator {
                 String path = NomadSecrets.PREFIX + m.secret();
                 ObjectNode tp = templates.addObject();
                 if (m.isEnv()) {
+                    // Nomad reads an env template with go-envparse, where an unquoted value ends at '#', '"', '\'' or a
+                    // newline and is trimmed; a double-quoted one takes JSON's escapes (u and four hex digits, r, n, t,
+                    // backslash, quote). consul-template's toJSON is Go's json.Marshal, whose escapes of a string are
+                    // those (of the item's Value: an item marshals with Go's %q, whose a and x escapes envparse lacks)
                     tp.put("DestPath", "secrets/" + m.secret() + "-" + m.key() + ".env");
-                    tp.put("EmbeddedTmpl", "{{ with nomadVar \"" + path + "\" }}" + m.env() + "={{ index . \"" + m.key() + "\" }}{{ end }}\n");
+                    tp.put("EmbeddedTmpl", "{{ with nomadVar \"" + path + "\" }}" + m.env() + "={{ (index . \"" + m.key() + "\").Value | toJSON }}{{ end }}\n");
                     tp.put("Envvars", true);
                 } else {
                     tp.put("DestPath", "secrets/" + m.secret() + "-" + m.key());

@@ -477,8 +477,10 @@ public final class NomadClient implements AutoCloseable {
         try {
             return new Answer(ANSWER.readTree(x.text()), index);
         } catch (JsonProcessingException e) {
-            throw PlatformException.of(JobTranslator.PLATFORM, "malformed JSON from " + what + " (HTTP " + x.code() + "): "
-                    + e.getOriginalMessage() + unknown, e);
+            // the parser's message quotes the text it stopped at, which in a variable's answer may be a secret's value
+            boolean secret = VARIABLE.matcher(what).find();
+            throw PlatformException.of(JobTranslator.PLATFORM, "malformed JSON from " + what + " (HTTP " + x.code() + ")"
+                    + (secret ? "" : ": " + e.getOriginalMessage()) + unknown, secret ? null : e);
         }
     }
 
@@ -501,6 +503,8 @@ public final class NomadClient implements AutoCloseable {
     /** A go-multierror as Nomad prints it (hashicorp/go-multierror v1.1.1 ListFormatFunc): "N error(s) occurred:\n\t* …". */
     private static final Pattern MULTIERROR = Pattern.compile("^(?:rpc error: )?(\\d+) errors? occurred:\\n\\t\\* ", Pattern.DOTALL);
     private static final Pattern HEADER_AT_END = Pattern.compile("(?s)^(.*?)(\\d+) errors? occurred:$");
+    /** The variables API (Baton's secrets): answers that may hold a variable's values, never quoted in a message. */
+    private static final Pattern VARIABLE = Pattern.compile("^[A-Z]+ /v1/var/");
     /** Registering or planning a job: the requests whose 500 may be Nomad's validation of the job. */
     private static final Pattern JOB_WRITE = Pattern.compile("^(POST|PUT) /v1/(jobs|job/[^/]+|job/[^/]+/plan|validate/job)$");
 
@@ -513,6 +517,21 @@ public final class NomadClient implements AutoCloseable {
      */
     static OrchestratorException error(int code, String text, String what, JsonNode body) {
         String message = text == null ? "" : text.strip();
+        if (VARIABLE.matcher(what).find() && message.startsWith("{")) {
+            // a failed check-and-set answers the variable as stored now, its items decrypted
+            // (nomad/variables_endpoint.go makeVariablesApplyResponse, command/agent/variable_endpoint.go variableUpsert
+            // and variableDelete: 409 with out.Conflict): its values stay out of the message
+            long now = -1;
+            try {
+                now = ANSWER.readTree(message).path("ModifyIndex").asLong(-1);
+            } catch (JsonProcessingException e) {
+                // not the variable: nothing of it is shown either
+            }
+            message = code == 409
+                    ? "the variable changed since it was read (check-and-set failed" + (now >= 0 ? "; it is now at ModifyIndex " + now : "")
+                            + "): read it again and retry"
+                    : "Nomad answered HTTP " + code + " (its answer is not shown: it may hold the variable's values)";
+        }
         if (code == 400 && message.contains(SCALE_BLOCKED)) {
             return ConflictException.of(JobTranslator.PLATFORM, what + ": " + message + " (wait until the deployment ends)");
         }

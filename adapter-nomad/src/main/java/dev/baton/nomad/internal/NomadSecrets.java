@@ -32,6 +32,15 @@ public final class NomadSecrets {
     }
 
     public void put(String name, SecretData data) {
+        // a variable's items are strings (JSON): bytes that are not UTF-8 would reach the task changed
+        for (String k : data.keys()) {
+            try {
+                java.nio.charset.StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(data.bytes(k)));
+            } catch (java.nio.charset.CharacterCodingException e) {
+                throw dev.baton.InvalidSpecException.of("keys." + k, "the value of " + k + " is not UTF-8 text, and a Nomad variable holds"
+                        + " text only; encode it (base64, say) and decode it in the task");
+            }
+        }
         JsonNode current = read(name);
         long cas = current == null ? 0 : current.path("ModifyIndex").asLong();
         ObjectNode body = NomadClient.JSON.createObjectNode();

@@ -77,7 +77,7 @@ public final class EventFeed implements AutoCloseable {
      * broke off, or the engine refused it: {@link Next#cause()}), after which there is nothing more to take.
      */
     public Next next(Duration timeout) throws InterruptedException {
-        Next n = queue.poll(Math.max(0, timeout.toMillis()), TimeUnit.MILLISECONDS);
+        Next n = queue.poll(Math.max(0, timeout.toNanos()), TimeUnit.NANOSECONDS);
         if (n == null) {
             return Next.NOTHING;
         }

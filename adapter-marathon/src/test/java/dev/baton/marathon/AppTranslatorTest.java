@@ -5,11 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.DeploymentResult.Outcome;
-import dev.baton.Orchestrator;
-import dev.baton.OrchestratorConfig;
-import dev.baton.Orchestrators;
 import dev.baton.Specs;
-import dev.baton.Target;
 import dev.baton.marathon.internal.AppTranslator;
 import dev.baton.model.JobSpec;
 import java.net.URI;
@@ -19,9 +15,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,23 +22,8 @@ import org.junit.jupiter.api.Test;
  * double received. Issue 18, item 3: {@code PORT_<NAME>} of every port of the group in every task's environment where
  * its number is known (a fixed port); a dynamic port's number is Marathon's to give.
  */
-class AppTranslatorTest {
+class AppTranslatorTest extends OnTheDouble {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private MarathonDouble marathon;
-    private Orchestrator o;
-
-    @BeforeEach
-    void start() {
-        marathon = new MarathonDouble();
-        o = Orchestrators.connect(Target.parse("marathon://" + marathon.address()),
-                OrchestratorConfig.builder().environment(Map.of()).requestTimeout(Duration.ofSeconds(5)).build());
-    }
-
-    @AfterEach
-    void stop() {
-        o.close();
-        marathon.shutdown();
-    }
 
     /**
      * An app with a fixed and a dynamic port, and a pod of three tasks: a process task with a fixed and a dynamic port, a

@@ -3,43 +3,20 @@ package dev.baton.marathon;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import dev.baton.Orchestrator;
-import dev.baton.OrchestratorConfig;
-import dev.baton.Orchestrators;
 import dev.baton.Specs;
-import dev.baton.Target;
 import dev.baton.Unsupported;
 import dev.baton.UnsupportedCapabilityException;
 import dev.baton.model.JobSpec;
-import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Issue 18, item 1: the adapter states every structural rule of its translation through {@code SpecRefusals}, so that
  * plan, render and deploy list the same complete set of refused paths in one run, and nothing reaches Marathon.
  */
-class MarathonRefusalsTest {
-    private MarathonDouble marathon;
-    private Orchestrator o;
-
-    @BeforeEach
-    void start() {
-        marathon = new MarathonDouble();
-        o = Orchestrators.connect(Target.parse("marathon://" + marathon.address()),
-                OrchestratorConfig.builder().environment(Map.of()).requestTimeout(Duration.ofSeconds(5)).build());
-    }
-
-    @AfterEach
-    void stop() {
-        o.close();
-        marathon.shutdown();
-    }
+class MarathonRefusalsTest extends OnTheDouble {
 
     /**
      * Five rules of the translation broken at once, and one capability: two checks on an app task, a port number used

@@ -6,11 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.DeploymentResult.Outcome;
-import dev.baton.Orchestrator;
-import dev.baton.OrchestratorConfig;
-import dev.baton.Orchestrators;
 import dev.baton.Specs;
-import dev.baton.Target;
 import dev.baton.Unsupported;
 import dev.baton.UnsupportedCapabilityException;
 import dev.baton.model.JobSpec;
@@ -21,9 +17,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,24 +24,9 @@ import org.junit.jupiter.api.Test;
  * replacements rather than merges, one health check per task, pod check timings, resident (persistent volume) services,
  * process tasks in a container, and {@code PORT_<NAME>} for port names with a dash.
  */
-class MarathonWriteTest {
+class MarathonWriteTest extends OnTheDouble {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http = HttpClient.newHttpClient();
-    private MarathonDouble marathon;
-    private Orchestrator o;
-
-    @BeforeEach
-    void start() {
-        marathon = new MarathonDouble();
-        o = Orchestrators.connect(Target.parse("marathon://" + marathon.address()),
-                OrchestratorConfig.builder().environment(Map.of()).requestTimeout(Duration.ofSeconds(5)).build());
-    }
-
-    @AfterEach
-    void stop() {
-        o.close();
-        marathon.shutdown();
-    }
 
     private static JobSpec spec(String yaml) {
         return Specs.read("apiVersion: baton/v1\n" + yaml);
@@ -248,19 +226,9 @@ class MarathonWriteTest {
             volumes: [{name: data, size: 1Gi}]
             """;
 
-    private static final String RESIDENT_POD = """
-            name: pods
-            groups:
-              - name: pg
-                tasks:
-                  - name: postgres
-                    image: postgres:17
-                    resources: {cpu: 250m, memory: 256Mi}
-                    ports: [{name: pg, port: 5432}]
-                    volumes: [{volume: data, mountPath: /var/lib/postgresql/data}]
-                  - {name: exporter, command: [/bin/exporter], resources: {cpu: 100m, memory: 32Mi}}
-            volumes: [{name: data, size: 1Gi}]
-            """;
+    /** {@link #RESIDENT} with a second task: a pod. */
+    private static final String RESIDENT_POD = RESIDENT.replaceFirst("^name: db", "name: pods").replace("\nvolumes:",
+            "\n      - {name: exporter, command: [/bin/exporter], resources: {cpu: 100m, memory: 32Mi}}\nvolumes:");
 
     @Test
     void aResidentAppOrPodRunsUnderItsTopLevelGroupsRoleNotTheDefault() throws Exception {

@@ -138,6 +138,8 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
      * node event reads them again; {@link #status} and {@link #hosts} read them each time.
      */
     private volatile NodesRead nodeCache;
+    /** The threads of the watches still open ({@link #watch}), ended by {@link #close()}. */
+    private final Set<Thread> watchers = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private record NodesRead(JsonNode nodes, Instant at) {
     }
@@ -1557,8 +1559,15 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
     @Override
     public Subscription watch(String jobId, Consumer<Event> listener) {
         String job = name(jobId);
-        Thread t = new Thread(() -> follow(job, listener), "baton-swarm-events-" + job);
+        Thread t = new Thread(() -> {
+            try {
+                follow(job, listener);
+            } finally {
+                watchers.remove(Thread.currentThread());
+            }
+        }, "baton-swarm-events-" + job);
         t.setDaemon(true);
+        watchers.add(t);
         t.start();
         return t::interrupt;
     }
@@ -1762,6 +1771,8 @@ public final class SwarmOrchestrator implements Orchestrator, SecretsFacet, Host
 
     @Override
     public void close() {
+        // watches not closed by their subscribers end with the orchestrator (and their events requests with them)
+        watchers.forEach(Thread::interrupt);
         engine.close();
     }
 }

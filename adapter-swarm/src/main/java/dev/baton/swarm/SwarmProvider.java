@@ -26,7 +26,8 @@ import java.time.Duration;
  * (its TLS material included); {@code swarm://unix/var/run/other.sock} for another socket;
  * {@code swarm://tcp/host:2376} for a TCP engine, with TLS when {@code DOCKER_CERT_PATH} names a directory holding
  * {@code ca.pem}, {@code cert.pem} and {@code key.pem} (as the docker CLI reads them; {@code DOCKER_TLS_VERIFY}
- * set to {@code 0} turns TLS off).
+ * set to {@code 0} turns TLS off). {@code DOCKER_API_VERSION}, as the docker CLI takes it, is the Engine API version
+ * spoken without negotiating it (1.41 to 1.44; another is an {@link IllegalArgumentException}).
  *
  * @since 0.1
  */
@@ -133,7 +134,9 @@ public final class SwarmProvider implements OrchestratorProvider {
         }
         Duration response = config.requestTimeout().compareTo(Duration.ofSeconds(30)) < 0 ? Duration.ofSeconds(30) : config.requestTimeout();
         // registry credentials as the docker CLI finds them: DOCKER_AUTH_CONFIG, DOCKER_CONFIG (else HOME/.docker), PATH for helpers
-        return new SwarmOrchestrator(new Engine(host, certPath, config.retryPolicy(), config.connectTimeout(), response),
+        // the API version as the docker CLI takes it: DOCKER_API_VERSION used as is, else negotiated (one GET /version)
+        String api = config.env("DOCKER_API_VERSION").map(String::strip).filter(v -> !v.isEmpty()).map(Engine::given).orElse(null);
+        return new SwarmOrchestrator(new Engine(host, certPath, config.retryPolicy(), config.connectTimeout(), response, api),
                 new RegistryAuth(config::env), response);
     }
 }

@@ -93,4 +93,37 @@ class ApiVersionTest {
         }
         assertThat(engine.requests()).extracting(EngineDouble.Seen::path).containsExactly("/version");
     }
+
+    private SwarmOrchestrator connect(String apiVersion) {
+        return (SwarmOrchestrator) new SwarmProvider().create(dev.baton.Target.parse("swarm://"), dev.baton.OrchestratorConfig.builder()
+                .environment(java.util.Map.of("DOCKER_HOST", engine.address(), "DOCKER_API_VERSION", apiVersion)).build());
+    }
+
+    /**
+     * DOCKER_API_VERSION, as the docker CLI reads it (docker/cli: the client uses the version given and does not
+     * negotiate): every request speaks it and none asks the engine's; the engine's own version is read only when
+     * {@code platform()} asks for it.
+     */
+    @Test
+    void aVersionGivenInDockerApiVersionIsSpokenWithoutAsking() {
+        swarm().versions("24.0.7", "1.43", "1.12");
+        try (SwarmOrchestrator swarm = connect("1.42")) {
+            useEveryKindOfCall(swarm);
+            assertThat(engine.requests("GET", "/version")).isEmpty();
+            assertThat(engine.requests()).isNotEmpty().allSatisfy(s -> assertThat(s.version()).as(s.method() + " " + s.path()).isEqualTo("1.42"));
+
+            assertThat(swarm.platform().version()).isEqualTo("24.0.7 (API 1.43), Baton speaks API 1.42");
+            assertThat(engine.requests("GET", "/version")).hasSize(1);
+        }
+    }
+
+    @Test
+    void aDockerApiVersionBatonDoesNotSpeakIsRefusedBeforeAnythingIsSent() {
+        swarm();
+        assertThatThrownBy(() -> connect("1.40")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("DOCKER_API_VERSION=1.40").hasMessageContaining("1.41").hasMessageContaining("1.44");
+        assertThatThrownBy(() -> connect("latest")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("DOCKER_API_VERSION=latest").hasMessageContaining("major.minor");
+        assertThat(engine.requests()).isEmpty();
+    }
 }

@@ -176,6 +176,29 @@ class ClusterWideAwaitTest {
         assertThat(readers().map(Thread::getName)).as("the watch's threads after the subscription closed").isEmpty();
     }
 
+    /** A watch its subscriber never closed ends with the orchestrator: it used to go on, reading a closed engine, for ever. */
+    @Test
+    void aWatchLeftOpenEndsWhenTheOrchestratorCloses() throws Exception {
+        JobSpec spec = new SwarmWorkloads().healthyService(JOB, 1, 1);
+        Instant start = engine.now();
+        nodes().on("GET", "/tasks", r -> EngineDouble.Reply.json(SwarmShapes.array(
+                SwarmShapes.task("t1", "svc1", "n2", spec, "pending", "running", start))));
+        SwarmOrchestrator swarm = engine.orchestrator();
+        swarm.watch(JOB, e -> { });
+        Instant deadline = Instant.now().plusSeconds(5);
+        while (engine.requests("GET", "/events").isEmpty() && Instant.now().isBefore(deadline)) {
+            Thread.sleep(20);
+        }
+
+        swarm.close();
+
+        deadline = Instant.now().plusSeconds(3);
+        while (readers().findAny().isPresent() && Instant.now().isBefore(deadline)) {
+            Thread.sleep(50);
+        }
+        assertThat(readers().map(Thread::getName)).as("the watch's threads after the orchestrator closed").isEmpty();
+    }
+
     private static java.util.stream.Stream<Thread> readers() {
         return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && t.getName().startsWith("baton-swarm-") && t.getName().endsWith("-" + JOB));
     }

@@ -201,10 +201,37 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    /** The engine's {@code GET /version} answer, as read when the API version was negotiated. */
+    /**
+     * The engine's {@code GET /version} answer, as read when the API version was negotiated; with a version given
+     * ({@code DOCKER_API_VERSION}), read the first time it is asked for.
+     */
     public JsonNode versionInfo() {
         apiVersion();
-        return versionInfo;
+        synchronized (this) {
+            if (!versionInfo.has("Version")) {
+                versionInfo = retry.execute("read the engine's version", RetryPolicy.Safety.IDEMPOTENT,
+                        () -> call("read the engine's version", "GET", "/version", Map.of(), null, Map.of()), Engine::transient_);
+            }
+            return versionInfo;
+        }
+    }
+
+    /**
+     * A version the user gave ({@code DOCKER_API_VERSION}, as the docker CLI reads it: used as is, not negotiated),
+     * checked against the versions Baton speaks.
+     *
+     * @throws IllegalArgumentException when it is not {@code major.minor} or not one Baton speaks
+     */
+    public static String given(String version) {
+        if (!version.matches("\\d+\\.\\d+")) {
+            throw new IllegalArgumentException("DOCKER_API_VERSION=" + version + " is not an Engine API version (major.minor, like "
+                    + MIN_API + ")");
+        }
+        if (compareVersions(version, MIN_API) < 0 || compareVersions(version, MAX_API) > 0) {
+            throw new IllegalArgumentException("DOCKER_API_VERSION=" + version + ": baton-swarm speaks Engine API " + MIN_API + " (Docker 20.10,"
+                    + " for Swarm job modes) to " + MAX_API + "; set one of those, or unset it to negotiate with the engine");
+        }
+        return version;
     }
 
     /** Whether the negotiated API version is at least {@code version}. */

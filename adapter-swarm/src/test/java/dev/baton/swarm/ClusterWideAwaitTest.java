@@ -153,10 +153,7 @@ class ClusterWideAwaitTest {
      */
     @Test
     void aWatchHoldsOneEventsRequestThroughItsReReadsAndClosingItEndsIt() throws Exception {
-        JobSpec spec = new SwarmWorkloads().healthyService(JOB, 1, 1);
-        Instant start = engine.now();
-        nodes().on("GET", "/tasks", r -> EngineDouble.Reply.json(SwarmShapes.array(
-                SwarmShapes.task("t1", "svc1", "n2", spec, "pending", "running", start))));
+        aTaskPendingForEver();
         List<Event> events = new CopyOnWriteArrayList<>();
         try (SwarmOrchestrator swarm = engine.orchestrator(); var subscription = swarm.watch(JOB, events::add)) {
             // a pending task: re-read after a quarter second, a half, a second, two
@@ -169,20 +166,13 @@ class ClusterWideAwaitTest {
         assertThat(engine.requests("GET", "/tasks")).hasSizeGreaterThanOrEqualTo(4);
         assertThat(engine.requests("GET", "/events")).singleElement()
                 .satisfies(e -> assertThat(e.query()).containsKey("since").doesNotContainKey("until"));
-        Instant deadline = Instant.now().plusSeconds(2);
-        while (readers().findAny().isPresent() && Instant.now().isBefore(deadline)) {
-            Thread.sleep(50);
-        }
-        assertThat(readers().map(Thread::getName)).as("the watch's threads after the subscription closed").isEmpty();
+        assertTheWatchsThreadsEnd("after the subscription closed");
     }
 
     /** A watch its subscriber never closed ends with the orchestrator: it used to go on, reading a closed engine, for ever. */
     @Test
     void aWatchLeftOpenEndsWhenTheOrchestratorCloses() throws Exception {
-        JobSpec spec = new SwarmWorkloads().healthyService(JOB, 1, 1);
-        Instant start = engine.now();
-        nodes().on("GET", "/tasks", r -> EngineDouble.Reply.json(SwarmShapes.array(
-                SwarmShapes.task("t1", "svc1", "n2", spec, "pending", "running", start))));
+        aTaskPendingForEver();
         SwarmOrchestrator swarm = engine.orchestrator();
         swarm.watch(JOB, e -> { });
         Instant deadline = Instant.now().plusSeconds(5);
@@ -192,11 +182,24 @@ class ClusterWideAwaitTest {
 
         swarm.close();
 
-        deadline = Instant.now().plusSeconds(3);
+        assertTheWatchsThreadsEnd("after the orchestrator closed");
+    }
+
+    /** The job's one task, pending on worker-2 for as long as the test runs (the watch re-reads it, doubling the wait). */
+    private void aTaskPendingForEver() {
+        JobSpec spec = new SwarmWorkloads().healthyService(JOB, 1, 1);
+        Instant start = engine.now();
+        nodes().on("GET", "/tasks", r -> EngineDouble.Reply.json(SwarmShapes.array(
+                SwarmShapes.task("t1", "svc1", "n2", spec, "pending", "running", start))));
+    }
+
+    /** The watch's thread and its events request's reader end within 3 s. */
+    private static void assertTheWatchsThreadsEnd(String when) throws InterruptedException {
+        Instant deadline = Instant.now().plusSeconds(3);
         while (readers().findAny().isPresent() && Instant.now().isBefore(deadline)) {
             Thread.sleep(50);
         }
-        assertThat(readers().map(Thread::getName)).as("the watch's threads after the orchestrator closed").isEmpty();
+        assertThat(readers().map(Thread::getName)).as("the watch's threads " + when).isEmpty();
     }
 
     private static java.util.stream.Stream<Thread> readers() {
